@@ -1,0 +1,263 @@
+//! The command line, as clap derive types and nothing else.
+//!
+//! Parsing touches only argv: environment variables, files and the clock are read later,
+//! in [`crate::context`], so `--help` and completions work even in a broken environment.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+pub const AFTER_HELP: &str = "\
+Environment:
+  DATABASE_URL                  store URL when --database-url is not given
+  DJANGO_SECRET_KEY             SECRET_KEY, to verify signatures
+  DJANGO_SECRET_KEY_FALLBACKS   SECRET_KEY_FALLBACKS, comma-separated
+
+Exit codes:
+  0 ok · 1 error · 2 usage error or bad input · 3 store unreachable or not a session store
+  4 session not found · 5 stats threshold exceeded · 75 another purge holds the lock
+  130 interrupted (committed batches stay)";
+
+/// Admin tool for Django session stores: list, inspect, decode, expire, flush and purge
+/// sessions without Python or the Django project.
+#[derive(Debug, Parser)]
+#[command(name = "sessctl", version, after_help = AFTER_HELP, max_term_width = 100)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalOpts,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Options every subcommand understands, before or after the subcommand name.
+#[derive(Debug, Args)]
+pub struct GlobalOpts {
+    /// Store URL as Django's dj-database-url reads it: sqlite:////abs/path.sqlite3,
+    /// sqlite:///relative/path.sqlite3 [env: DATABASE_URL]
+    #[arg(short = 'd', long, global = true, value_name = "URL")]
+    pub database_url: Option<String>,
+
+    /// Session table (custom session models use other tables)
+    #[arg(
+        long,
+        global = true,
+        value_name = "NAME",
+        default_value = "django_session"
+    )]
+    pub table: String,
+
+    /// Evaluate expiry as of this RFC 3339 instant instead of the clock
+    #[arg(long, global = true, value_name = "TIME")]
+    pub now: Option<String>,
+
+    /// How naive stored datetimes are read: UTC (USE_TZ=True) or the IANA zone of
+    /// TIME_ZONE for USE_TZ=False projects, e.g. Europe/Paris
+    #[arg(long, global = true, value_name = "ZONE", default_value = "UTC")]
+    pub time_zone: String,
+
+    /// File whose first line is SECRET_KEY and further lines SECRET_KEY_FALLBACKS
+    /// (instead of DJANGO_SECRET_KEY; keys never go on the command line)
+    #[arg(long, global = true, value_name = "PATH")]
+    pub secret_key_file: Option<PathBuf>,
+
+    /// Signing salt of a custom session store class
+    /// [default: django.contrib.sessions.SessionStore]
+    #[arg(long, global = true, value_name = "SALT")]
+    pub salt: Option<String>,
+
+    /// Derive the salt from a custom store class's __qualname__, e.g. CustomSessionStore
+    #[arg(long, global = true, value_name = "QUALNAME", conflicts_with = "salt")]
+    pub store_class: Option<String>,
+
+    /// Output format
+    #[arg(long, global = true, value_enum, default_value_t = OutputFormat::Table)]
+    pub format: OutputFormat,
+
+    /// Print nothing but errors (and JSON, when asked for)
+    #[arg(short, long, global = true)]
+    pub quiet: bool,
+
+    /// Say more: per-batch timings and what was decided
+    #[arg(short, long, global = true)]
+    pub verbose: bool,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum OutputFormat {
+    /// Human-readable tables and summary lines
+    Table,
+    /// JSON (one object per line for list)
+    Json,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Delete exactly what `manage.py clearsessions` deletes (expire_date < now), in batches
+    #[command(name = "clear-expired")]
+    ClearExpired(ClearExpiredArgs),
+    /// Delete sessions by filter: expired, invalid, by user, expired before a time
+    Purge(PurgeArgs),
+    /// List sessions: key, expiry, size, user
+    List(ListArgs),
+    /// Show one session: metadata, signature status, format and decoded data
+    Inspect(InspectArgs),
+    /// Decode a raw session_data string (or a signed_cookies cookie) without a store
+    Decode(DecodeArgs),
+    /// Make sessions expire now, so Django stops accepting them at once
+    Expire(ExpireArgs),
+    /// Delete sessions now, by key, by user, or all of them
+    Flush(FlushArgs),
+    /// Counts, expiry range and sizes; thresholds turn it into a CI check
+    Stats(StatsArgs),
+    /// Write shell completions and man pages (for packaging)
+    #[command(hide = true)]
+    Generate(GenerateArgs),
+}
+
+/// How a bulk change is cut into short transactions.
+#[derive(Debug, Args)]
+pub struct BatchArgs {
+    /// Rows per batch; each batch is its own short transaction
+    #[arg(long, value_name = "N", default_value_t = 20_000, value_parser = clap::value_parser!(u32).range(1..))]
+    pub batch_size: u32,
+
+    /// Pause between batches, e.g. 200ms or 1s, to leave room for live traffic
+    #[arg(long, value_name = "DURATION", value_parser = crate::duration::parse)]
+    pub sleep: Option<std::time::Duration>,
+
+    /// Stop cleanly after this long, e.g. 10m, and report what is left
+    #[arg(long, value_name = "DURATION", value_parser = crate::duration::parse)]
+    pub max_runtime: Option<std::time::Duration>,
+
+    /// Count what would change; change nothing
+    #[arg(long)]
+    pub dry_run: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ClearExpiredArgs {
+    #[command(flatten)]
+    pub batch: BatchArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct PurgeArgs {
+    /// Sessions that clear-expired would delete (the default when no filter is given)
+    #[arg(long)]
+    pub expired: bool,
+
+    /// Sessions whose data fails to decode or verify with the given keys
+    /// (what a SECRET_KEY rotation leaves behind); needs the secret key
+    #[arg(long)]
+    pub invalid: bool,
+
+    /// Sessions of this user (_auth_user_id): log an account out everywhere
+    #[arg(long, value_name = "ID")]
+    pub user: Option<String>,
+
+    /// Sessions whose expiry is before this RFC 3339 instant
+    #[arg(long, value_name = "TIME")]
+    pub expired_before: Option<String>,
+
+    #[command(flatten)]
+    pub batch: BatchArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct ListArgs {
+    /// Only sessions that clear-expired would delete
+    #[arg(long, conflicts_with = "active")]
+    pub expired: bool,
+
+    /// Only sessions that have not expired
+    #[arg(long)]
+    pub active: bool,
+
+    /// Only sessions of this user (_auth_user_id)
+    #[arg(long, value_name = "ID")]
+    pub user: Option<String>,
+
+    /// Stop after N sessions
+    #[arg(long, value_name = "N")]
+    pub limit: Option<u64>,
+}
+
+#[derive(Debug, Args)]
+pub struct InspectArgs {
+    /// Session key
+    pub key: String,
+}
+
+#[derive(Debug, Args)]
+pub struct DecodeArgs {
+    /// Raw session_data (or cookie value); read from stdin when absent or `-`
+    pub value: Option<String>,
+
+    /// The value is a signed_cookies backend cookie (its own salt and max-age rule)
+    #[arg(long)]
+    pub cookie: bool,
+
+    /// SESSION_COOKIE_AGE in seconds, for the cookie max-age rule
+    #[arg(
+        long,
+        value_name = "SECONDS",
+        default_value_t = 1_209_600,
+        requires = "cookie"
+    )]
+    pub cookie_age: i64,
+}
+
+#[derive(Debug, Args)]
+pub struct ExpireArgs {
+    /// Session keys
+    #[arg(required_unless_present = "user", conflicts_with = "user")]
+    pub keys: Vec<String>,
+
+    /// Every session of this user (_auth_user_id)
+    #[arg(long, value_name = "ID")]
+    pub user: Option<String>,
+
+    #[command(flatten)]
+    pub batch: BatchArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct FlushArgs {
+    /// Session keys
+    #[arg(required_unless_present_any = ["user", "all"], conflicts_with_all = ["user", "all"])]
+    pub keys: Vec<String>,
+
+    /// Every session of this user (_auth_user_id)
+    #[arg(long, value_name = "ID", conflicts_with = "all")]
+    pub user: Option<String>,
+
+    /// Every session in the table (asks first on a terminal; needs --yes otherwise)
+    #[arg(long)]
+    pub all: bool,
+
+    /// Confirm --all without asking
+    #[arg(long, short = 'y')]
+    pub yes: bool,
+
+    #[command(flatten)]
+    pub batch: BatchArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct StatsArgs {
+    /// Exit 5 when there are more than N sessions in all
+    #[arg(long, value_name = "N")]
+    pub max_total: Option<u64>,
+
+    /// Exit 5 when more than N sessions have expired
+    #[arg(long, value_name = "N")]
+    pub max_expired: Option<u64>,
+}
+
+#[derive(Debug, Args)]
+pub struct GenerateArgs {
+    /// Directory that receives completions/ and man/
+    #[arg(long, value_name = "DIR", default_value = ".")]
+    pub out: PathBuf,
+}

@@ -1,0 +1,115 @@
+//! `flush`: delete sessions now, by key, by user, or all of them. `--all` asks first on a
+//! terminal and needs `--yes` otherwise, because it logs every user out.
+
+use std::io::{BufRead, Write};
+
+use anyhow::Result;
+
+use super::{run_change, Change, Finished};
+use crate::cli::FlushArgs;
+use crate::context::Context;
+use crate::exit::{coded, ExitCode};
+use crate::output::Report;
+use crate::purge::Selection;
+use crate::session::{Action, Condition, DecodeFilter, Target};
+use crate::store::sqlite::Access;
+use crate::store::SessionStore;
+
+pub fn run(ctx: &Context, args: &FlushArgs) -> Result<Finished> {
+    let mut store = ctx.open_store(if args.batch.dry_run {
+        Access::Read
+    } else {
+        Access::Write
+    })?;
+    let (selection, selected, not_found) = if args.all {
+        if !args.batch.dry_run && !args.yes && !confirm(ctx, store.as_mut())? {
+            return Ok(Finished {
+                report: Report::None,
+                exit: ExitCode::Ok,
+                warnings: vec!["nothing deleted".to_owned()],
+            });
+        }
+        (
+            Selection::Condition(Condition::ALL),
+            "sessions".to_owned(),
+            Vec::new(),
+        )
+    } else if let Some(user) = &args.user {
+        let filter = DecodeFilter {
+            user: Some(user.clone()),
+            invalid: false,
+        };
+        (
+            Selection::Decoded {
+                cond: Condition::ALL,
+                filter,
+            },
+            format!("sessions of user {user}"),
+            Vec::new(),
+        )
+    } else {
+        let (targets, not_found) = existing(store.as_mut(), &args.keys, ctx)?;
+        (
+            Selection::Targets {
+                targets,
+                cond: Condition::ALL,
+            },
+            "named sessions".to_owned(),
+            not_found,
+        )
+    };
+    run_change(
+        ctx,
+        store.as_mut(),
+        Change {
+            command: "flush",
+            selected,
+            selection,
+            action: Action::Delete,
+            batch: &args.batch,
+            not_found,
+        },
+    )
+}
+
+/// Splits `keys` into targets that exist and keys that do not (duplicates dropped).
+pub(super) fn existing(
+    store: &mut dyn SessionStore,
+    keys: &[String],
+    ctx: &Context,
+) -> Result<(Vec<Target>, Vec<String>)> {
+    let mut targets: Vec<Target> = Vec::new();
+    let mut missing = Vec::new();
+    for key in keys {
+        if targets.iter().any(|t| &t.key == key) || missing.contains(key) {
+            continue;
+        }
+        match store.get(key, ctx.now)? {
+            Some(_) => targets.push(Target {
+                key: key.clone(),
+                data: None,
+            }),
+            None => missing.push(key.clone()),
+        }
+    }
+    Ok((targets, missing))
+}
+
+/// Asks on the terminal; refuses (usage error) when nobody can be asked.
+fn confirm(ctx: &Context, store: &mut dyn SessionStore) -> Result<bool> {
+    if !ctx.stdin_is_terminal {
+        return Err(coded(
+            ExitCode::Usage,
+            "flush --all deletes every session and logs every user out; pass --yes to confirm when not on a terminal",
+        ));
+    }
+    let total = store.count(&Condition::ALL)?;
+    eprint!(
+        "Delete all {total} sessions in {}? Every user will be logged out. [y/N] ",
+        store.describe()
+    );
+    std::io::stderr().flush()?;
+    let mut answer = String::new();
+    std::io::stdin().lock().read_line(&mut answer)?;
+    Ok(matches!(answer.trim(), "y" | "Y" | "yes" | "YES" | "Yes"))
+}

@@ -1,0 +1,33 @@
+//! `inspect KEY`: one session's metadata, signature status, format and decoded data.
+//! An undecodable session is still a successful inspection (exit 0): the report says why.
+
+use anyhow::Result;
+
+use super::Finished;
+use crate::cli::InspectArgs;
+use crate::context::Context;
+use crate::exit::{coded, ExitCode};
+use crate::output::escape::for_terminal;
+use crate::output::{Report, SessionReport};
+use crate::store::sqlite::Access;
+
+pub fn run(ctx: &Context, args: &InspectArgs) -> Result<Finished> {
+    let mut store = ctx.open_store(Access::Read)?;
+    let Some(session) = store.get(&args.key, ctx.now)? else {
+        return Err(coded(
+            ExitCode::NotFound,
+            format!(
+                "no session with key {} in {}",
+                for_terminal(&args.key),
+                store.describe()
+            ),
+        ));
+    };
+    Ok(Finished::ok(Report::Session(Box::new(SessionReport {
+        session_key: Some(session.key),
+        expire_date: session.expire_date,
+        expired: Some(session.expired),
+        size: session.data.len(),
+        decoded: ctx.codec.decode(&session.data),
+    }))))
+}

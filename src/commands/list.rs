@@ -1,0 +1,60 @@
+//! `list`: key, expiry, expired?, size and user of each session, streamed page by page
+//! so the table is never held in memory.
+
+use std::io::Write;
+
+use anyhow::Result;
+
+use super::Finished;
+use crate::cli::ListArgs;
+use crate::context::Context;
+use crate::output::{ListRow, ListWriter, Report};
+use crate::session::Condition;
+use crate::store::sqlite::Access;
+use crate::store::Cursor;
+
+const PAGE: usize = 5_000;
+
+pub fn run(ctx: &Context, args: &ListArgs, out: &mut dyn Write) -> Result<Finished> {
+    let mut store = ctx.open_store(Access::Read)?;
+    let cond = if args.expired {
+        Condition::expired_at(ctx.now)
+    } else if args.active {
+        Condition::active_at(ctx.now)
+    } else {
+        Condition::ALL
+    };
+    let limit = args.limit.unwrap_or(u64::MAX);
+    let mut writer = ListWriter::new(ctx.format, out);
+    let mut cursor = Cursor::Start;
+    let mut shown = 0u64;
+    'pages: while shown < limit {
+        let page = store.scan_page(&mut cursor, &cond, ctx.now, PAGE)?;
+        if page.is_empty() {
+            break;
+        }
+        for session in page {
+            let decoded = ctx.codec.decode(&session.data);
+            let user_id = decoded.user_id();
+            if args.user.is_some() && user_id != args.user {
+                continue;
+            }
+            writer.row(&ListRow {
+                size: session.data.len(),
+                session_key: session.key,
+                expire_date: session.expire_date,
+                expired: session.expired,
+                user_id,
+            })?;
+            shown += 1;
+            if shown >= limit {
+                break 'pages;
+            }
+        }
+        if cursor.is_done() {
+            break;
+        }
+    }
+    writer.finish(ctx.quiet)?;
+    Ok(Finished::ok(Report::None))
+}

@@ -1,0 +1,129 @@
+//! One module per subcommand; this one only dispatches and holds what the bulk-change
+//! commands share.
+
+mod clear_expired;
+mod decode;
+mod expire;
+mod flush;
+mod generate;
+mod inspect;
+mod list;
+mod purge;
+mod stats;
+
+use std::io::Write;
+
+use anyhow::Result;
+
+use crate::cli::{BatchArgs, Command};
+use crate::context::Context;
+use crate::exit::ExitCode;
+use crate::output::{ChangeReport, Report};
+use crate::progress::Progress;
+use crate::purge::{Engine, Policy, Selection, Stop};
+use crate::session::Action;
+use crate::store::SessionStore;
+
+/// What a command hands back: its report, the exit code it asks for, and messages for
+/// stderr (they explain a non-zero code that is not an error, like a missed threshold).
+pub struct Finished {
+    pub report: Report,
+    pub exit: ExitCode,
+    pub warnings: Vec<String>,
+}
+
+impl Finished {
+    pub fn ok(report: Report) -> Finished {
+        Finished {
+            report,
+            exit: ExitCode::Ok,
+            warnings: Vec::new(),
+        }
+    }
+}
+
+/// Runs `command`. Only `list` writes to `out` itself (it streams).
+pub fn run(command: &Command, ctx: &Context, out: &mut dyn Write) -> Result<Finished> {
+    match command {
+        Command::ClearExpired(args) => clear_expired::run(ctx, args),
+        Command::Purge(args) => purge::run(ctx, args),
+        Command::List(args) => list::run(ctx, args, out),
+        Command::Inspect(args) => inspect::run(ctx, args),
+        Command::Decode(args) => decode::run(ctx, args),
+        Command::Expire(args) => expire::run(ctx, args),
+        Command::Flush(args) => flush::run(ctx, args),
+        Command::Stats(args) => stats::run(ctx, args),
+        Command::Generate(args) => generate::run(args),
+    }
+}
+
+/// Everything a bulk change needs besides the store.
+pub(crate) struct Change<'a> {
+    pub command: &'static str,
+    pub selected: String,
+    pub selection: Selection,
+    pub action: Action,
+    pub batch: &'a BatchArgs,
+    pub not_found: Vec<String>,
+}
+
+/// Runs a bulk change through the batch engine and turns its outcome into a report
+/// and an exit code (130 when a signal stopped it, 4 when named keys were missing).
+pub(crate) fn run_change(
+    ctx: &Context,
+    store: &mut dyn SessionStore,
+    change: Change<'_>,
+) -> Result<Finished> {
+    let policy = Policy {
+        batch_size: change.batch.batch_size as usize,
+        sleep: change.batch.sleep,
+        max_runtime: change.batch.max_runtime,
+        dry_run: change.batch.dry_run,
+    };
+    if !policy.dry_run {
+        ctx.catch_signals()?;
+    }
+    let mut progress = Progress::new(ctx.show_progress());
+    let outcome = Engine {
+        store,
+        codec: &ctx.codec,
+        policy: &policy,
+        progress: &mut progress,
+        stop: &ctx.stop,
+        now: ctx.now,
+    }
+    .run(&change.selection, change.action)?;
+    let mut warnings = Vec::new();
+    let mut exit = ExitCode::Ok;
+    if !change.not_found.is_empty() {
+        warnings.push(format!(
+            "no session with key {} in {}",
+            change
+                .not_found
+                .iter()
+                .map(|k| crate::output::escape::for_terminal(k).into_owned())
+                .collect::<Vec<_>>()
+                .join(", "),
+            store_name(ctx)
+        ));
+        exit = ExitCode::NotFound;
+    }
+    if outcome.stopped == Some(Stop::Interrupted) {
+        exit = ExitCode::Interrupted;
+    }
+    Ok(Finished {
+        report: Report::Change(ChangeReport {
+            command: change.command,
+            verb: change.action.verb(),
+            selected: change.selected,
+            outcome,
+            not_found: change.not_found,
+        }),
+        exit,
+        warnings,
+    })
+}
+
+fn store_name(ctx: &Context) -> String {
+    format!("table `{}`", ctx.table)
+}

@@ -1,0 +1,43 @@
+//! `stats`: counts, expiry range and sizes. With `--max-total` / `--max-expired` it is a
+//! CI check: exit 5 when a threshold is exceeded, the figures still printed.
+
+use anyhow::Result;
+
+use super::Finished;
+use crate::cli::StatsArgs;
+use crate::context::Context;
+use crate::exit::ExitCode;
+use crate::output::{Report, StatsReport};
+use crate::store::sqlite::Access;
+
+pub fn run(ctx: &Context, args: &StatsArgs) -> Result<Finished> {
+    let mut store = ctx.open_store(Access::Read)?;
+    let stats = store.stats(ctx.now)?;
+    let mut exceeded = Vec::new();
+    if let Some(max) = args.max_total.filter(|max| stats.total > *max) {
+        exceeded.push(format!(
+            "{} sessions in all exceed --max-total {max}",
+            stats.total
+        ));
+    }
+    if let Some(max) = args.max_expired.filter(|max| stats.expired > *max) {
+        exceeded.push(format!(
+            "{} expired sessions exceed --max-expired {max}",
+            stats.expired
+        ));
+    }
+    let exit = if exceeded.is_empty() {
+        ExitCode::Ok
+    } else {
+        ExitCode::ThresholdExceeded
+    };
+    Ok(Finished {
+        warnings: exceeded.clone(),
+        report: Report::Stats(StatsReport {
+            stats,
+            store: store.describe(),
+            exceeded,
+        }),
+        exit,
+    })
+}

@@ -1,0 +1,164 @@
+//! The second stage after parsing: command-line options resolved into settings.
+//!
+//! This is the only module that reads the environment, the clock, the secret-key file
+//! and whether the terminals are interactive. Everything after it works from a
+//! [`Context`], so tests can pin every input (`--now`, keys, zone) from the command line.
+
+use std::io::IsTerminal;
+
+use anyhow::Result;
+use chrono::{DateTime, Utc};
+
+use crate::cli::{GlobalOpts, OutputFormat};
+use crate::codec::{self, Codec};
+use crate::dburl::{self, StoreUrl};
+use crate::exit::{coded, ExitCode};
+use crate::purge::StopFlag;
+use crate::store::sqlite::{Access, SqliteStore};
+use crate::store::SessionStore;
+use crate::zone::{self, StoreZone};
+
+pub struct Context {
+    store_url: Option<StoreUrl>,
+    /// The store URL with its password redacted, for messages.
+    pub store_shown: Option<String>,
+    pub table: String,
+    pub zone: StoreZone,
+    /// The instant expiry is evaluated at, frozen for the whole run.
+    pub now: DateTime<Utc>,
+    pub codec: Codec,
+    /// The signing salt in force (signed_cookies values use their own).
+    pub salt: String,
+    pub secrets: Vec<String>,
+    pub format: OutputFormat,
+    pub quiet: bool,
+    pub verbose: bool,
+    pub stderr_is_terminal: bool,
+    pub stdin_is_terminal: bool,
+    pub stop: StopFlag,
+}
+
+impl Context {
+    pub fn resolve(opts: &GlobalOpts) -> Result<Context> {
+        let url_text = opts
+            .database_url
+            .clone()
+            .or_else(|| non_empty_env("DATABASE_URL"));
+        let store_url = url_text.as_deref().map(dburl::parse).transpose()?;
+        let zone = StoreZone::parse(&opts.time_zone)
+            .map_err(|e| coded(ExitCode::Usage, format!("--time-zone: {e}")))?;
+        let now = match &opts.now {
+            Some(text) => zone::parse_instant(text)
+                .map_err(|e| coded(ExitCode::Usage, format!("--now: {e}")))?,
+            None => Utc::now(),
+        };
+        let salt = match (&opts.salt, &opts.store_class) {
+            (Some(salt), _) => salt.clone(),
+            (None, Some(class)) => codec::salt_for_store_class(class),
+            (None, None) => codec::DEFAULT_SALT.to_owned(),
+        };
+        let secrets = read_secrets(opts)?;
+        Ok(Context {
+            store_shown: url_text.as_deref().map(dburl::redact),
+            store_url,
+            table: opts.table.clone(),
+            zone,
+            now,
+            codec: Codec::new(&salt, secrets.clone()),
+            salt,
+            secrets,
+            format: opts.format,
+            quiet: opts.quiet,
+            verbose: opts.verbose,
+            stderr_is_terminal: std::io::stderr().is_terminal(),
+            stdin_is_terminal: std::io::stdin().is_terminal(),
+            stop: StopFlag::default(),
+        })
+    }
+
+    /// Opens the store the options name. Fails with a usage error when none is named.
+    pub fn open_store(&self, access: Access) -> Result<Box<dyn SessionStore>> {
+        let Some(url) = &self.store_url else {
+            return Err(coded(
+                ExitCode::Usage,
+                "no session store given: pass --database-url URL or set DATABASE_URL (e.g. sqlite:////srv/app/db.sqlite3)",
+            ));
+        };
+        let shown = self.store_shown.as_deref().unwrap_or_default();
+        match url {
+            StoreUrl::Sqlite { path } => Ok(Box::new(SqliteStore::open(
+                path,
+                &self.table,
+                self.zone,
+                access,
+            )?)),
+            StoreUrl::Postgres(_) | StoreUrl::Mysql(_) => Err(coded(
+                ExitCode::StoreUnavailable,
+                format!("{shown}: this build of sessctl reads SQLite stores only"),
+            )),
+        }
+    }
+
+    /// Whether a progress bar may be drawn.
+    pub fn show_progress(&self) -> bool {
+        self.stderr_is_terminal && !self.quiet
+    }
+
+    /// Lets SIGINT and SIGTERM stop a bulk change between two batches instead of killing
+    /// the process; without it (read-only commands) a signal ends the process at once.
+    pub fn catch_signals(&self) -> Result<()> {
+        let stop = self.stop.clone();
+        ctrlc::set_handler(move || stop.raise())
+            .map_err(|e| anyhow::anyhow!("cannot install the signal handler: {e}"))
+    }
+}
+
+fn non_empty_env(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.is_empty())
+}
+
+/// SECRET_KEY first, then SECRET_KEY_FALLBACKS. The key file beats the environment.
+fn read_secrets(opts: &GlobalOpts) -> Result<Vec<String>> {
+    if let Some(path) = &opts.secret_key_file {
+        let text = std::fs::read_to_string(path).map_err(|e| {
+            coded(
+                ExitCode::Usage,
+                format!("--secret-key-file {}: {e}", path.display()),
+            )
+        })?;
+        let keys: Vec<String> = text
+            .lines()
+            .map(|line| line.trim_end_matches('\r').to_owned())
+            .filter(|line| !line.is_empty())
+            .collect();
+        if keys.is_empty() {
+            return Err(coded(
+                ExitCode::Usage,
+                format!(
+                    "--secret-key-file {} is empty; its first line must be SECRET_KEY",
+                    path.display()
+                ),
+            ));
+        }
+        if keys.len() > 1 {
+            return Ok(keys);
+        }
+        return Ok(with_env_fallbacks(keys));
+    }
+    Ok(match non_empty_env("DJANGO_SECRET_KEY") {
+        Some(key) => with_env_fallbacks(vec![key]),
+        None => Vec::new(),
+    })
+}
+
+fn with_env_fallbacks(mut keys: Vec<String>) -> Vec<String> {
+    if let Some(list) = non_empty_env("DJANGO_SECRET_KEY_FALLBACKS") {
+        keys.extend(
+            list.split(',')
+                .map(str::trim)
+                .filter(|k| !k.is_empty())
+                .map(str::to_owned),
+        );
+    }
+    keys
+}

@@ -1,0 +1,112 @@
+//! JSON output. The shapes below are the public schema (README "JSON output"); fields
+//! are only ever added, never renamed or removed.
+//!
+//! - `list`: one object per line:
+//!   `{"session_key", "expire_date", "expired", "size", "user_id"}`
+//! - `inspect` / `decode`: one object: `{"session_key", "expire_date", "expired", "format",
+//!   "signature", "algorithm", "signed_at", "fallback_index", "user_id", "user_backend",
+//!   "session_expiry", "size", "data", "error", "note"}`
+//! - `clear-expired` / `purge` / `flush` / `expire`: one object: `{"command", "matched",
+//!   "deleted" | "updated", "batches", "dry_run", "complete", "stopped", "not_found",
+//!   "elapsed_seconds", "first_batch_seconds", "last_batch_seconds"}`
+//! - `stats`: one object: `{"total", "expired", "active", "oldest_expire_date",
+//!   "newest_expire_date", "data_bytes", "table_bytes", "exceeded"}`
+//!
+//! Times are RFC 3339 in UTC; absent values are `null`.
+
+use std::io::{self, Write};
+
+use serde_json::{json, Map, Value};
+
+use super::{ListRow, Report, SessionReport};
+use crate::codec::{SessionExpiry, Signature};
+use crate::purge::Stop;
+use crate::zone::rfc3339;
+
+pub fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
+    let value = match report {
+        Report::None => return Ok(()),
+        Report::Message(text) => json!({ "message": text }),
+        Report::Change(change) => {
+            let o = &change.outcome;
+            let mut object = Map::new();
+            object.insert("command".into(), json!(change.command));
+            object.insert("matched".into(), json!(o.matched));
+            object.insert(change.verb.into(), json!(o.changed));
+            object.insert("batches".into(), json!(o.batches));
+            object.insert("dry_run".into(), json!(o.dry_run));
+            object.insert("complete".into(), json!(o.complete()));
+            object.insert(
+                "stopped".into(),
+                json!(o.stopped.map(|s| match s {
+                    Stop::Interrupted => "interrupted",
+                    Stop::MaxRuntime => "max_runtime",
+                })),
+            );
+            object.insert("not_found".into(), json!(change.not_found));
+            object.insert("elapsed_seconds".into(), json!(o.elapsed.as_secs_f64()));
+            object.insert(
+                "first_batch_seconds".into(),
+                json!(o.first_batch.map(|d| d.as_secs_f64())),
+            );
+            object.insert(
+                "last_batch_seconds".into(),
+                json!(o.last_batch.map(|d| d.as_secs_f64())),
+            );
+            Value::Object(object)
+        }
+        Report::Session(session) => session_json(session),
+        Report::Stats(report) => {
+            let s = &report.stats;
+            json!({
+                "total": s.total,
+                "expired": s.expired,
+                "active": s.total - s.expired,
+                "oldest_expire_date": s.oldest_expire_date.map(rfc3339),
+                "newest_expire_date": s.newest_expire_date.map(rfc3339),
+                "data_bytes": s.data_bytes,
+                "table_bytes": s.table_bytes,
+                "exceeded": report.exceeded,
+            })
+        }
+    };
+    serde_json::to_writer(&mut *out, &value)?;
+    writeln!(out)
+}
+
+pub fn session_json(report: &SessionReport) -> Value {
+    let d = &report.decoded;
+    json!({
+        "session_key": report.session_key,
+        "expire_date": report.expire_date.map(rfc3339),
+        "expired": report.expired,
+        "format": d.format.as_str(),
+        "signature": d.signature.as_str(),
+        "algorithm": d.algorithm.map(|a| a.as_str()),
+        "signed_at": d.timestamp.and_then(|t| chrono::DateTime::from_timestamp(t, 0)).map(rfc3339),
+        "fallback_index": match d.signature { Signature::ValidFallback(i) => Some(i), _ => None },
+        "user_id": d.user_id(),
+        "user_backend": d.user_backend(),
+        "session_expiry": d.session_expiry().map(|e| match e {
+            SessionExpiry::Seconds(n) => json!(n),
+            SessionExpiry::At(text) => json!(text),
+            SessionExpiry::Other(v) => v,
+        }),
+        "size": report.size,
+        "data": d.data.clone().map(Value::Object),
+        "error": d.error,
+        "note": d.note,
+    })
+}
+
+pub fn list_row(row: &ListRow, out: &mut dyn Write) -> io::Result<()> {
+    let value = json!({
+        "session_key": row.session_key,
+        "expire_date": row.expire_date.map(rfc3339),
+        "expired": row.expired,
+        "size": row.size,
+        "user_id": row.user_id,
+    });
+    serde_json::to_writer(&mut *out, &value)?;
+    writeln!(out)
+}

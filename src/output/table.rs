@@ -1,0 +1,207 @@
+//! Human output: summary lines for bulk changes, key/value tables for one session or the
+//! statistics, and fixed-width rows for `list` (streamed, so widths cannot depend on the
+//! data). Every untrusted string goes through [`escape`](super::escape).
+
+use std::io::{self, Write};
+use std::time::Duration;
+
+use comfy_table::presets::UTF8_BORDERS_ONLY;
+use comfy_table::{ContentArrangement, Table};
+
+use super::escape::{block_for_terminal, for_terminal};
+use super::{ChangeReport, ListRow, Report, SessionReport, StatsReport};
+use crate::codec::{SessionExpiry, Signature};
+use crate::purge::Stop;
+use crate::zone::rfc3339;
+
+pub fn render(report: &Report, verbose: bool, out: &mut dyn Write) -> io::Result<()> {
+    match report {
+        Report::None => Ok(()),
+        Report::Message(text) => writeln!(out, "{text}"),
+        Report::Change(change) => change_summary(change, verbose, out),
+        Report::Session(session) => session_table(session, out),
+        Report::Stats(stats) => stats_table(stats, out),
+    }
+}
+
+fn plural(n: u64, word: &str) -> String {
+    format!("{n} {word}{}", if n == 1 { "" } else { "es" })
+}
+
+fn seconds(d: Duration) -> String {
+    format!("{:.2} s", d.as_secs_f64())
+}
+
+fn change_summary(change: &ChangeReport, verbose: bool, out: &mut dyn Write) -> io::Result<()> {
+    let o = &change.outcome;
+    let what = &change.selected;
+    if o.dry_run {
+        let would = if change.verb == "deleted" {
+            "delete"
+        } else {
+            "update"
+        };
+        writeln!(
+            out,
+            "{}: would {would} {} {what} (dry run, nothing changed)",
+            change.command, o.matched
+        )?;
+    } else {
+        let mut line = format!(
+            "{}: {} {} of {} {what} in {} ({})",
+            change.command,
+            change.verb,
+            o.changed,
+            o.matched,
+            plural(o.batches, "batch"),
+            seconds(o.elapsed)
+        );
+        match o.stopped {
+            Some(Stop::Interrupted) => {
+                line.push_str("; interrupted, committed batches stay, run again to finish")
+            }
+            Some(Stop::MaxRuntime) => {
+                line.push_str("; stopped at --max-runtime, run again to finish")
+            }
+            None => {}
+        }
+        writeln!(out, "{line}")?;
+        if verbose {
+            if let (Some(first), Some(last)) = (o.first_batch, o.last_batch) {
+                writeln!(
+                    out,
+                    "first batch {}, last batch {}",
+                    seconds(first),
+                    seconds(last)
+                )?;
+            }
+        }
+    }
+    Ok(())
+}
+
+fn session_table(report: &SessionReport, out: &mut dyn Write) -> io::Result<()> {
+    let d = &report.decoded;
+    let mut table = Table::new();
+    table
+        .load_preset(UTF8_BORDERS_ONLY)
+        .set_content_arrangement(ContentArrangement::Dynamic);
+    if let Some(key) = &report.session_key {
+        table.add_row(vec!["key".to_owned(), for_terminal(key).into_owned()]);
+    }
+    if let Some(expire) = report.expire_date {
+        let state = match report.expired {
+            Some(true) => " (expired)",
+            Some(false) => " (active)",
+            None => "",
+        };
+        table.add_row(vec![
+            "expires".to_owned(),
+            format!("{}{state}", rfc3339(expire)),
+        ]);
+    }
+    table.add_row(vec!["format".to_owned(), d.format.as_str().to_owned()]);
+    let signature = match d.signature {
+        Signature::Valid => "valid (SECRET_KEY)".to_owned(),
+        Signature::ValidFallback(i) => format!("valid with fallback key #{}", i + 1),
+        Signature::Invalid => "invalid".to_owned(),
+        Signature::Unverified => "unverified (no secret key given)".to_owned(),
+    };
+    let algorithm = d
+        .algorithm
+        .map(|a| format!(", {}", a.as_str()))
+        .unwrap_or_default();
+    table.add_row(vec![
+        "signature".to_owned(),
+        format!("{signature}{algorithm}"),
+    ]);
+    if let Some(ts) = d
+        .timestamp
+        .and_then(|t| chrono::DateTime::from_timestamp(t, 0))
+    {
+        table.add_row(vec!["signed at".to_owned(), rfc3339(ts)]);
+    }
+    if let Some(user) = d.user_id() {
+        let backend = d
+            .user_backend()
+            .map(|b| format!(" via {b}"))
+            .unwrap_or_default();
+        table.add_row(vec![
+            "user".to_owned(),
+            for_terminal(&format!("{user}{backend}")).into_owned(),
+        ]);
+    }
+    if let Some(expiry) = d.session_expiry() {
+        let shown = match expiry {
+            SessionExpiry::Seconds(n) => format!("{n} s (set_expiry({n}))"),
+            SessionExpiry::At(text) => for_terminal(&text).into_owned(),
+            SessionExpiry::Other(v) => for_terminal(&v.to_string()).into_owned(),
+        };
+        table.add_row(vec!["_session_expiry".to_owned(), shown]);
+    }
+    table.add_row(vec!["size".to_owned(), format!("{} bytes", report.size)]);
+    if let Some(note) = &d.note {
+        table.add_row(vec!["note".to_owned(), note.clone()]);
+    }
+    writeln!(out, "{table}")?;
+    match (&d.data, &d.error) {
+        (Some(data), _) => {
+            let pretty = serde_json::to_string_pretty(data).map_err(io::Error::other)?;
+            writeln!(out, "{}", block_for_terminal(&pretty))
+        }
+        (None, Some(error)) => writeln!(out, "undecodable: {}", for_terminal(error)),
+        (None, None) => writeln!(out, "undecodable"),
+    }
+}
+
+fn stats_table(report: &StatsReport, out: &mut dyn Write) -> io::Result<()> {
+    let s = &report.stats;
+    let mut table = Table::new();
+    table.load_preset(UTF8_BORDERS_ONLY);
+    let when =
+        |t: Option<chrono::DateTime<chrono::Utc>>| t.map(rfc3339).unwrap_or_else(|| "-".to_owned());
+    table.add_row(vec!["store".to_owned(), report.store.clone()]);
+    table.add_row(vec!["total".to_owned(), s.total.to_string()]);
+    table.add_row(vec!["expired".to_owned(), s.expired.to_string()]);
+    table.add_row(vec!["active".to_owned(), (s.total - s.expired).to_string()]);
+    table.add_row(vec!["oldest expiry".to_owned(), when(s.oldest_expire_date)]);
+    table.add_row(vec!["newest expiry".to_owned(), when(s.newest_expire_date)]);
+    table.add_row(vec!["data bytes".to_owned(), s.data_bytes.to_string()]);
+    table.add_row(vec![
+        "table bytes".to_owned(),
+        s.table_bytes
+            .map_or_else(|| "unknown".to_owned(), |b| b.to_string()),
+    ]);
+    writeln!(out, "{table}")
+}
+
+const KEY_WIDTH: usize = 32;
+
+pub fn list_header(out: &mut dyn Write) -> io::Result<()> {
+    writeln!(
+        out,
+        "{:<KEY_WIDTH$}  {:<27}  {:<7}  {:>8}  USER",
+        "KEY", "EXPIRES", "EXPIRED", "SIZE"
+    )
+}
+
+pub fn list_row(row: &ListRow, out: &mut dyn Write) -> io::Result<()> {
+    writeln!(
+        out,
+        "{:<KEY_WIDTH$}  {:<27}  {:<7}  {:>8}  {}",
+        for_terminal(&row.session_key),
+        row.expire_date
+            .map(rfc3339)
+            .unwrap_or_else(|| "-".to_owned()),
+        if row.expired { "yes" } else { "no" },
+        row.size,
+        row.user_id
+            .as_deref()
+            .map(for_terminal)
+            .unwrap_or_else(|| "-".into()),
+    )
+}
+
+pub fn list_footer(rows: u64, out: &mut dyn Write) -> io::Result<()> {
+    writeln!(out, "({rows} session{})", if rows == 1 { "" } else { "s" })
+}

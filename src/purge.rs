@@ -1,0 +1,257 @@
+//! The batch engine shared by `clear-expired`, `purge`, `flush` and `expire`.
+//!
+//! It cuts a bulk change into short transactions and decides, between two of them,
+//! whether to go on: a signal, `--max-runtime` or the end of the work stops it, and a
+//! stop never leaves a batch half done (the batch in flight commits or rolls back as a
+//! whole; committed batches stay). It drives any [`SessionStore`] and never learns which.
+//!
+//! Three kinds of selection:
+//! - a [`Condition`] the store checks itself: walked in physical ranges (`apply_range`);
+//! - a condition plus a [`DecodeFilter`]: pages are read, decoded, and the chosen sessions
+//!   changed by key *and* data (`apply_exact`), so memory stays bounded by one batch;
+//! - explicit keys.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::Result;
+use chrono::{DateTime, Utc};
+
+use crate::codec::Codec;
+use crate::progress::Progress;
+use crate::session::{Action, Condition, DecodeFilter, Target};
+use crate::store::{Cursor, SessionStore};
+
+/// How the work is cut and when it stops.
+#[derive(Clone, Debug)]
+pub struct Policy {
+    pub batch_size: usize,
+    pub sleep: Option<Duration>,
+    pub max_runtime: Option<Duration>,
+    pub dry_run: bool,
+}
+
+/// Which sessions the change applies to.
+#[derive(Clone, Debug)]
+pub enum Selection {
+    /// Everything satisfying a condition the store evaluates.
+    Condition(Condition),
+    /// Sessions satisfying `cond` whose decoded data passes `filter`.
+    Decoded {
+        cond: Condition,
+        filter: DecodeFilter,
+    },
+    /// These sessions (already known to exist), subject to `cond`.
+    Targets {
+        targets: Vec<Target>,
+        cond: Condition,
+    },
+}
+
+/// Why a run ended before its work was done.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Stop {
+    Interrupted,
+    MaxRuntime,
+}
+
+/// What a run did.
+#[derive(Clone, Debug, Default)]
+pub struct Outcome {
+    /// Sessions selected (for a stopped run: selected so far, or counted up front).
+    pub matched: u64,
+    /// Sessions deleted or updated.
+    pub changed: u64,
+    /// Transactions committed.
+    pub batches: u64,
+    pub dry_run: bool,
+    pub stopped: Option<Stop>,
+    pub elapsed: Duration,
+    pub first_batch: Option<Duration>,
+    pub last_batch: Option<Duration>,
+}
+
+impl Outcome {
+    pub fn complete(&self) -> bool {
+        self.stopped.is_none()
+    }
+}
+
+/// A flag raised by SIGINT/SIGTERM, checked between batches.
+#[derive(Clone, Debug, Default)]
+pub struct StopFlag(Arc<AtomicBool>);
+
+impl StopFlag {
+    pub fn raise(&self) {
+        self.0.store(true, Ordering::SeqCst);
+    }
+
+    pub fn is_raised(&self) -> bool {
+        self.0.load(Ordering::SeqCst)
+    }
+}
+
+pub struct Engine<'a> {
+    pub store: &'a mut dyn SessionStore,
+    pub codec: &'a Codec,
+    pub policy: &'a Policy,
+    pub progress: &'a mut Progress,
+    pub stop: &'a StopFlag,
+    pub now: DateTime<Utc>,
+}
+
+impl Engine<'_> {
+    pub fn run(&mut self, selection: &Selection, action: Action) -> Result<Outcome> {
+        let started = Instant::now();
+        let mut outcome = match selection {
+            Selection::Condition(cond) => self.run_condition(cond, action)?,
+            Selection::Decoded { cond, filter } => self.run_decoded(cond, filter, action)?,
+            Selection::Targets { targets, cond } => self.run_targets(targets, cond, action)?,
+        };
+        outcome.dry_run = self.policy.dry_run;
+        outcome.elapsed = started.elapsed();
+        self.progress.finish();
+        Ok(outcome)
+    }
+
+    fn run_condition(&mut self, cond: &Condition, action: Action) -> Result<Outcome> {
+        let mut outcome = Outcome {
+            matched: self.store.count(cond)?,
+            ..Outcome::default()
+        };
+        if self.policy.dry_run || outcome.matched == 0 {
+            return Ok(outcome);
+        }
+        self.progress.start(outcome.matched, action.verb());
+        let started = Instant::now();
+        let mut cursor = Cursor::Start;
+        while !cursor.is_done() {
+            if self.should_stop(started, &mut outcome) {
+                break;
+            }
+            let batch_started = Instant::now();
+            let changed =
+                self.store
+                    .apply_range(&mut cursor, cond, self.policy.batch_size, action)?;
+            record_batch(&mut outcome, batch_started.elapsed(), changed);
+            self.progress.advance(changed);
+            if !cursor.is_done() {
+                self.pause();
+            }
+        }
+        Ok(outcome)
+    }
+
+    fn run_decoded(
+        &mut self,
+        cond: &Condition,
+        filter: &DecodeFilter,
+        action: Action,
+    ) -> Result<Outcome> {
+        let mut outcome = Outcome::default();
+        let examine = self.store.count(cond)?;
+        self.progress.start(examine, "examined");
+        let started = Instant::now();
+        let mut cursor = Cursor::Start;
+        let mut pending: Vec<Target> = Vec::new();
+        loop {
+            if self.should_stop(started, &mut outcome) {
+                break;
+            }
+            let page = self
+                .store
+                .scan_page(&mut cursor, cond, self.now, self.policy.batch_size)?;
+            let examined = page.len() as u64;
+            for session in page {
+                if filter.select(self.codec, &session) {
+                    outcome.matched += 1;
+                    pending.push(Target {
+                        key: session.key,
+                        data: Some(session.data),
+                    });
+                }
+            }
+            self.progress.advance(examined);
+            let finished = cursor.is_done();
+            if !self.policy.dry_run
+                && (pending.len() >= self.policy.batch_size || (finished && !pending.is_empty()))
+            {
+                let batch_started = Instant::now();
+                let changed = self.store.apply_exact(&pending, cond, action)?;
+                record_batch(&mut outcome, batch_started.elapsed(), changed);
+                pending.clear();
+                if !finished {
+                    self.pause();
+                }
+            }
+            if finished {
+                break;
+            }
+        }
+        Ok(outcome)
+    }
+
+    fn run_targets(
+        &mut self,
+        targets: &[Target],
+        cond: &Condition,
+        action: Action,
+    ) -> Result<Outcome> {
+        let mut outcome = Outcome {
+            matched: targets.len() as u64,
+            ..Outcome::default()
+        };
+        if self.policy.dry_run {
+            return Ok(outcome);
+        }
+        self.progress.start(outcome.matched, action.verb());
+        let started = Instant::now();
+        for chunk in targets.chunks(self.policy.batch_size) {
+            if self.should_stop(started, &mut outcome) {
+                break;
+            }
+            let batch_started = Instant::now();
+            let changed = self.store.apply_exact(chunk, cond, action)?;
+            record_batch(&mut outcome, batch_started.elapsed(), changed);
+            self.progress.advance(chunk.len() as u64);
+        }
+        Ok(outcome)
+    }
+
+    /// Checked between batches only, so a stop never splits one.
+    fn should_stop(&self, started: Instant, outcome: &mut Outcome) -> bool {
+        if self.stop.is_raised() {
+            outcome.stopped = Some(Stop::Interrupted);
+        } else if self
+            .policy
+            .max_runtime
+            .is_some_and(|limit| started.elapsed() >= limit)
+        {
+            outcome.stopped = Some(Stop::MaxRuntime);
+        }
+        outcome.stopped.is_some()
+    }
+
+    /// `--sleep` between batches, cut short by a signal.
+    fn pause(&self) {
+        let Some(total) = self.policy.sleep else {
+            return;
+        };
+        let until = Instant::now() + total;
+        while !self.stop.is_raised() {
+            let left = until.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                break;
+            }
+            std::thread::sleep(left.min(Duration::from_millis(50)));
+        }
+    }
+}
+
+fn record_batch(outcome: &mut Outcome, took: Duration, changed: u64) {
+    outcome.batches += 1;
+    outcome.changed += changed;
+    outcome.first_batch.get_or_insert(took);
+    outcome.last_batch = Some(took);
+}

@@ -1,0 +1,84 @@
+//! The `SessionStore` trait: everything sessctl needs from a place that keeps sessions.
+//!
+//! Stores know SQL or files, nothing of the command line or output. The batch engine in
+//! [`crate::purge`] drives them through this trait and never learns which store it drives.
+//! Invariants every store keeps:
+//! - each `apply_*` call is one short transaction (or its file-system equivalent), and
+//!   re-checks its [`Condition`] (and a [`Target`]'s data) inside the change itself;
+//! - scans are paged, so memory does not grow with the store;
+//! - "expired" means what `clear-expired` would delete (see [`crate::session`]).
+
+pub mod sqlite;
+
+use anyhow::Result;
+use chrono::{DateTime, Utc};
+
+use crate::session::{Action, Condition, StoredSession, Target};
+
+/// Where a paged walk over a store has got to. Stores choose the representation.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub enum Cursor {
+    #[default]
+    Start,
+    RowId(i64),
+    Key(String),
+    Done,
+}
+
+impl Cursor {
+    pub fn is_done(&self) -> bool {
+        matches!(self, Cursor::Done)
+    }
+}
+
+/// Table-wide figures for `stats`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StoreStats {
+    pub total: u64,
+    pub expired: u64,
+    pub oldest_expire_date: Option<DateTime<Utc>>,
+    pub newest_expire_date: Option<DateTime<Utc>>,
+    /// Bytes of encoded session data.
+    pub data_bytes: u64,
+    /// On-disk size of the table and its indexes, when the store can tell.
+    pub table_bytes: Option<u64>,
+}
+
+pub trait SessionStore {
+    /// The store for messages, passwords redacted.
+    fn describe(&self) -> String;
+
+    /// How many sessions satisfy `cond` at the moment.
+    fn count(&mut self, cond: &Condition) -> Result<u64>;
+
+    /// One session by key; `expired` evaluated at `now`.
+    fn get(&mut self, key: &str, now: DateTime<Utc>) -> Result<Option<StoredSession>>;
+
+    /// The next page (at most `limit`) of sessions satisfying `cond`, in the store's
+    /// physical order, advancing `cursor`; an empty page means the walk is over.
+    fn scan_page(
+        &mut self,
+        cursor: &mut Cursor,
+        cond: &Condition,
+        now: DateTime<Utc>,
+        limit: usize,
+    ) -> Result<Vec<StoredSession>>;
+
+    /// Applies `action` to the next range of sessions satisfying `cond`, at most `limit`
+    /// of them, in one short transaction that re-checks `cond`. Sets `cursor` to
+    /// [`Cursor::Done`] once the whole store has been walked. Returns the rows changed.
+    fn apply_range(
+        &mut self,
+        cursor: &mut Cursor,
+        cond: &Condition,
+        limit: usize,
+        action: Action,
+    ) -> Result<u64>;
+
+    /// Applies `action` to these sessions, in one short transaction, to each only if it
+    /// still satisfies `cond` and (when given) still holds the same data.
+    fn apply_exact(&mut self, targets: &[Target], cond: &Condition, action: Action) -> Result<u64>;
+
+    /// Figures for `stats`.
+    fn stats(&mut self, now: DateTime<Utc>) -> Result<StoreStats>;
+}

@@ -1,0 +1,456 @@
+//! The SQLite store: a Django `django_session` table in a database file.
+//!
+//! Bulk changes walk the table in rowid order, one short `BEGIN IMMEDIATE` transaction
+//! per batch: each batch finds the rowid that closes it, then changes the rows in that
+//! rowid range that still satisfy the condition. Walking in rowid order keeps page
+//! locality (a batch touches a run of neighbouring pages once), where walking the
+//! `expire_date` index touches pages all over the file; and every DELETE re-checks the
+//! condition, so a session renewed between two batches survives.
+//!
+//! The connection waits (busy timeout) instead of failing when the live Django app holds
+//! the write lock, and it changes no persistent setting (journal mode and the like).
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use anyhow::Result;
+use chrono::{DateTime, Utc};
+use rusqlite::types::ValueRef;
+use rusqlite::{params_from_iter, Connection, ErrorCode, OpenFlags, TransactionBehavior};
+
+use super::{Cursor, SessionStore, StoreStats};
+use crate::exit::{coded, ExitCode};
+use crate::session::{Action, Condition, StoredSession, Target};
+use crate::zone::StoreZone;
+
+/// How long a statement waits for a lock held by another connection (the Django app).
+const BUSY_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Whether the command will change the store.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Access {
+    Read,
+    Write,
+}
+
+pub struct SqliteStore {
+    conn: Connection,
+    path: PathBuf,
+    table: String,
+    /// The table name quoted for SQL.
+    quoted: String,
+    zone: StoreZone,
+}
+
+impl SqliteStore {
+    pub fn open(path: &Path, table: &str, zone: StoreZone, access: Access) -> Result<SqliteStore> {
+        let shown = path.display();
+        match std::fs::metadata(path) {
+            Ok(meta) if meta.is_file() => {}
+            Ok(_) => {
+                return Err(coded(
+                    ExitCode::StoreUnavailable,
+                    format!(
+                        "{shown} is not a file; --database-url must name the SQLite database file"
+                    ),
+                ))
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                return Err(coded(ExitCode::StoreUnavailable, format!("no SQLite database at {shown}; check --database-url (sqlite:////absolute/path or sqlite:///relative/path)")));
+            }
+            Err(e) => {
+                return Err(coded(
+                    ExitCode::StoreUnavailable,
+                    format!("cannot read {shown}: {e}"),
+                ))
+            }
+        }
+        let mut flags = OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        flags |= match access {
+            Access::Read => OpenFlags::SQLITE_OPEN_READ_ONLY,
+            Access::Write => OpenFlags::SQLITE_OPEN_READ_WRITE,
+        };
+        let conn = Connection::open_with_flags(path, flags)
+            .map_err(|e| classify(e, &format!("cannot open {shown}")))?;
+        conn.busy_timeout(BUSY_TIMEOUT)?;
+        let store = SqliteStore {
+            conn,
+            path: path.to_owned(),
+            table: table.to_owned(),
+            quoted: quote_ident(table),
+            zone,
+        };
+        store.check_schema()?;
+        if access == Access::Write && store.conn.is_readonly(rusqlite::DatabaseName::Main)? {
+            return Err(coded(
+                ExitCode::StoreUnavailable,
+                format!("{shown} is read-only for this user (permission denied); deleting or expiring sessions needs write access to the file and its directory"),
+            ));
+        }
+        Ok(store)
+    }
+
+    /// Fails with exit 3 unless the table exists and has Django's three session columns.
+    fn check_schema(&self) -> Result<()> {
+        let shown = self.path.display();
+        let mut stmt = self
+            .conn
+            .prepare("SELECT name FROM pragma_table_info(?1)")
+            .map_err(|e| classify(e, &format!("cannot read {shown}")))?;
+        let columns: Vec<String> = stmt
+            .query_map([&self.table], |row| row.get(0))
+            .and_then(|rows| rows.collect())
+            .map_err(|e| classify(e, &format!("cannot read {shown}")))?;
+        if columns.is_empty() {
+            return Err(coded(
+                ExitCode::StoreUnavailable,
+                format!("{shown} has no table `{}`; is this the Django database? (custom session models: --table)", self.table),
+            ));
+        }
+        let missing: Vec<&str> = ["session_key", "session_data", "expire_date"]
+            .into_iter()
+            .filter(|c| !columns.iter().any(|have| have == c))
+            .collect();
+        if !missing.is_empty() {
+            return Err(coded(
+                ExitCode::StoreUnavailable,
+                format!(
+                    "table `{}` in {shown} is not a session table: no column {} (it has {})",
+                    self.table,
+                    missing.join(", "),
+                    columns.join(", ")
+                ),
+            ));
+        }
+        Ok(())
+    }
+
+    /// SQL for `cond` (to append after a WHERE clause) and its parameters.
+    fn condition_sql(&self, cond: &Condition) -> (String, Vec<String>) {
+        let mut sql = String::new();
+        let mut params = Vec::new();
+        if let Some(t) = cond.expired_at {
+            sql.push_str(" AND expire_date < ?");
+            params.push(self.zone.django_text(t));
+        }
+        if let Some(t) = cond.active_at {
+            sql.push_str(" AND expire_date >= ?");
+            params.push(self.zone.django_text(t));
+        }
+        (sql, params)
+    }
+
+    fn read_session(
+        &self,
+        row: &rusqlite::Row<'_>,
+        first: usize,
+    ) -> rusqlite::Result<StoredSession> {
+        let key = text(row.get_ref(first)?);
+        let data = text(row.get_ref(first + 1)?);
+        let expire_text = text(row.get_ref(first + 2)?);
+        let expired: bool = row.get::<_, Option<bool>>(first + 3)?.unwrap_or(false);
+        Ok(StoredSession {
+            key,
+            data,
+            expire_date: self.zone.parse_stored(&expire_text).ok(),
+            expired,
+        })
+    }
+
+    fn set_clause(&self, action: Action) -> (String, Vec<String>) {
+        match action {
+            Action::Delete => (
+                format!("DELETE FROM {} NOT INDEXED", self.quoted),
+                Vec::new(),
+            ),
+            Action::ExpireAt(t) => (
+                format!("UPDATE {} NOT INDEXED SET expire_date = ?", self.quoted),
+                vec![self.zone.django_text(t)],
+            ),
+        }
+    }
+
+    fn context(&self, what: &str) -> String {
+        format!("{what} in {} (table `{}`)", self.path.display(), self.table)
+    }
+}
+
+impl SessionStore for SqliteStore {
+    fn describe(&self) -> String {
+        format!("table `{}` in {}", self.table, self.path.display())
+    }
+
+    fn count(&mut self, cond: &Condition) -> Result<u64> {
+        let (where_sql, params) = self.condition_sql(cond);
+        let sql = format!("SELECT count(*) FROM {} WHERE 1{where_sql}", self.quoted);
+        self.conn
+            .query_row(&sql, params_from_iter(params), |row| row.get::<_, i64>(0))
+            .map(|n| n as u64)
+            .map_err(|e| classify(e, &self.context("counting sessions")))
+    }
+
+    fn get(&mut self, key: &str, now: DateTime<Utc>) -> Result<Option<StoredSession>> {
+        let sql = format!(
+            "SELECT session_key, session_data, expire_date, expire_date < ?1 FROM {} WHERE session_key = ?2",
+            self.quoted
+        );
+        let mut stmt = self.conn.prepare_cached(&sql)?;
+        let mut rows = stmt.query(rusqlite::params![self.zone.django_text(now), key])?;
+        match rows
+            .next()
+            .map_err(|e| classify(e, &self.context("reading a session")))?
+        {
+            Some(row) => Ok(Some(self.read_session(row, 0)?)),
+            None => Ok(None),
+        }
+    }
+
+    fn scan_page(
+        &mut self,
+        cursor: &mut Cursor,
+        cond: &Condition,
+        now: DateTime<Utc>,
+        limit: usize,
+    ) -> Result<Vec<StoredSession>> {
+        let after = match cursor {
+            Cursor::Start => i64::MIN,
+            Cursor::RowId(id) => *id,
+            Cursor::Done => return Ok(Vec::new()),
+            Cursor::Key(_) => unreachable!("SQLite cursors are rowids"),
+        };
+        let (where_sql, cond_params) = self.condition_sql(cond);
+        let sql = format!(
+            "SELECT rowid, session_key, session_data, expire_date, expire_date < ? FROM {} NOT INDEXED \
+             WHERE rowid > ?{where_sql} ORDER BY rowid LIMIT ?",
+            self.quoted
+        );
+        let mut params: Vec<rusqlite::types::Value> =
+            vec![self.zone.django_text(now).into(), after.into()];
+        params.extend(cond_params.into_iter().map(Into::into));
+        params.push((limit as i64).into());
+        let mut stmt = self.conn.prepare_cached(&sql)?;
+        let mut rows = stmt.query(params_from_iter(params))?;
+        let mut page = Vec::with_capacity(limit.min(4096));
+        let mut last = after;
+        while let Some(row) = rows
+            .next()
+            .map_err(|e| classify(e, &self.context("reading sessions")))?
+        {
+            last = row.get(0)?;
+            page.push(self.read_session(row, 1)?);
+        }
+        *cursor = if page.len() < limit {
+            Cursor::Done
+        } else {
+            Cursor::RowId(last)
+        };
+        Ok(page)
+    }
+
+    fn apply_range(
+        &mut self,
+        cursor: &mut Cursor,
+        cond: &Condition,
+        limit: usize,
+        action: Action,
+    ) -> Result<u64> {
+        let after = match cursor {
+            Cursor::Start => i64::MIN,
+            Cursor::RowId(id) => *id,
+            Cursor::Done => return Ok(0),
+            Cursor::Key(_) => unreachable!("SQLite cursors are rowids"),
+        };
+        let (where_sql, cond_params) = self.condition_sql(cond);
+        let (change_sql, change_params) = self.set_clause(action);
+        let context = self.context("changing sessions");
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(|e| classify(e, &context))?;
+        // The rowid of the `limit`-th matching row closes this batch.
+        let boundary_sql = format!(
+            "SELECT rowid FROM {} NOT INDEXED WHERE rowid > ?{where_sql} ORDER BY rowid LIMIT 1 OFFSET ?",
+            self.quoted
+        );
+        let mut params: Vec<rusqlite::types::Value> = vec![after.into()];
+        params.extend(cond_params.iter().cloned().map(Into::into));
+        params.push((limit as i64 - 1).into());
+        let boundary: Option<i64> = {
+            let mut stmt = tx.prepare_cached(&boundary_sql)?;
+            let mut rows = stmt
+                .query(params_from_iter(params))
+                .map_err(|e| classify(e, &context))?;
+            match rows.next().map_err(|e| classify(e, &context))? {
+                Some(row) => Some(row.get(0)?),
+                None => None,
+            }
+        };
+        let mut params: Vec<rusqlite::types::Value> =
+            change_params.into_iter().map(Into::into).collect();
+        params.push(after.into());
+        let range_sql = match boundary {
+            Some(end) => {
+                params.push(end.into());
+                format!("{change_sql} WHERE rowid > ? AND rowid <= ?{where_sql}")
+            }
+            None => format!("{change_sql} WHERE rowid > ?{where_sql}"),
+        };
+        params.extend(cond_params.into_iter().map(Into::into));
+        let changed = tx
+            .prepare_cached(&range_sql)?
+            .execute(params_from_iter(params))
+            .map_err(|e| classify(e, &context))?;
+        tx.commit().map_err(|e| classify(e, &context))?;
+        *cursor = match boundary {
+            Some(end) => Cursor::RowId(end),
+            None => Cursor::Done,
+        };
+        Ok(changed as u64)
+    }
+
+    fn apply_exact(&mut self, targets: &[Target], cond: &Condition, action: Action) -> Result<u64> {
+        if targets.is_empty() {
+            return Ok(0);
+        }
+        let (where_sql, cond_params) = self.condition_sql(cond);
+        let (change_sql, change_params) = self.set_clause(action);
+        let by_key = format!("{change_sql} WHERE session_key = ?{where_sql}");
+        let by_key_and_data =
+            format!("{change_sql} WHERE session_key = ? AND session_data = ?{where_sql}");
+        let context = self.context("changing sessions");
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(|e| classify(e, &context))?;
+        let mut changed = 0u64;
+        for target in targets {
+            let mut params: Vec<&str> = change_params.iter().map(String::as_str).collect();
+            params.push(&target.key);
+            let sql = match &target.data {
+                Some(data) => {
+                    params.push(data);
+                    &by_key_and_data
+                }
+                None => &by_key,
+            };
+            params.extend(cond_params.iter().map(String::as_str));
+            changed += tx
+                .prepare_cached(sql)?
+                .execute(params_from_iter(params))
+                .map_err(|e| classify(e, &context))? as u64;
+        }
+        tx.commit().map_err(|e| classify(e, &context))?;
+        Ok(changed)
+    }
+
+    fn stats(&mut self, now: DateTime<Utc>) -> Result<StoreStats> {
+        let context = self.context("reading statistics");
+        let sql = format!(
+            "SELECT count(*), coalesce(sum(expire_date < ?1), 0), min(expire_date), max(expire_date), \
+             coalesce(sum(length(CAST(session_data AS BLOB))), 0) FROM {}",
+            self.quoted
+        );
+        let (total, expired, oldest, newest, data_bytes) = self
+            .conn
+            .query_row(&sql, [self.zone.django_text(now)], |row| {
+                Ok((
+                    row.get::<_, i64>(0)?,
+                    row.get::<_, i64>(1)?,
+                    row.get::<_, Option<String>>(2)?,
+                    row.get::<_, Option<String>>(3)?,
+                    row.get::<_, i64>(4)?,
+                ))
+            })
+            .map_err(|e| classify(e, &context))?;
+        // dbstat counts the pages of the table and of its indexes.
+        let table_bytes = self
+            .conn
+            .query_row(
+                "SELECT sum(pgsize) FROM dbstat WHERE name = ?1 \
+                 OR name IN (SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = ?1)",
+                [&self.table],
+                |row| row.get::<_, Option<i64>>(0),
+            )
+            .ok()
+            .flatten()
+            .map(|n| n as u64);
+        Ok(StoreStats {
+            total: total as u64,
+            expired: expired as u64,
+            oldest_expire_date: oldest.and_then(|t| self.zone.parse_stored(&t).ok()),
+            newest_expire_date: newest.and_then(|t| self.zone.parse_stored(&t).ok()),
+            data_bytes: data_bytes as u64,
+            table_bytes,
+        })
+    }
+}
+
+/// Session text as stored. Django writes TEXT; anything else is shown lossily rather than
+/// aborting a scan over millions of rows because of one odd value.
+fn text(value: ValueRef<'_>) -> String {
+    match value {
+        ValueRef::Text(bytes) | ValueRef::Blob(bytes) => {
+            String::from_utf8_lossy(bytes).into_owned()
+        }
+        ValueRef::Integer(n) => n.to_string(),
+        ValueRef::Real(x) => x.to_string(),
+        ValueRef::Null => String::new(),
+    }
+}
+
+fn quote_ident(name: &str) -> String {
+    format!("\"{}\"", name.replace('"', "\"\""))
+}
+
+/// Maps SQLite failures that mean "not a usable session store" to exit code 3.
+fn classify(err: rusqlite::Error, context: &str) -> anyhow::Error {
+    let code = err.sqlite_error_code();
+    let hint = match code {
+        Some(ErrorCode::NotADatabase) => Some("the file is not a SQLite database"),
+        Some(ErrorCode::ReadOnly) => {
+            Some("the database is read-only for this user (permission denied)")
+        }
+        Some(ErrorCode::CannotOpen) => {
+            Some("cannot open the database file (missing, or its directory is not accessible)")
+        }
+        Some(ErrorCode::PermissionDenied) => Some("permission denied"),
+        Some(ErrorCode::DatabaseBusy) | Some(ErrorCode::DatabaseLocked) => {
+            Some("the database stayed locked by another connection past the busy timeout")
+        }
+        _ => None,
+    };
+    match hint {
+        Some(hint) => {
+            let exit = if matches!(
+                code,
+                Some(ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked)
+            ) {
+                ExitCode::Error
+            } else {
+                ExitCode::StoreUnavailable
+            };
+            coded(exit, format!("{context}: {hint}"))
+        }
+        None => anyhow::Error::new(err).context(context.to_owned()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn identifiers_are_quoted() {
+        assert_eq!(quote_ident("django_session"), "\"django_session\"");
+        assert_eq!(quote_ident("we\"ird"), "\"we\"\"ird\"");
+    }
+
+    #[test]
+    fn busy_is_not_a_store_problem() {
+        let err = classify(
+            rusqlite::Error::SqliteFailure(rusqlite::ffi::Error::new(5), None),
+            "x",
+        );
+        assert_eq!(crate::exit::code_of(&err), ExitCode::Error);
+    }
+}
