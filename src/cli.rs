@@ -133,6 +133,15 @@ pub struct BatchArgs {
     /// Count what would change; change nothing
     #[arg(long)]
     pub dry_run: bool,
+
+    /// When another purge of the same table is running, wait for it instead of exiting 75
+    #[arg(long)]
+    pub wait: bool,
+
+    /// Afterwards, give the space back to the file system (SQLite VACUUM,
+    /// PostgreSQL VACUUM (ANALYZE), MySQL OPTIMIZE TABLE)
+    #[arg(long)]
+    pub vacuum: bool,
 }
 
 #[derive(Debug, Args)]

@@ -81,6 +81,7 @@ pub(crate) fn run_change(
         dry_run: change.batch.dry_run,
     };
     if !policy.dry_run {
+        store.lock_purge(change.batch.wait)?;
         ctx.catch_signals()?;
     }
     let mut progress = Progress::new(ctx.show_progress());
@@ -93,6 +94,9 @@ pub(crate) fn run_change(
         now: ctx.now,
     }
     .run(&change.selection, change.action)?;
+    if change.batch.vacuum && !policy.dry_run && outcome.complete() {
+        store.vacuum()?;
+    }
     let mut warnings = Vec::new();
     let mut exit = ExitCode::Ok;
     if !change.not_found.is_empty() {

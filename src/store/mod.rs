@@ -81,4 +81,12 @@ pub trait SessionStore {
 
     /// Figures for `stats`.
     fn stats(&mut self, now: DateTime<Utc>) -> Result<StoreStats>;
+
+    /// Takes this table's purge lock for as long as the store stays open, so two purges
+    /// never walk the same table at once. When another process holds it: with `wait`,
+    /// block until it is free; without, fail at once with [`ExitCode::Busy`](crate::exit::ExitCode::Busy).
+    fn lock_purge(&mut self, wait: bool) -> Result<()>;
+
+    /// Gives the space of deleted sessions back the way this store needs (`--vacuum`).
+    fn vacuum(&mut self) -> Result<()>;
 }

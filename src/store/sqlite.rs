@@ -40,6 +40,8 @@ pub struct SqliteStore {
     /// The table name quoted for SQL.
     quoted: String,
     zone: StoreZone,
+    /// The purge lock file, held (locked) while this store lives.
+    purge_lock: Option<std::fs::File>,
 }
 
 impl SqliteStore {
@@ -79,6 +81,7 @@ impl SqliteStore {
             table: table.to_owned(),
             quoted: quote_ident(table),
             zone,
+            purge_lock: None,
         };
         store.check_schema()?;
         if access == Access::Write && store.conn.is_readonly(rusqlite::DatabaseName::Main)? {
@@ -382,6 +385,48 @@ impl SessionStore for SqliteStore {
             data_bytes: data_bytes as u64,
             table_bytes,
         })
+    }
+
+    fn lock_purge(&mut self, wait: bool) -> Result<()> {
+        // A lock file beside the database: SQLite has no named locks, and the file's
+        // own locks belong to SQLite. One file per table, left in place (removing a
+        // lock file races with a process about to lock it).
+        let mut name = self.path.file_name().unwrap_or_default().to_owned();
+        name.push(format!(".sessctl-{}.lock", self.table));
+        let lock_path = self.path.with_file_name(name);
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&lock_path)
+            .map_err(|e| {
+                coded(
+                    ExitCode::StoreUnavailable,
+                    format!("cannot create the purge lock {}: {e}", lock_path.display()),
+                )
+            })?;
+        if wait {
+            file.lock()?;
+        } else {
+            match file.try_lock() {
+                Ok(()) => {}
+                Err(std::fs::TryLockError::WouldBlock) => {
+                    return Err(coded(
+                        ExitCode::Busy,
+                        format!("another sessctl purge of {} is running (lock {}); try later, or pass --wait", self.describe(), lock_path.display()),
+                    ))
+                }
+                Err(std::fs::TryLockError::Error(e)) => return Err(e.into()),
+            }
+        }
+        self.purge_lock = Some(file);
+        Ok(())
+    }
+
+    fn vacuum(&mut self) -> Result<()> {
+        self.conn
+            .execute_batch("VACUUM")
+            .map_err(|e| classify(e, &self.context("vacuuming")))
     }
 }
 
