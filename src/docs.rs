@@ -29,7 +29,10 @@ pub fn render_all() -> Vec<(PathBuf, Vec<u8>)> {
     let mut root = Cli::command();
     root.build();
     files.push((PathBuf::from("man/sessctl.1"), man_page(root.clone())));
-    for sub in root.get_subcommands().filter(|s| !s.is_hide_set()) {
+    for sub in root
+        .get_subcommands()
+        .filter(|s| !s.is_hide_set() && s.get_name() != "help")
+    {
         let name = format!("sessctl-{}", sub.get_name());
         let page = sub
             .clone()

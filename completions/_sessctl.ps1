@@ -1,0 +1,304 @@
+
+using namespace System.Management.Automation
+using namespace System.Management.Automation.Language
+
+Register-ArgumentCompleter -Native -CommandName 'sessctl' -ScriptBlock {
+    param($wordToComplete, $commandAst, $cursorPosition)
+
+    $commandElements = $commandAst.CommandElements
+    $command = @(
+        'sessctl'
+        for ($i = 1; $i -lt $commandElements.Count; $i++) {
+            $element = $commandElements[$i]
+            if ($element -isnot [StringConstantExpressionAst] -or
+                $element.StringConstantType -ne [StringConstantType]::BareWord -or
+                $element.Value.StartsWith('-') -or
+                $element.Value -eq $wordToComplete) {
+                break
+        }
+        $element.Value
+    }) -join ';'
+
+    $completions = @(switch ($command) {
+        'sessctl' {
+            [CompletionResult]::new('-d', '-d', [CompletionResultType]::ParameterName, 'Store URL as Django''s dj-database-url reads it: sqlite:////abs/path.sqlite3, sqlite:///relative/path.sqlite3 [env: DATABASE_URL]')
+            [CompletionResult]::new('--database-url', '--database-url', [CompletionResultType]::ParameterName, 'Store URL as Django''s dj-database-url reads it: sqlite:////abs/path.sqlite3, sqlite:///relative/path.sqlite3 [env: DATABASE_URL]')
+            [CompletionResult]::new('--table', '--table', [CompletionResultType]::ParameterName, 'Session table (custom session models use other tables)')
+            [CompletionResult]::new('--now', '--now', [CompletionResultType]::ParameterName, 'Evaluate expiry as of this RFC 3339 instant instead of the clock')
+            [CompletionResult]::new('--time-zone', '--time-zone', [CompletionResultType]::ParameterName, 'How naive stored datetimes are read: UTC (USE_TZ=True) or the IANA zone of TIME_ZONE for USE_TZ=False projects, e.g. Europe/Paris')
+            [CompletionResult]::new('--secret-key-file', '--secret-key-file', [CompletionResultType]::ParameterName, 'File whose first line is SECRET_KEY and further lines SECRET_KEY_FALLBACKS (instead of DJANGO_SECRET_KEY; keys never go on the command line)')
+            [CompletionResult]::new('--salt', '--salt', [CompletionResultType]::ParameterName, 'Signing salt of a custom session store class [default: django.contrib.sessions.SessionStore]')
+            [CompletionResult]::new('--store-class', '--store-class', [CompletionResultType]::ParameterName, 'Derive the salt from a custom store class''s __qualname__, e.g. CustomSessionStore')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print nothing but errors (and JSON, when asked for)')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print nothing but errors (and JSON, when asked for)')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Say more: per-batch timings and what was decided')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Say more: per-batch timings and what was decided')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('clear-expired', 'clear-expired', [CompletionResultType]::ParameterValue, 'Delete exactly what `manage.py clearsessions` deletes (expire_date < now), in batches')
+            [CompletionResult]::new('purge', 'purge', [CompletionResultType]::ParameterValue, 'Delete sessions by filter: expired, invalid, by user, expired before a time')
+            [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List sessions: key, expiry, size, user')
+            [CompletionResult]::new('inspect', 'inspect', [CompletionResultType]::ParameterValue, 'Show one session: metadata, signature status, format and decoded data')
+            [CompletionResult]::new('decode', 'decode', [CompletionResultType]::ParameterValue, 'Decode a raw session_data string (or a signed_cookies cookie) without a store')
+            [CompletionResult]::new('expire', 'expire', [CompletionResultType]::ParameterValue, 'Make sessions expire now, so Django stops accepting them at once')
+            [CompletionResult]::new('flush', 'flush', [CompletionResultType]::ParameterValue, 'Delete sessions now, by key, by user, or all of them')
+            [CompletionResult]::new('stats', 'stats', [CompletionResultType]::ParameterValue, 'Counts, expiry range and sizes; thresholds turn it into a CI check')
+            [CompletionResult]::new('generate', 'generate', [CompletionResultType]::ParameterValue, 'Write shell completions and man pages (for packaging)')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'sessctl;clear-expired' {
+            [CompletionResult]::new('--batch-size', '--batch-size', [CompletionResultType]::ParameterName, 'Rows per batch; each batch is its own short transaction')
+            [CompletionResult]::new('--sleep', '--sleep', [CompletionResultType]::ParameterName, 'Pause between batches, e.g. 200ms or 1s, to leave room for live traffic')
+            [CompletionResult]::new('--max-runtime', '--max-runtime', [CompletionResultType]::ParameterName, 'Stop cleanly after this long, e.g. 10m, and report what is left')
+            [CompletionResult]::new('-d', '-d', [CompletionResultType]::ParameterName, 'Store URL as Django''s dj-database-url reads it: sqlite:////abs/path.sqlite3, sqlite:///relative/path.sqlite3 [env: DATABASE_URL]')
+            [CompletionResult]::new('--database-url', '--database-url', [CompletionResultType]::ParameterName, 'Store URL as Django''s dj-database-url reads it: sqlite:////abs/path.sqlite3, sqlite:///relative/path.sqlite3 [env: DATABASE_URL]')
+            [CompletionResult]::new('--table', '--table', [CompletionResultType]::ParameterName, 'Session table (custom session models use other tables)')
+            [CompletionResult]::new('--now', '--now', [CompletionResultType]::ParameterName, 'Evaluate expiry as of this RFC 3339 instant instead of the clock')
+            [CompletionResult]::new('--time-zone', '--time-zone', [CompletionResultType]::ParameterName, 'How naive stored datetimes are read: UTC (USE_TZ=True) or the IANA zone of TIME_ZONE for USE_TZ=False projects, e.g. Europe/Paris')
+            [CompletionResult]::new('--secret-key-file', '--secret-key-file', [CompletionResultType]::ParameterName, 'File whose first line is SECRET_KEY and further lines SECRET_KEY_FALLBACKS (instead of DJANGO_SECRET_KEY; keys never go on the command line)')
+            [CompletionResult]::new('--salt', '--salt', [CompletionResultType]::ParameterName, 'Signing salt of a custom session store class [default: django.contrib.sessions.SessionStore]')
+            [CompletionResult]::new('--store-class', '--store-class', [CompletionResultType]::ParameterName, 'Derive the salt from a custom store class''s __qualname__, e.g. CustomSessionStore')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format')
+            [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Count what would change; change nothing')
+            [CompletionResult]::new('--wait', '--wait', [CompletionResultType]::ParameterName, 'When another purge of the same table is running, wait for it instead of exiting 75')
+            [CompletionResult]::new('--vacuum', '--vacuum', [CompletionResultType]::ParameterName, 'Afterwards, give the space back to the file system (SQLite VACUUM, PostgreSQL VACUUM (ANALYZE), MySQL OPTIMIZE TABLE)')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print nothing but errors (and JSON, when asked for)')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print nothing but errors (and JSON, when asked for)')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Say more: per-batch timings and what was decided')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Say more: per-batch timings and what was decided')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
+        'sessctl;purge' {
+            [CompletionResult]::new('--user', '--user', [CompletionResultType]::ParameterName, 'Sessions of this user (_auth_user_id): log an account out everywhere')
+            [CompletionResult]::new('--expired-before', '--expired-before', [CompletionResultType]::ParameterName, 'Sessions whose expiry is before this RFC 3339 instant')
+            [CompletionResult]::new('--batch-size', '--batch-size', [CompletionResultType]::ParameterName, 'Rows per batch; each batch is its own short transaction')
+            [CompletionResult]::new('--sleep', '--sleep', [CompletionResultType]::ParameterName, 'Pause between batches, e.g. 200ms or 1s, to leave room for live traffic')
+            [CompletionResult]::new('--max-runtime', '--max-runtime', [CompletionResultType]::ParameterName, 'Stop cleanly after this long, e.g. 10m, and report what is left')
+            [CompletionResult]::new('-d', '-d', [CompletionResultType]::ParameterName, 'Store URL as Django''s dj-database-url reads it: sqlite:////abs/path.sqlite3, sqlite:///relative/path.sqlite3 [env: DATABASE_URL]')
+            [CompletionResult]::new('--database-url', '--database-url', [CompletionResultType]::ParameterName, 'Store URL as Django''s dj-database-url reads it: sqlite:////abs/path.sqlite3, sqlite:///relative/path.sqlite3 [env: DATABASE_URL]')
+            [CompletionResult]::new('--table', '--table', [CompletionResultType]::ParameterName, 'Session table (custom session models use other tables)')
+            [CompletionResult]::new('--now', '--now', [CompletionResultType]::ParameterName, 'Evaluate expiry as of this RFC 3339 instant instead of the clock')
+            [CompletionResult]::new('--time-zone', '--time-zone', [CompletionResultType]::ParameterName, 'How naive stored datetimes are read: UTC (USE_TZ=True) or the IANA zone of TIME_ZONE for USE_TZ=False projects, e.g. Europe/Paris')
+            [CompletionResult]::new('--secret-key-file', '--secret-key-file', [CompletionResultType]::ParameterName, 'File whose first line is SECRET_KEY and further lines SECRET_KEY_FALLBACKS (instead of DJANGO_SECRET_KEY; keys never go on the command line)')
+            [CompletionResult]::new('--salt', '--salt', [CompletionResultType]::ParameterName, 'Signing salt of a custom session store class [default: django.contrib.sessions.SessionStore]')
+            [CompletionResult]::new('--store-class', '--store-class', [CompletionResultType]::ParameterName, 'Derive the salt from a custom store class''s __qualname__, e.g. CustomSessionStore')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format')
+            [CompletionResult]::new('--expired', '--expired', [CompletionResultType]::ParameterName, 'Sessions that clear-expired would delete (the default when no filter is given)')
+            [CompletionResult]::new('--invalid', '--invalid', [CompletionResultType]::ParameterName, 'Sessions whose data fails to decode or verify with the given keys (what a SECRET_KEY rotation leaves behind); needs the secret key')
+            [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Count what would change; change nothing')
+            [CompletionResult]::new('--wait', '--wait', [CompletionResultType]::ParameterName, 'When another purge of the same table is running, wait for it instead of exiting 75')
+            [CompletionResult]::new('--vacuum', '--vacuum', [CompletionResultType]::ParameterName, 'Afterwards, give the space back to the file system (SQLite VACUUM, PostgreSQL VACUUM (ANALYZE), MySQL OPTIMIZE TABLE)')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print nothing but errors (and JSON, when asked for)')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print nothing but errors (and JSON, when asked for)')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Say more: per-batch timings and what was decided')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Say more: per-batch timings and what was decided')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
+        'sessctl;list' {
+            [CompletionResult]::new('--user', '--user', [CompletionResultType]::ParameterName, 'Only sessions of this user (_auth_user_id)')
+            [CompletionResult]::new('--limit', '--limit', [CompletionResultType]::ParameterName, 'Stop after N sessions')
+            [CompletionResult]::new('-d', '-d', [CompletionResultType]::ParameterName, 'Store URL as Django''s dj-database-url reads it: sqlite:////abs/path.sqlite3, sqlite:///relative/path.sqlite3 [env: DATABASE_URL]')
+            [CompletionResult]::new('--database-url', '--database-url', [CompletionResultType]::ParameterName, 'Store URL as Django''s dj-database-url reads it: sqlite:////abs/path.sqlite3, sqlite:///relative/path.sqlite3 [env: DATABASE_URL]')
+            [CompletionResult]::new('--table', '--table', [CompletionResultType]::ParameterName, 'Session table (custom session models use other tables)')
+            [CompletionResult]::new('--now', '--now', [CompletionResultType]::ParameterName, 'Evaluate expiry as of this RFC 3339 instant instead of the clock')
+            [CompletionResult]::new('--time-zone', '--time-zone', [CompletionResultType]::ParameterName, 'How naive stored datetimes are read: UTC (USE_TZ=True) or the IANA zone of TIME_ZONE for USE_TZ=False projects, e.g. Europe/Paris')
+            [CompletionResult]::new('--secret-key-file', '--secret-key-file', [CompletionResultType]::ParameterName, 'File whose first line is SECRET_KEY and further lines SECRET_KEY_FALLBACKS (instead of DJANGO_SECRET_KEY; keys never go on the command line)')
+            [CompletionResult]::new('--salt', '--salt', [CompletionResultType]::ParameterName, 'Signing salt of a custom session store class [default: django.contrib.sessions.SessionStore]')
+            [CompletionResult]::new('--store-class', '--store-class', [CompletionResultType]::ParameterName, 'Derive the salt from a custom store class''s __qualname__, e.g. CustomSessionStore')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format')
+            [CompletionResult]::new('--expired', '--expired', [CompletionResultType]::ParameterName, 'Only sessions that clear-expired would delete')
+            [CompletionResult]::new('--active', '--active', [CompletionResultType]::ParameterName, 'Only sessions that have not expired')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print nothing but errors (and JSON, when asked for)')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print nothing but errors (and JSON, when asked for)')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Say more: per-batch timings and what was decided')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Say more: per-batch timings and what was decided')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
+        'sessctl;inspect' {
+            [CompletionResult]::new('-d', '-d', [CompletionResultType]::ParameterName, 'Store URL as Django''s dj-database-url reads it: sqlite:////abs/path.sqlite3, sqlite:///relative/path.sqlite3 [env: DATABASE_URL]')
+            [CompletionResult]::new('--database-url', '--database-url', [CompletionResultType]::ParameterName, 'Store URL as Django''s dj-database-url reads it: sqlite:////abs/path.sqlite3, sqlite:///relative/path.sqlite3 [env: DATABASE_URL]')
+            [CompletionResult]::new('--table', '--table', [CompletionResultType]::ParameterName, 'Session table (custom session models use other tables)')
+            [CompletionResult]::new('--now', '--now', [CompletionResultType]::ParameterName, 'Evaluate expiry as of this RFC 3339 instant instead of the clock')
+            [CompletionResult]::new('--time-zone', '--time-zone', [CompletionResultType]::ParameterName, 'How naive stored datetimes are read: UTC (USE_TZ=True) or the IANA zone of TIME_ZONE for USE_TZ=False projects, e.g. Europe/Paris')
+            [CompletionResult]::new('--secret-key-file', '--secret-key-file', [CompletionResultType]::ParameterName, 'File whose first line is SECRET_KEY and further lines SECRET_KEY_FALLBACKS (instead of DJANGO_SECRET_KEY; keys never go on the command line)')
+            [CompletionResult]::new('--salt', '--salt', [CompletionResultType]::ParameterName, 'Signing salt of a custom session store class [default: django.contrib.sessions.SessionStore]')
+            [CompletionResult]::new('--store-class', '--store-class', [CompletionResultType]::ParameterName, 'Derive the salt from a custom store class''s __qualname__, e.g. CustomSessionStore')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print nothing but errors (and JSON, when asked for)')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print nothing but errors (and JSON, when asked for)')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Say more: per-batch timings and what was decided')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Say more: per-batch timings and what was decided')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
+        'sessctl;decode' {
+            [CompletionResult]::new('--cookie-age', '--cookie-age', [CompletionResultType]::ParameterName, 'SESSION_COOKIE_AGE in seconds, for the cookie max-age rule')
+            [CompletionResult]::new('-d', '-d', [CompletionResultType]::ParameterName, 'Store URL as Django''s dj-database-url reads it: sqlite:////abs/path.sqlite3, sqlite:///relative/path.sqlite3 [env: DATABASE_URL]')
+            [CompletionResult]::new('--database-url', '--database-url', [CompletionResultType]::ParameterName, 'Store URL as Django''s dj-database-url reads it: sqlite:////abs/path.sqlite3, sqlite:///relative/path.sqlite3 [env: DATABASE_URL]')
+            [CompletionResult]::new('--table', '--table', [CompletionResultType]::ParameterName, 'Session table (custom session models use other tables)')
+            [CompletionResult]::new('--now', '--now', [CompletionResultType]::ParameterName, 'Evaluate expiry as of this RFC 3339 instant instead of the clock')
+            [CompletionResult]::new('--time-zone', '--time-zone', [CompletionResultType]::ParameterName, 'How naive stored datetimes are read: UTC (USE_TZ=True) or the IANA zone of TIME_ZONE for USE_TZ=False projects, e.g. Europe/Paris')
+            [CompletionResult]::new('--secret-key-file', '--secret-key-file', [CompletionResultType]::ParameterName, 'File whose first line is SECRET_KEY and further lines SECRET_KEY_FALLBACKS (instead of DJANGO_SECRET_KEY; keys never go on the command line)')
+            [CompletionResult]::new('--salt', '--salt', [CompletionResultType]::ParameterName, 'Signing salt of a custom session store class [default: django.contrib.sessions.SessionStore]')
+            [CompletionResult]::new('--store-class', '--store-class', [CompletionResultType]::ParameterName, 'Derive the salt from a custom store class''s __qualname__, e.g. CustomSessionStore')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format')
+            [CompletionResult]::new('--cookie', '--cookie', [CompletionResultType]::ParameterName, 'The value is a signed_cookies backend cookie (its own salt and max-age rule)')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print nothing but errors (and JSON, when asked for)')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print nothing but errors (and JSON, when asked for)')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Say more: per-batch timings and what was decided')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Say more: per-batch timings and what was decided')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
+        'sessctl;expire' {
+            [CompletionResult]::new('--user', '--user', [CompletionResultType]::ParameterName, 'Every session of this user (_auth_user_id)')
+            [CompletionResult]::new('--batch-size', '--batch-size', [CompletionResultType]::ParameterName, 'Rows per batch; each batch is its own short transaction')
+            [CompletionResult]::new('--sleep', '--sleep', [CompletionResultType]::ParameterName, 'Pause between batches, e.g. 200ms or 1s, to leave room for live traffic')
+            [CompletionResult]::new('--max-runtime', '--max-runtime', [CompletionResultType]::ParameterName, 'Stop cleanly after this long, e.g. 10m, and report what is left')
+            [CompletionResult]::new('-d', '-d', [CompletionResultType]::ParameterName, 'Store URL as Django''s dj-database-url reads it: sqlite:////abs/path.sqlite3, sqlite:///relative/path.sqlite3 [env: DATABASE_URL]')
+            [CompletionResult]::new('--database-url', '--database-url', [CompletionResultType]::ParameterName, 'Store URL as Django''s dj-database-url reads it: sqlite:////abs/path.sqlite3, sqlite:///relative/path.sqlite3 [env: DATABASE_URL]')
+            [CompletionResult]::new('--table', '--table', [CompletionResultType]::ParameterName, 'Session table (custom session models use other tables)')
+            [CompletionResult]::new('--now', '--now', [CompletionResultType]::ParameterName, 'Evaluate expiry as of this RFC 3339 instant instead of the clock')
+            [CompletionResult]::new('--time-zone', '--time-zone', [CompletionResultType]::ParameterName, 'How naive stored datetimes are read: UTC (USE_TZ=True) or the IANA zone of TIME_ZONE for USE_TZ=False projects, e.g. Europe/Paris')
+            [CompletionResult]::new('--secret-key-file', '--secret-key-file', [CompletionResultType]::ParameterName, 'File whose first line is SECRET_KEY and further lines SECRET_KEY_FALLBACKS (instead of DJANGO_SECRET_KEY; keys never go on the command line)')
+            [CompletionResult]::new('--salt', '--salt', [CompletionResultType]::ParameterName, 'Signing salt of a custom session store class [default: django.contrib.sessions.SessionStore]')
+            [CompletionResult]::new('--store-class', '--store-class', [CompletionResultType]::ParameterName, 'Derive the salt from a custom store class''s __qualname__, e.g. CustomSessionStore')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format')
+            [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Count what would change; change nothing')
+            [CompletionResult]::new('--wait', '--wait', [CompletionResultType]::ParameterName, 'When another purge of the same table is running, wait for it instead of exiting 75')
+            [CompletionResult]::new('--vacuum', '--vacuum', [CompletionResultType]::ParameterName, 'Afterwards, give the space back to the file system (SQLite VACUUM, PostgreSQL VACUUM (ANALYZE), MySQL OPTIMIZE TABLE)')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print nothing but errors (and JSON, when asked for)')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print nothing but errors (and JSON, when asked for)')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Say more: per-batch timings and what was decided')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Say more: per-batch timings and what was decided')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
+        'sessctl;flush' {
+            [CompletionResult]::new('--user', '--user', [CompletionResultType]::ParameterName, 'Every session of this user (_auth_user_id)')
+            [CompletionResult]::new('--batch-size', '--batch-size', [CompletionResultType]::ParameterName, 'Rows per batch; each batch is its own short transaction')
+            [CompletionResult]::new('--sleep', '--sleep', [CompletionResultType]::ParameterName, 'Pause between batches, e.g. 200ms or 1s, to leave room for live traffic')
+            [CompletionResult]::new('--max-runtime', '--max-runtime', [CompletionResultType]::ParameterName, 'Stop cleanly after this long, e.g. 10m, and report what is left')
+            [CompletionResult]::new('-d', '-d', [CompletionResultType]::ParameterName, 'Store URL as Django''s dj-database-url reads it: sqlite:////abs/path.sqlite3, sqlite:///relative/path.sqlite3 [env: DATABASE_URL]')
+            [CompletionResult]::new('--database-url', '--database-url', [CompletionResultType]::ParameterName, 'Store URL as Django''s dj-database-url reads it: sqlite:////abs/path.sqlite3, sqlite:///relative/path.sqlite3 [env: DATABASE_URL]')
+            [CompletionResult]::new('--table', '--table', [CompletionResultType]::ParameterName, 'Session table (custom session models use other tables)')
+            [CompletionResult]::new('--now', '--now', [CompletionResultType]::ParameterName, 'Evaluate expiry as of this RFC 3339 instant instead of the clock')
+            [CompletionResult]::new('--time-zone', '--time-zone', [CompletionResultType]::ParameterName, 'How naive stored datetimes are read: UTC (USE_TZ=True) or the IANA zone of TIME_ZONE for USE_TZ=False projects, e.g. Europe/Paris')
+            [CompletionResult]::new('--secret-key-file', '--secret-key-file', [CompletionResultType]::ParameterName, 'File whose first line is SECRET_KEY and further lines SECRET_KEY_FALLBACKS (instead of DJANGO_SECRET_KEY; keys never go on the command line)')
+            [CompletionResult]::new('--salt', '--salt', [CompletionResultType]::ParameterName, 'Signing salt of a custom session store class [default: django.contrib.sessions.SessionStore]')
+            [CompletionResult]::new('--store-class', '--store-class', [CompletionResultType]::ParameterName, 'Derive the salt from a custom store class''s __qualname__, e.g. CustomSessionStore')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format')
+            [CompletionResult]::new('--all', '--all', [CompletionResultType]::ParameterName, 'Every session in the table (asks first on a terminal; needs --yes otherwise)')
+            [CompletionResult]::new('-y', '-y', [CompletionResultType]::ParameterName, 'Confirm --all without asking')
+            [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Confirm --all without asking')
+            [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Count what would change; change nothing')
+            [CompletionResult]::new('--wait', '--wait', [CompletionResultType]::ParameterName, 'When another purge of the same table is running, wait for it instead of exiting 75')
+            [CompletionResult]::new('--vacuum', '--vacuum', [CompletionResultType]::ParameterName, 'Afterwards, give the space back to the file system (SQLite VACUUM, PostgreSQL VACUUM (ANALYZE), MySQL OPTIMIZE TABLE)')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print nothing but errors (and JSON, when asked for)')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print nothing but errors (and JSON, when asked for)')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Say more: per-batch timings and what was decided')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Say more: per-batch timings and what was decided')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
+        'sessctl;stats' {
+            [CompletionResult]::new('--max-total', '--max-total', [CompletionResultType]::ParameterName, 'Exit 5 when there are more than N sessions in all')
+            [CompletionResult]::new('--max-expired', '--max-expired', [CompletionResultType]::ParameterName, 'Exit 5 when more than N sessions have expired')
+            [CompletionResult]::new('-d', '-d', [CompletionResultType]::ParameterName, 'Store URL as Django''s dj-database-url reads it: sqlite:////abs/path.sqlite3, sqlite:///relative/path.sqlite3 [env: DATABASE_URL]')
+            [CompletionResult]::new('--database-url', '--database-url', [CompletionResultType]::ParameterName, 'Store URL as Django''s dj-database-url reads it: sqlite:////abs/path.sqlite3, sqlite:///relative/path.sqlite3 [env: DATABASE_URL]')
+            [CompletionResult]::new('--table', '--table', [CompletionResultType]::ParameterName, 'Session table (custom session models use other tables)')
+            [CompletionResult]::new('--now', '--now', [CompletionResultType]::ParameterName, 'Evaluate expiry as of this RFC 3339 instant instead of the clock')
+            [CompletionResult]::new('--time-zone', '--time-zone', [CompletionResultType]::ParameterName, 'How naive stored datetimes are read: UTC (USE_TZ=True) or the IANA zone of TIME_ZONE for USE_TZ=False projects, e.g. Europe/Paris')
+            [CompletionResult]::new('--secret-key-file', '--secret-key-file', [CompletionResultType]::ParameterName, 'File whose first line is SECRET_KEY and further lines SECRET_KEY_FALLBACKS (instead of DJANGO_SECRET_KEY; keys never go on the command line)')
+            [CompletionResult]::new('--salt', '--salt', [CompletionResultType]::ParameterName, 'Signing salt of a custom session store class [default: django.contrib.sessions.SessionStore]')
+            [CompletionResult]::new('--store-class', '--store-class', [CompletionResultType]::ParameterName, 'Derive the salt from a custom store class''s __qualname__, e.g. CustomSessionStore')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print nothing but errors (and JSON, when asked for)')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print nothing but errors (and JSON, when asked for)')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Say more: per-batch timings and what was decided')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Say more: per-batch timings and what was decided')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
+        'sessctl;generate' {
+            [CompletionResult]::new('--out', '--out', [CompletionResultType]::ParameterName, 'Directory that receives completions/ and man/')
+            [CompletionResult]::new('-d', '-d', [CompletionResultType]::ParameterName, 'Store URL as Django''s dj-database-url reads it: sqlite:////abs/path.sqlite3, sqlite:///relative/path.sqlite3 [env: DATABASE_URL]')
+            [CompletionResult]::new('--database-url', '--database-url', [CompletionResultType]::ParameterName, 'Store URL as Django''s dj-database-url reads it: sqlite:////abs/path.sqlite3, sqlite:///relative/path.sqlite3 [env: DATABASE_URL]')
+            [CompletionResult]::new('--table', '--table', [CompletionResultType]::ParameterName, 'Session table (custom session models use other tables)')
+            [CompletionResult]::new('--now', '--now', [CompletionResultType]::ParameterName, 'Evaluate expiry as of this RFC 3339 instant instead of the clock')
+            [CompletionResult]::new('--time-zone', '--time-zone', [CompletionResultType]::ParameterName, 'How naive stored datetimes are read: UTC (USE_TZ=True) or the IANA zone of TIME_ZONE for USE_TZ=False projects, e.g. Europe/Paris')
+            [CompletionResult]::new('--secret-key-file', '--secret-key-file', [CompletionResultType]::ParameterName, 'File whose first line is SECRET_KEY and further lines SECRET_KEY_FALLBACKS (instead of DJANGO_SECRET_KEY; keys never go on the command line)')
+            [CompletionResult]::new('--salt', '--salt', [CompletionResultType]::ParameterName, 'Signing salt of a custom session store class [default: django.contrib.sessions.SessionStore]')
+            [CompletionResult]::new('--store-class', '--store-class', [CompletionResultType]::ParameterName, 'Derive the salt from a custom store class''s __qualname__, e.g. CustomSessionStore')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print nothing but errors (and JSON, when asked for)')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print nothing but errors (and JSON, when asked for)')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Say more: per-batch timings and what was decided')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Say more: per-batch timings and what was decided')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
+        'sessctl;help' {
+            [CompletionResult]::new('clear-expired', 'clear-expired', [CompletionResultType]::ParameterValue, 'Delete exactly what `manage.py clearsessions` deletes (expire_date < now), in batches')
+            [CompletionResult]::new('purge', 'purge', [CompletionResultType]::ParameterValue, 'Delete sessions by filter: expired, invalid, by user, expired before a time')
+            [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List sessions: key, expiry, size, user')
+            [CompletionResult]::new('inspect', 'inspect', [CompletionResultType]::ParameterValue, 'Show one session: metadata, signature status, format and decoded data')
+            [CompletionResult]::new('decode', 'decode', [CompletionResultType]::ParameterValue, 'Decode a raw session_data string (or a signed_cookies cookie) without a store')
+            [CompletionResult]::new('expire', 'expire', [CompletionResultType]::ParameterValue, 'Make sessions expire now, so Django stops accepting them at once')
+            [CompletionResult]::new('flush', 'flush', [CompletionResultType]::ParameterValue, 'Delete sessions now, by key, by user, or all of them')
+            [CompletionResult]::new('stats', 'stats', [CompletionResultType]::ParameterValue, 'Counts, expiry range and sizes; thresholds turn it into a CI check')
+            [CompletionResult]::new('generate', 'generate', [CompletionResultType]::ParameterValue, 'Write shell completions and man pages (for packaging)')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'sessctl;help;clear-expired' {
+            break
+        }
+        'sessctl;help;purge' {
+            break
+        }
+        'sessctl;help;list' {
+            break
+        }
+        'sessctl;help;inspect' {
+            break
+        }
+        'sessctl;help;decode' {
+            break
+        }
+        'sessctl;help;expire' {
+            break
+        }
+        'sessctl;help;flush' {
+            break
+        }
+        'sessctl;help;stats' {
+            break
+        }
+        'sessctl;help;generate' {
+            break
+        }
+        'sessctl;help;help' {
+            break
+        }
+    })
+
+    $completions.Where{ $_.CompletionText -like "$wordToComplete*" } |
+        Sort-Object -Property ListItemText
+}

@@ -1,0 +1,278 @@
+
+use builtin;
+use str;
+
+set edit:completion:arg-completer[sessctl] = {|@words|
+    fn spaces {|n|
+        builtin:repeat $n ' ' | str:join ''
+    }
+    fn cand {|text desc|
+        edit:complex-candidate $text &display=$text' '(spaces (- 14 (wcswidth $text)))$desc
+    }
+    var command = 'sessctl'
+    for word $words[1..-1] {
+        if (str:has-prefix $word '-') {
+            break
+        }
+        set command = $command';'$word
+    }
+    var completions = [
+        &'sessctl'= {
+            cand -d 'Store URL as Django''s dj-database-url reads it: sqlite:////abs/path.sqlite3, sqlite:///relative/path.sqlite3 [env: DATABASE_URL]'
+            cand --database-url 'Store URL as Django''s dj-database-url reads it: sqlite:////abs/path.sqlite3, sqlite:///relative/path.sqlite3 [env: DATABASE_URL]'
+            cand --table 'Session table (custom session models use other tables)'
+            cand --now 'Evaluate expiry as of this RFC 3339 instant instead of the clock'
+            cand --time-zone 'How naive stored datetimes are read: UTC (USE_TZ=True) or the IANA zone of TIME_ZONE for USE_TZ=False projects, e.g. Europe/Paris'
+            cand --secret-key-file 'File whose first line is SECRET_KEY and further lines SECRET_KEY_FALLBACKS (instead of DJANGO_SECRET_KEY; keys never go on the command line)'
+            cand --salt 'Signing salt of a custom session store class [default: django.contrib.sessions.SessionStore]'
+            cand --store-class 'Derive the salt from a custom store class''s __qualname__, e.g. CustomSessionStore'
+            cand --format 'Output format'
+            cand -q 'Print nothing but errors (and JSON, when asked for)'
+            cand --quiet 'Print nothing but errors (and JSON, when asked for)'
+            cand -v 'Say more: per-batch timings and what was decided'
+            cand --verbose 'Say more: per-batch timings and what was decided'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+            cand clear-expired 'Delete exactly what `manage.py clearsessions` deletes (expire_date < now), in batches'
+            cand purge 'Delete sessions by filter: expired, invalid, by user, expired before a time'
+            cand list 'List sessions: key, expiry, size, user'
+            cand inspect 'Show one session: metadata, signature status, format and decoded data'
+            cand decode 'Decode a raw session_data string (or a signed_cookies cookie) without a store'
+            cand expire 'Make sessions expire now, so Django stops accepting them at once'
+            cand flush 'Delete sessions now, by key, by user, or all of them'
+            cand stats 'Counts, expiry range and sizes; thresholds turn it into a CI check'
+            cand generate 'Write shell completions and man pages (for packaging)'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'sessctl;clear-expired'= {
+            cand --batch-size 'Rows per batch; each batch is its own short transaction'
+            cand --sleep 'Pause between batches, e.g. 200ms or 1s, to leave room for live traffic'
+            cand --max-runtime 'Stop cleanly after this long, e.g. 10m, and report what is left'
+            cand -d 'Store URL as Django''s dj-database-url reads it: sqlite:////abs/path.sqlite3, sqlite:///relative/path.sqlite3 [env: DATABASE_URL]'
+            cand --database-url 'Store URL as Django''s dj-database-url reads it: sqlite:////abs/path.sqlite3, sqlite:///relative/path.sqlite3 [env: DATABASE_URL]'
+            cand --table 'Session table (custom session models use other tables)'
+            cand --now 'Evaluate expiry as of this RFC 3339 instant instead of the clock'
+            cand --time-zone 'How naive stored datetimes are read: UTC (USE_TZ=True) or the IANA zone of TIME_ZONE for USE_TZ=False projects, e.g. Europe/Paris'
+            cand --secret-key-file 'File whose first line is SECRET_KEY and further lines SECRET_KEY_FALLBACKS (instead of DJANGO_SECRET_KEY; keys never go on the command line)'
+            cand --salt 'Signing salt of a custom session store class [default: django.contrib.sessions.SessionStore]'
+            cand --store-class 'Derive the salt from a custom store class''s __qualname__, e.g. CustomSessionStore'
+            cand --format 'Output format'
+            cand --dry-run 'Count what would change; change nothing'
+            cand --wait 'When another purge of the same table is running, wait for it instead of exiting 75'
+            cand --vacuum 'Afterwards, give the space back to the file system (SQLite VACUUM, PostgreSQL VACUUM (ANALYZE), MySQL OPTIMIZE TABLE)'
+            cand -q 'Print nothing but errors (and JSON, when asked for)'
+            cand --quiet 'Print nothing but errors (and JSON, when asked for)'
+            cand -v 'Say more: per-batch timings and what was decided'
+            cand --verbose 'Say more: per-batch timings and what was decided'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'sessctl;purge'= {
+            cand --user 'Sessions of this user (_auth_user_id): log an account out everywhere'
+            cand --expired-before 'Sessions whose expiry is before this RFC 3339 instant'
+            cand --batch-size 'Rows per batch; each batch is its own short transaction'
+            cand --sleep 'Pause between batches, e.g. 200ms or 1s, to leave room for live traffic'
+            cand --max-runtime 'Stop cleanly after this long, e.g. 10m, and report what is left'
+            cand -d 'Store URL as Django''s dj-database-url reads it: sqlite:////abs/path.sqlite3, sqlite:///relative/path.sqlite3 [env: DATABASE_URL]'
+            cand --database-url 'Store URL as Django''s dj-database-url reads it: sqlite:////abs/path.sqlite3, sqlite:///relative/path.sqlite3 [env: DATABASE_URL]'
+            cand --table 'Session table (custom session models use other tables)'
+            cand --now 'Evaluate expiry as of this RFC 3339 instant instead of the clock'
+            cand --time-zone 'How naive stored datetimes are read: UTC (USE_TZ=True) or the IANA zone of TIME_ZONE for USE_TZ=False projects, e.g. Europe/Paris'
+            cand --secret-key-file 'File whose first line is SECRET_KEY and further lines SECRET_KEY_FALLBACKS (instead of DJANGO_SECRET_KEY; keys never go on the command line)'
+            cand --salt 'Signing salt of a custom session store class [default: django.contrib.sessions.SessionStore]'
+            cand --store-class 'Derive the salt from a custom store class''s __qualname__, e.g. CustomSessionStore'
+            cand --format 'Output format'
+            cand --expired 'Sessions that clear-expired would delete (the default when no filter is given)'
+            cand --invalid 'Sessions whose data fails to decode or verify with the given keys (what a SECRET_KEY rotation leaves behind); needs the secret key'
+            cand --dry-run 'Count what would change; change nothing'
+            cand --wait 'When another purge of the same table is running, wait for it instead of exiting 75'
+            cand --vacuum 'Afterwards, give the space back to the file system (SQLite VACUUM, PostgreSQL VACUUM (ANALYZE), MySQL OPTIMIZE TABLE)'
+            cand -q 'Print nothing but errors (and JSON, when asked for)'
+            cand --quiet 'Print nothing but errors (and JSON, when asked for)'
+            cand -v 'Say more: per-batch timings and what was decided'
+            cand --verbose 'Say more: per-batch timings and what was decided'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'sessctl;list'= {
+            cand --user 'Only sessions of this user (_auth_user_id)'
+            cand --limit 'Stop after N sessions'
+            cand -d 'Store URL as Django''s dj-database-url reads it: sqlite:////abs/path.sqlite3, sqlite:///relative/path.sqlite3 [env: DATABASE_URL]'
+            cand --database-url 'Store URL as Django''s dj-database-url reads it: sqlite:////abs/path.sqlite3, sqlite:///relative/path.sqlite3 [env: DATABASE_URL]'
+            cand --table 'Session table (custom session models use other tables)'
+            cand --now 'Evaluate expiry as of this RFC 3339 instant instead of the clock'
+            cand --time-zone 'How naive stored datetimes are read: UTC (USE_TZ=True) or the IANA zone of TIME_ZONE for USE_TZ=False projects, e.g. Europe/Paris'
+            cand --secret-key-file 'File whose first line is SECRET_KEY and further lines SECRET_KEY_FALLBACKS (instead of DJANGO_SECRET_KEY; keys never go on the command line)'
+            cand --salt 'Signing salt of a custom session store class [default: django.contrib.sessions.SessionStore]'
+            cand --store-class 'Derive the salt from a custom store class''s __qualname__, e.g. CustomSessionStore'
+            cand --format 'Output format'
+            cand --expired 'Only sessions that clear-expired would delete'
+            cand --active 'Only sessions that have not expired'
+            cand -q 'Print nothing but errors (and JSON, when asked for)'
+            cand --quiet 'Print nothing but errors (and JSON, when asked for)'
+            cand -v 'Say more: per-batch timings and what was decided'
+            cand --verbose 'Say more: per-batch timings and what was decided'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'sessctl;inspect'= {
+            cand -d 'Store URL as Django''s dj-database-url reads it: sqlite:////abs/path.sqlite3, sqlite:///relative/path.sqlite3 [env: DATABASE_URL]'
+            cand --database-url 'Store URL as Django''s dj-database-url reads it: sqlite:////abs/path.sqlite3, sqlite:///relative/path.sqlite3 [env: DATABASE_URL]'
+            cand --table 'Session table (custom session models use other tables)'
+            cand --now 'Evaluate expiry as of this RFC 3339 instant instead of the clock'
+            cand --time-zone 'How naive stored datetimes are read: UTC (USE_TZ=True) or the IANA zone of TIME_ZONE for USE_TZ=False projects, e.g. Europe/Paris'
+            cand --secret-key-file 'File whose first line is SECRET_KEY and further lines SECRET_KEY_FALLBACKS (instead of DJANGO_SECRET_KEY; keys never go on the command line)'
+            cand --salt 'Signing salt of a custom session store class [default: django.contrib.sessions.SessionStore]'
+            cand --store-class 'Derive the salt from a custom store class''s __qualname__, e.g. CustomSessionStore'
+            cand --format 'Output format'
+            cand -q 'Print nothing but errors (and JSON, when asked for)'
+            cand --quiet 'Print nothing but errors (and JSON, when asked for)'
+            cand -v 'Say more: per-batch timings and what was decided'
+            cand --verbose 'Say more: per-batch timings and what was decided'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'sessctl;decode'= {
+            cand --cookie-age 'SESSION_COOKIE_AGE in seconds, for the cookie max-age rule'
+            cand -d 'Store URL as Django''s dj-database-url reads it: sqlite:////abs/path.sqlite3, sqlite:///relative/path.sqlite3 [env: DATABASE_URL]'
+            cand --database-url 'Store URL as Django''s dj-database-url reads it: sqlite:////abs/path.sqlite3, sqlite:///relative/path.sqlite3 [env: DATABASE_URL]'
+            cand --table 'Session table (custom session models use other tables)'
+            cand --now 'Evaluate expiry as of this RFC 3339 instant instead of the clock'
+            cand --time-zone 'How naive stored datetimes are read: UTC (USE_TZ=True) or the IANA zone of TIME_ZONE for USE_TZ=False projects, e.g. Europe/Paris'
+            cand --secret-key-file 'File whose first line is SECRET_KEY and further lines SECRET_KEY_FALLBACKS (instead of DJANGO_SECRET_KEY; keys never go on the command line)'
+            cand --salt 'Signing salt of a custom session store class [default: django.contrib.sessions.SessionStore]'
+            cand --store-class 'Derive the salt from a custom store class''s __qualname__, e.g. CustomSessionStore'
+            cand --format 'Output format'
+            cand --cookie 'The value is a signed_cookies backend cookie (its own salt and max-age rule)'
+            cand -q 'Print nothing but errors (and JSON, when asked for)'
+            cand --quiet 'Print nothing but errors (and JSON, when asked for)'
+            cand -v 'Say more: per-batch timings and what was decided'
+            cand --verbose 'Say more: per-batch timings and what was decided'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'sessctl;expire'= {
+            cand --user 'Every session of this user (_auth_user_id)'
+            cand --batch-size 'Rows per batch; each batch is its own short transaction'
+            cand --sleep 'Pause between batches, e.g. 200ms or 1s, to leave room for live traffic'
+            cand --max-runtime 'Stop cleanly after this long, e.g. 10m, and report what is left'
+            cand -d 'Store URL as Django''s dj-database-url reads it: sqlite:////abs/path.sqlite3, sqlite:///relative/path.sqlite3 [env: DATABASE_URL]'
+            cand --database-url 'Store URL as Django''s dj-database-url reads it: sqlite:////abs/path.sqlite3, sqlite:///relative/path.sqlite3 [env: DATABASE_URL]'
+            cand --table 'Session table (custom session models use other tables)'
+            cand --now 'Evaluate expiry as of this RFC 3339 instant instead of the clock'
+            cand --time-zone 'How naive stored datetimes are read: UTC (USE_TZ=True) or the IANA zone of TIME_ZONE for USE_TZ=False projects, e.g. Europe/Paris'
+            cand --secret-key-file 'File whose first line is SECRET_KEY and further lines SECRET_KEY_FALLBACKS (instead of DJANGO_SECRET_KEY; keys never go on the command line)'
+            cand --salt 'Signing salt of a custom session store class [default: django.contrib.sessions.SessionStore]'
+            cand --store-class 'Derive the salt from a custom store class''s __qualname__, e.g. CustomSessionStore'
+            cand --format 'Output format'
+            cand --dry-run 'Count what would change; change nothing'
+            cand --wait 'When another purge of the same table is running, wait for it instead of exiting 75'
+            cand --vacuum 'Afterwards, give the space back to the file system (SQLite VACUUM, PostgreSQL VACUUM (ANALYZE), MySQL OPTIMIZE TABLE)'
+            cand -q 'Print nothing but errors (and JSON, when asked for)'
+            cand --quiet 'Print nothing but errors (and JSON, when asked for)'
+            cand -v 'Say more: per-batch timings and what was decided'
+            cand --verbose 'Say more: per-batch timings and what was decided'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'sessctl;flush'= {
+            cand --user 'Every session of this user (_auth_user_id)'
+            cand --batch-size 'Rows per batch; each batch is its own short transaction'
+            cand --sleep 'Pause between batches, e.g. 200ms or 1s, to leave room for live traffic'
+            cand --max-runtime 'Stop cleanly after this long, e.g. 10m, and report what is left'
+            cand -d 'Store URL as Django''s dj-database-url reads it: sqlite:////abs/path.sqlite3, sqlite:///relative/path.sqlite3 [env: DATABASE_URL]'
+            cand --database-url 'Store URL as Django''s dj-database-url reads it: sqlite:////abs/path.sqlite3, sqlite:///relative/path.sqlite3 [env: DATABASE_URL]'
+            cand --table 'Session table (custom session models use other tables)'
+            cand --now 'Evaluate expiry as of this RFC 3339 instant instead of the clock'
+            cand --time-zone 'How naive stored datetimes are read: UTC (USE_TZ=True) or the IANA zone of TIME_ZONE for USE_TZ=False projects, e.g. Europe/Paris'
+            cand --secret-key-file 'File whose first line is SECRET_KEY and further lines SECRET_KEY_FALLBACKS (instead of DJANGO_SECRET_KEY; keys never go on the command line)'
+            cand --salt 'Signing salt of a custom session store class [default: django.contrib.sessions.SessionStore]'
+            cand --store-class 'Derive the salt from a custom store class''s __qualname__, e.g. CustomSessionStore'
+            cand --format 'Output format'
+            cand --all 'Every session in the table (asks first on a terminal; needs --yes otherwise)'
+            cand -y 'Confirm --all without asking'
+            cand --yes 'Confirm --all without asking'
+            cand --dry-run 'Count what would change; change nothing'
+            cand --wait 'When another purge of the same table is running, wait for it instead of exiting 75'
+            cand --vacuum 'Afterwards, give the space back to the file system (SQLite VACUUM, PostgreSQL VACUUM (ANALYZE), MySQL OPTIMIZE TABLE)'
+            cand -q 'Print nothing but errors (and JSON, when asked for)'
+            cand --quiet 'Print nothing but errors (and JSON, when asked for)'
+            cand -v 'Say more: per-batch timings and what was decided'
+            cand --verbose 'Say more: per-batch timings and what was decided'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'sessctl;stats'= {
+            cand --max-total 'Exit 5 when there are more than N sessions in all'
+            cand --max-expired 'Exit 5 when more than N sessions have expired'
+            cand -d 'Store URL as Django''s dj-database-url reads it: sqlite:////abs/path.sqlite3, sqlite:///relative/path.sqlite3 [env: DATABASE_URL]'
+            cand --database-url 'Store URL as Django''s dj-database-url reads it: sqlite:////abs/path.sqlite3, sqlite:///relative/path.sqlite3 [env: DATABASE_URL]'
+            cand --table 'Session table (custom session models use other tables)'
+            cand --now 'Evaluate expiry as of this RFC 3339 instant instead of the clock'
+            cand --time-zone 'How naive stored datetimes are read: UTC (USE_TZ=True) or the IANA zone of TIME_ZONE for USE_TZ=False projects, e.g. Europe/Paris'
+            cand --secret-key-file 'File whose first line is SECRET_KEY and further lines SECRET_KEY_FALLBACKS (instead of DJANGO_SECRET_KEY; keys never go on the command line)'
+            cand --salt 'Signing salt of a custom session store class [default: django.contrib.sessions.SessionStore]'
+            cand --store-class 'Derive the salt from a custom store class''s __qualname__, e.g. CustomSessionStore'
+            cand --format 'Output format'
+            cand -q 'Print nothing but errors (and JSON, when asked for)'
+            cand --quiet 'Print nothing but errors (and JSON, when asked for)'
+            cand -v 'Say more: per-batch timings and what was decided'
+            cand --verbose 'Say more: per-batch timings and what was decided'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'sessctl;generate'= {
+            cand --out 'Directory that receives completions/ and man/'
+            cand -d 'Store URL as Django''s dj-database-url reads it: sqlite:////abs/path.sqlite3, sqlite:///relative/path.sqlite3 [env: DATABASE_URL]'
+            cand --database-url 'Store URL as Django''s dj-database-url reads it: sqlite:////abs/path.sqlite3, sqlite:///relative/path.sqlite3 [env: DATABASE_URL]'
+            cand --table 'Session table (custom session models use other tables)'
+            cand --now 'Evaluate expiry as of this RFC 3339 instant instead of the clock'
+            cand --time-zone 'How naive stored datetimes are read: UTC (USE_TZ=True) or the IANA zone of TIME_ZONE for USE_TZ=False projects, e.g. Europe/Paris'
+            cand --secret-key-file 'File whose first line is SECRET_KEY and further lines SECRET_KEY_FALLBACKS (instead of DJANGO_SECRET_KEY; keys never go on the command line)'
+            cand --salt 'Signing salt of a custom session store class [default: django.contrib.sessions.SessionStore]'
+            cand --store-class 'Derive the salt from a custom store class''s __qualname__, e.g. CustomSessionStore'
+            cand --format 'Output format'
+            cand -q 'Print nothing but errors (and JSON, when asked for)'
+            cand --quiet 'Print nothing but errors (and JSON, when asked for)'
+            cand -v 'Say more: per-batch timings and what was decided'
+            cand --verbose 'Say more: per-batch timings and what was decided'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'sessctl;help'= {
+            cand clear-expired 'Delete exactly what `manage.py clearsessions` deletes (expire_date < now), in batches'
+            cand purge 'Delete sessions by filter: expired, invalid, by user, expired before a time'
+            cand list 'List sessions: key, expiry, size, user'
+            cand inspect 'Show one session: metadata, signature status, format and decoded data'
+            cand decode 'Decode a raw session_data string (or a signed_cookies cookie) without a store'
+            cand expire 'Make sessions expire now, so Django stops accepting them at once'
+            cand flush 'Delete sessions now, by key, by user, or all of them'
+            cand stats 'Counts, expiry range and sizes; thresholds turn it into a CI check'
+            cand generate 'Write shell completions and man pages (for packaging)'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'sessctl;help;clear-expired'= {
+        }
+        &'sessctl;help;purge'= {
+        }
+        &'sessctl;help;list'= {
+        }
+        &'sessctl;help;inspect'= {
+        }
+        &'sessctl;help;decode'= {
+        }
+        &'sessctl;help;expire'= {
+        }
+        &'sessctl;help;flush'= {
+        }
+        &'sessctl;help;stats'= {
+        }
+        &'sessctl;help;generate'= {
+        }
+        &'sessctl;help;help'= {
+        }
+    ]
+    $completions[$command]
+}

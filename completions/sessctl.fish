@@ -1,0 +1,208 @@
+# Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
+function __fish_sessctl_global_optspecs
+    string join \n d/database-url= table= now= time-zone= secret-key-file= salt= store-class= format= q/quiet v/verbose h/help V/version
+end
+
+function __fish_sessctl_needs_command
+    # Figure out if the current invocation already has a command.
+    set -l cmd (commandline -opc)
+    set -e cmd[1]
+    argparse -s (__fish_sessctl_global_optspecs) -- $cmd 2>/dev/null
+    or return
+    if set -q argv[1]
+        # Also print the command, so this can be used to figure out what it is.
+        echo $argv[1]
+        return 1
+    end
+    return 0
+end
+
+function __fish_sessctl_using_subcommand
+    set -l cmd (__fish_sessctl_needs_command)
+    test -z "$cmd"
+    and return 1
+    contains -- $cmd[1] $argv
+end
+
+complete -c sessctl -n "__fish_sessctl_needs_command" -s d -l database-url -d 'Store URL as Django\'s dj-database-url reads it: sqlite:////abs/path.sqlite3, sqlite:///relative/path.sqlite3 [env: DATABASE_URL]' -r
+complete -c sessctl -n "__fish_sessctl_needs_command" -l table -d 'Session table (custom session models use other tables)' -r
+complete -c sessctl -n "__fish_sessctl_needs_command" -l now -d 'Evaluate expiry as of this RFC 3339 instant instead of the clock' -r
+complete -c sessctl -n "__fish_sessctl_needs_command" -l time-zone -d 'How naive stored datetimes are read: UTC (USE_TZ=True) or the IANA zone of TIME_ZONE for USE_TZ=False projects, e.g. Europe/Paris' -r
+complete -c sessctl -n "__fish_sessctl_needs_command" -l secret-key-file -d 'File whose first line is SECRET_KEY and further lines SECRET_KEY_FALLBACKS (instead of DJANGO_SECRET_KEY; keys never go on the command line)' -r -F
+complete -c sessctl -n "__fish_sessctl_needs_command" -l salt -d 'Signing salt of a custom session store class [default: django.contrib.sessions.SessionStore]' -r
+complete -c sessctl -n "__fish_sessctl_needs_command" -l store-class -d 'Derive the salt from a custom store class\'s __qualname__, e.g. CustomSessionStore' -r
+complete -c sessctl -n "__fish_sessctl_needs_command" -l format -d 'Output format' -r -f -a "table\t'Human-readable tables and summary lines'
+json\t'JSON (one object per line for list)'"
+complete -c sessctl -n "__fish_sessctl_needs_command" -s q -l quiet -d 'Print nothing but errors (and JSON, when asked for)'
+complete -c sessctl -n "__fish_sessctl_needs_command" -s v -l verbose -d 'Say more: per-batch timings and what was decided'
+complete -c sessctl -n "__fish_sessctl_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c sessctl -n "__fish_sessctl_needs_command" -s V -l version -d 'Print version'
+complete -c sessctl -n "__fish_sessctl_needs_command" -f -a "clear-expired" -d 'Delete exactly what `manage.py clearsessions` deletes (expire_date < now), in batches'
+complete -c sessctl -n "__fish_sessctl_needs_command" -f -a "purge" -d 'Delete sessions by filter: expired, invalid, by user, expired before a time'
+complete -c sessctl -n "__fish_sessctl_needs_command" -f -a "list" -d 'List sessions: key, expiry, size, user'
+complete -c sessctl -n "__fish_sessctl_needs_command" -f -a "inspect" -d 'Show one session: metadata, signature status, format and decoded data'
+complete -c sessctl -n "__fish_sessctl_needs_command" -f -a "decode" -d 'Decode a raw session_data string (or a signed_cookies cookie) without a store'
+complete -c sessctl -n "__fish_sessctl_needs_command" -f -a "expire" -d 'Make sessions expire now, so Django stops accepting them at once'
+complete -c sessctl -n "__fish_sessctl_needs_command" -f -a "flush" -d 'Delete sessions now, by key, by user, or all of them'
+complete -c sessctl -n "__fish_sessctl_needs_command" -f -a "stats" -d 'Counts, expiry range and sizes; thresholds turn it into a CI check'
+complete -c sessctl -n "__fish_sessctl_needs_command" -f -a "generate" -d 'Write shell completions and man pages (for packaging)'
+complete -c sessctl -n "__fish_sessctl_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c sessctl -n "__fish_sessctl_using_subcommand clear-expired" -l batch-size -d 'Rows per batch; each batch is its own short transaction' -r
+complete -c sessctl -n "__fish_sessctl_using_subcommand clear-expired" -l sleep -d 'Pause between batches, e.g. 200ms or 1s, to leave room for live traffic' -r
+complete -c sessctl -n "__fish_sessctl_using_subcommand clear-expired" -l max-runtime -d 'Stop cleanly after this long, e.g. 10m, and report what is left' -r
+complete -c sessctl -n "__fish_sessctl_using_subcommand clear-expired" -s d -l database-url -d 'Store URL as Django\'s dj-database-url reads it: sqlite:////abs/path.sqlite3, sqlite:///relative/path.sqlite3 [env: DATABASE_URL]' -r
+complete -c sessctl -n "__fish_sessctl_using_subcommand clear-expired" -l table -d 'Session table (custom session models use other tables)' -r
+complete -c sessctl -n "__fish_sessctl_using_subcommand clear-expired" -l now -d 'Evaluate expiry as of this RFC 3339 instant instead of the clock' -r
+complete -c sessctl -n "__fish_sessctl_using_subcommand clear-expired" -l time-zone -d 'How naive stored datetimes are read: UTC (USE_TZ=True) or the IANA zone of TIME_ZONE for USE_TZ=False projects, e.g. Europe/Paris' -r
+complete -c sessctl -n "__fish_sessctl_using_subcommand clear-expired" -l secret-key-file -d 'File whose first line is SECRET_KEY and further lines SECRET_KEY_FALLBACKS (instead of DJANGO_SECRET_KEY; keys never go on the command line)' -r -F
+complete -c sessctl -n "__fish_sessctl_using_subcommand clear-expired" -l salt -d 'Signing salt of a custom session store class [default: django.contrib.sessions.SessionStore]' -r
+complete -c sessctl -n "__fish_sessctl_using_subcommand clear-expired" -l store-class -d 'Derive the salt from a custom store class\'s __qualname__, e.g. CustomSessionStore' -r
+complete -c sessctl -n "__fish_sessctl_using_subcommand clear-expired" -l format -d 'Output format' -r -f -a "table\t'Human-readable tables and summary lines'
+json\t'JSON (one object per line for list)'"
+complete -c sessctl -n "__fish_sessctl_using_subcommand clear-expired" -l dry-run -d 'Count what would change; change nothing'
+complete -c sessctl -n "__fish_sessctl_using_subcommand clear-expired" -l wait -d 'When another purge of the same table is running, wait for it instead of exiting 75'
+complete -c sessctl -n "__fish_sessctl_using_subcommand clear-expired" -l vacuum -d 'Afterwards, give the space back to the file system (SQLite VACUUM, PostgreSQL VACUUM (ANALYZE), MySQL OPTIMIZE TABLE)'
+complete -c sessctl -n "__fish_sessctl_using_subcommand clear-expired" -s q -l quiet -d 'Print nothing but errors (and JSON, when asked for)'
+complete -c sessctl -n "__fish_sessctl_using_subcommand clear-expired" -s v -l verbose -d 'Say more: per-batch timings and what was decided'
+complete -c sessctl -n "__fish_sessctl_using_subcommand clear-expired" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c sessctl -n "__fish_sessctl_using_subcommand purge" -l user -d 'Sessions of this user (_auth_user_id): log an account out everywhere' -r
+complete -c sessctl -n "__fish_sessctl_using_subcommand purge" -l expired-before -d 'Sessions whose expiry is before this RFC 3339 instant' -r
+complete -c sessctl -n "__fish_sessctl_using_subcommand purge" -l batch-size -d 'Rows per batch; each batch is its own short transaction' -r
+complete -c sessctl -n "__fish_sessctl_using_subcommand purge" -l sleep -d 'Pause between batches, e.g. 200ms or 1s, to leave room for live traffic' -r
+complete -c sessctl -n "__fish_sessctl_using_subcommand purge" -l max-runtime -d 'Stop cleanly after this long, e.g. 10m, and report what is left' -r
+complete -c sessctl -n "__fish_sessctl_using_subcommand purge" -s d -l database-url -d 'Store URL as Django\'s dj-database-url reads it: sqlite:////abs/path.sqlite3, sqlite:///relative/path.sqlite3 [env: DATABASE_URL]' -r
+complete -c sessctl -n "__fish_sessctl_using_subcommand purge" -l table -d 'Session table (custom session models use other tables)' -r
+complete -c sessctl -n "__fish_sessctl_using_subcommand purge" -l now -d 'Evaluate expiry as of this RFC 3339 instant instead of the clock' -r
+complete -c sessctl -n "__fish_sessctl_using_subcommand purge" -l time-zone -d 'How naive stored datetimes are read: UTC (USE_TZ=True) or the IANA zone of TIME_ZONE for USE_TZ=False projects, e.g. Europe/Paris' -r
+complete -c sessctl -n "__fish_sessctl_using_subcommand purge" -l secret-key-file -d 'File whose first line is SECRET_KEY and further lines SECRET_KEY_FALLBACKS (instead of DJANGO_SECRET_KEY; keys never go on the command line)' -r -F
+complete -c sessctl -n "__fish_sessctl_using_subcommand purge" -l salt -d 'Signing salt of a custom session store class [default: django.contrib.sessions.SessionStore]' -r
+complete -c sessctl -n "__fish_sessctl_using_subcommand purge" -l store-class -d 'Derive the salt from a custom store class\'s __qualname__, e.g. CustomSessionStore' -r
+complete -c sessctl -n "__fish_sessctl_using_subcommand purge" -l format -d 'Output format' -r -f -a "table\t'Human-readable tables and summary lines'
+json\t'JSON (one object per line for list)'"
+complete -c sessctl -n "__fish_sessctl_using_subcommand purge" -l expired -d 'Sessions that clear-expired would delete (the default when no filter is given)'
+complete -c sessctl -n "__fish_sessctl_using_subcommand purge" -l invalid -d 'Sessions whose data fails to decode or verify with the given keys (what a SECRET_KEY rotation leaves behind); needs the secret key'
+complete -c sessctl -n "__fish_sessctl_using_subcommand purge" -l dry-run -d 'Count what would change; change nothing'
+complete -c sessctl -n "__fish_sessctl_using_subcommand purge" -l wait -d 'When another purge of the same table is running, wait for it instead of exiting 75'
+complete -c sessctl -n "__fish_sessctl_using_subcommand purge" -l vacuum -d 'Afterwards, give the space back to the file system (SQLite VACUUM, PostgreSQL VACUUM (ANALYZE), MySQL OPTIMIZE TABLE)'
+complete -c sessctl -n "__fish_sessctl_using_subcommand purge" -s q -l quiet -d 'Print nothing but errors (and JSON, when asked for)'
+complete -c sessctl -n "__fish_sessctl_using_subcommand purge" -s v -l verbose -d 'Say more: per-batch timings and what was decided'
+complete -c sessctl -n "__fish_sessctl_using_subcommand purge" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c sessctl -n "__fish_sessctl_using_subcommand list" -l user -d 'Only sessions of this user (_auth_user_id)' -r
+complete -c sessctl -n "__fish_sessctl_using_subcommand list" -l limit -d 'Stop after N sessions' -r
+complete -c sessctl -n "__fish_sessctl_using_subcommand list" -s d -l database-url -d 'Store URL as Django\'s dj-database-url reads it: sqlite:////abs/path.sqlite3, sqlite:///relative/path.sqlite3 [env: DATABASE_URL]' -r
+complete -c sessctl -n "__fish_sessctl_using_subcommand list" -l table -d 'Session table (custom session models use other tables)' -r
+complete -c sessctl -n "__fish_sessctl_using_subcommand list" -l now -d 'Evaluate expiry as of this RFC 3339 instant instead of the clock' -r
+complete -c sessctl -n "__fish_sessctl_using_subcommand list" -l time-zone -d 'How naive stored datetimes are read: UTC (USE_TZ=True) or the IANA zone of TIME_ZONE for USE_TZ=False projects, e.g. Europe/Paris' -r
+complete -c sessctl -n "__fish_sessctl_using_subcommand list" -l secret-key-file -d 'File whose first line is SECRET_KEY and further lines SECRET_KEY_FALLBACKS (instead of DJANGO_SECRET_KEY; keys never go on the command line)' -r -F
+complete -c sessctl -n "__fish_sessctl_using_subcommand list" -l salt -d 'Signing salt of a custom session store class [default: django.contrib.sessions.SessionStore]' -r
+complete -c sessctl -n "__fish_sessctl_using_subcommand list" -l store-class -d 'Derive the salt from a custom store class\'s __qualname__, e.g. CustomSessionStore' -r
+complete -c sessctl -n "__fish_sessctl_using_subcommand list" -l format -d 'Output format' -r -f -a "table\t'Human-readable tables and summary lines'
+json\t'JSON (one object per line for list)'"
+complete -c sessctl -n "__fish_sessctl_using_subcommand list" -l expired -d 'Only sessions that clear-expired would delete'
+complete -c sessctl -n "__fish_sessctl_using_subcommand list" -l active -d 'Only sessions that have not expired'
+complete -c sessctl -n "__fish_sessctl_using_subcommand list" -s q -l quiet -d 'Print nothing but errors (and JSON, when asked for)'
+complete -c sessctl -n "__fish_sessctl_using_subcommand list" -s v -l verbose -d 'Say more: per-batch timings and what was decided'
+complete -c sessctl -n "__fish_sessctl_using_subcommand list" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c sessctl -n "__fish_sessctl_using_subcommand inspect" -s d -l database-url -d 'Store URL as Django\'s dj-database-url reads it: sqlite:////abs/path.sqlite3, sqlite:///relative/path.sqlite3 [env: DATABASE_URL]' -r
+complete -c sessctl -n "__fish_sessctl_using_subcommand inspect" -l table -d 'Session table (custom session models use other tables)' -r
+complete -c sessctl -n "__fish_sessctl_using_subcommand inspect" -l now -d 'Evaluate expiry as of this RFC 3339 instant instead of the clock' -r
+complete -c sessctl -n "__fish_sessctl_using_subcommand inspect" -l time-zone -d 'How naive stored datetimes are read: UTC (USE_TZ=True) or the IANA zone of TIME_ZONE for USE_TZ=False projects, e.g. Europe/Paris' -r
+complete -c sessctl -n "__fish_sessctl_using_subcommand inspect" -l secret-key-file -d 'File whose first line is SECRET_KEY and further lines SECRET_KEY_FALLBACKS (instead of DJANGO_SECRET_KEY; keys never go on the command line)' -r -F
+complete -c sessctl -n "__fish_sessctl_using_subcommand inspect" -l salt -d 'Signing salt of a custom session store class [default: django.contrib.sessions.SessionStore]' -r
+complete -c sessctl -n "__fish_sessctl_using_subcommand inspect" -l store-class -d 'Derive the salt from a custom store class\'s __qualname__, e.g. CustomSessionStore' -r
+complete -c sessctl -n "__fish_sessctl_using_subcommand inspect" -l format -d 'Output format' -r -f -a "table\t'Human-readable tables and summary lines'
+json\t'JSON (one object per line for list)'"
+complete -c sessctl -n "__fish_sessctl_using_subcommand inspect" -s q -l quiet -d 'Print nothing but errors (and JSON, when asked for)'
+complete -c sessctl -n "__fish_sessctl_using_subcommand inspect" -s v -l verbose -d 'Say more: per-batch timings and what was decided'
+complete -c sessctl -n "__fish_sessctl_using_subcommand inspect" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c sessctl -n "__fish_sessctl_using_subcommand decode" -l cookie-age -d 'SESSION_COOKIE_AGE in seconds, for the cookie max-age rule' -r
+complete -c sessctl -n "__fish_sessctl_using_subcommand decode" -s d -l database-url -d 'Store URL as Django\'s dj-database-url reads it: sqlite:////abs/path.sqlite3, sqlite:///relative/path.sqlite3 [env: DATABASE_URL]' -r
+complete -c sessctl -n "__fish_sessctl_using_subcommand decode" -l table -d 'Session table (custom session models use other tables)' -r
+complete -c sessctl -n "__fish_sessctl_using_subcommand decode" -l now -d 'Evaluate expiry as of this RFC 3339 instant instead of the clock' -r
+complete -c sessctl -n "__fish_sessctl_using_subcommand decode" -l time-zone -d 'How naive stored datetimes are read: UTC (USE_TZ=True) or the IANA zone of TIME_ZONE for USE_TZ=False projects, e.g. Europe/Paris' -r
+complete -c sessctl -n "__fish_sessctl_using_subcommand decode" -l secret-key-file -d 'File whose first line is SECRET_KEY and further lines SECRET_KEY_FALLBACKS (instead of DJANGO_SECRET_KEY; keys never go on the command line)' -r -F
+complete -c sessctl -n "__fish_sessctl_using_subcommand decode" -l salt -d 'Signing salt of a custom session store class [default: django.contrib.sessions.SessionStore]' -r
+complete -c sessctl -n "__fish_sessctl_using_subcommand decode" -l store-class -d 'Derive the salt from a custom store class\'s __qualname__, e.g. CustomSessionStore' -r
+complete -c sessctl -n "__fish_sessctl_using_subcommand decode" -l format -d 'Output format' -r -f -a "table\t'Human-readable tables and summary lines'
+json\t'JSON (one object per line for list)'"
+complete -c sessctl -n "__fish_sessctl_using_subcommand decode" -l cookie -d 'The value is a signed_cookies backend cookie (its own salt and max-age rule)'
+complete -c sessctl -n "__fish_sessctl_using_subcommand decode" -s q -l quiet -d 'Print nothing but errors (and JSON, when asked for)'
+complete -c sessctl -n "__fish_sessctl_using_subcommand decode" -s v -l verbose -d 'Say more: per-batch timings and what was decided'
+complete -c sessctl -n "__fish_sessctl_using_subcommand decode" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c sessctl -n "__fish_sessctl_using_subcommand expire" -l user -d 'Every session of this user (_auth_user_id)' -r
+complete -c sessctl -n "__fish_sessctl_using_subcommand expire" -l batch-size -d 'Rows per batch; each batch is its own short transaction' -r
+complete -c sessctl -n "__fish_sessctl_using_subcommand expire" -l sleep -d 'Pause between batches, e.g. 200ms or 1s, to leave room for live traffic' -r
+complete -c sessctl -n "__fish_sessctl_using_subcommand expire" -l max-runtime -d 'Stop cleanly after this long, e.g. 10m, and report what is left' -r
+complete -c sessctl -n "__fish_sessctl_using_subcommand expire" -s d -l database-url -d 'Store URL as Django\'s dj-database-url reads it: sqlite:////abs/path.sqlite3, sqlite:///relative/path.sqlite3 [env: DATABASE_URL]' -r
+complete -c sessctl -n "__fish_sessctl_using_subcommand expire" -l table -d 'Session table (custom session models use other tables)' -r
+complete -c sessctl -n "__fish_sessctl_using_subcommand expire" -l now -d 'Evaluate expiry as of this RFC 3339 instant instead of the clock' -r
+complete -c sessctl -n "__fish_sessctl_using_subcommand expire" -l time-zone -d 'How naive stored datetimes are read: UTC (USE_TZ=True) or the IANA zone of TIME_ZONE for USE_TZ=False projects, e.g. Europe/Paris' -r
+complete -c sessctl -n "__fish_sessctl_using_subcommand expire" -l secret-key-file -d 'File whose first line is SECRET_KEY and further lines SECRET_KEY_FALLBACKS (instead of DJANGO_SECRET_KEY; keys never go on the command line)' -r -F
+complete -c sessctl -n "__fish_sessctl_using_subcommand expire" -l salt -d 'Signing salt of a custom session store class [default: django.contrib.sessions.SessionStore]' -r
+complete -c sessctl -n "__fish_sessctl_using_subcommand expire" -l store-class -d 'Derive the salt from a custom store class\'s __qualname__, e.g. CustomSessionStore' -r
+complete -c sessctl -n "__fish_sessctl_using_subcommand expire" -l format -d 'Output format' -r -f -a "table\t'Human-readable tables and summary lines'
+json\t'JSON (one object per line for list)'"
+complete -c sessctl -n "__fish_sessctl_using_subcommand expire" -l dry-run -d 'Count what would change; change nothing'
+complete -c sessctl -n "__fish_sessctl_using_subcommand expire" -l wait -d 'When another purge of the same table is running, wait for it instead of exiting 75'
+complete -c sessctl -n "__fish_sessctl_using_subcommand expire" -l vacuum -d 'Afterwards, give the space back to the file system (SQLite VACUUM, PostgreSQL VACUUM (ANALYZE), MySQL OPTIMIZE TABLE)'
+complete -c sessctl -n "__fish_sessctl_using_subcommand expire" -s q -l quiet -d 'Print nothing but errors (and JSON, when asked for)'
+complete -c sessctl -n "__fish_sessctl_using_subcommand expire" -s v -l verbose -d 'Say more: per-batch timings and what was decided'
+complete -c sessctl -n "__fish_sessctl_using_subcommand expire" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c sessctl -n "__fish_sessctl_using_subcommand flush" -l user -d 'Every session of this user (_auth_user_id)' -r
+complete -c sessctl -n "__fish_sessctl_using_subcommand flush" -l batch-size -d 'Rows per batch; each batch is its own short transaction' -r
+complete -c sessctl -n "__fish_sessctl_using_subcommand flush" -l sleep -d 'Pause between batches, e.g. 200ms or 1s, to leave room for live traffic' -r
+complete -c sessctl -n "__fish_sessctl_using_subcommand flush" -l max-runtime -d 'Stop cleanly after this long, e.g. 10m, and report what is left' -r
+complete -c sessctl -n "__fish_sessctl_using_subcommand flush" -s d -l database-url -d 'Store URL as Django\'s dj-database-url reads it: sqlite:////abs/path.sqlite3, sqlite:///relative/path.sqlite3 [env: DATABASE_URL]' -r
+complete -c sessctl -n "__fish_sessctl_using_subcommand flush" -l table -d 'Session table (custom session models use other tables)' -r
+complete -c sessctl -n "__fish_sessctl_using_subcommand flush" -l now -d 'Evaluate expiry as of this RFC 3339 instant instead of the clock' -r
+complete -c sessctl -n "__fish_sessctl_using_subcommand flush" -l time-zone -d 'How naive stored datetimes are read: UTC (USE_TZ=True) or the IANA zone of TIME_ZONE for USE_TZ=False projects, e.g. Europe/Paris' -r
+complete -c sessctl -n "__fish_sessctl_using_subcommand flush" -l secret-key-file -d 'File whose first line is SECRET_KEY and further lines SECRET_KEY_FALLBACKS (instead of DJANGO_SECRET_KEY; keys never go on the command line)' -r -F
+complete -c sessctl -n "__fish_sessctl_using_subcommand flush" -l salt -d 'Signing salt of a custom session store class [default: django.contrib.sessions.SessionStore]' -r
+complete -c sessctl -n "__fish_sessctl_using_subcommand flush" -l store-class -d 'Derive the salt from a custom store class\'s __qualname__, e.g. CustomSessionStore' -r
+complete -c sessctl -n "__fish_sessctl_using_subcommand flush" -l format -d 'Output format' -r -f -a "table\t'Human-readable tables and summary lines'
+json\t'JSON (one object per line for list)'"
+complete -c sessctl -n "__fish_sessctl_using_subcommand flush" -l all -d 'Every session in the table (asks first on a terminal; needs --yes otherwise)'
+complete -c sessctl -n "__fish_sessctl_using_subcommand flush" -s y -l yes -d 'Confirm --all without asking'
+complete -c sessctl -n "__fish_sessctl_using_subcommand flush" -l dry-run -d 'Count what would change; change nothing'
+complete -c sessctl -n "__fish_sessctl_using_subcommand flush" -l wait -d 'When another purge of the same table is running, wait for it instead of exiting 75'
+complete -c sessctl -n "__fish_sessctl_using_subcommand flush" -l vacuum -d 'Afterwards, give the space back to the file system (SQLite VACUUM, PostgreSQL VACUUM (ANALYZE), MySQL OPTIMIZE TABLE)'
+complete -c sessctl -n "__fish_sessctl_using_subcommand flush" -s q -l quiet -d 'Print nothing but errors (and JSON, when asked for)'
+complete -c sessctl -n "__fish_sessctl_using_subcommand flush" -s v -l verbose -d 'Say more: per-batch timings and what was decided'
+complete -c sessctl -n "__fish_sessctl_using_subcommand flush" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c sessctl -n "__fish_sessctl_using_subcommand stats" -l max-total -d 'Exit 5 when there are more than N sessions in all' -r
+complete -c sessctl -n "__fish_sessctl_using_subcommand stats" -l max-expired -d 'Exit 5 when more than N sessions have expired' -r
+complete -c sessctl -n "__fish_sessctl_using_subcommand stats" -s d -l database-url -d 'Store URL as Django\'s dj-database-url reads it: sqlite:////abs/path.sqlite3, sqlite:///relative/path.sqlite3 [env: DATABASE_URL]' -r
+complete -c sessctl -n "__fish_sessctl_using_subcommand stats" -l table -d 'Session table (custom session models use other tables)' -r
+complete -c sessctl -n "__fish_sessctl_using_subcommand stats" -l now -d 'Evaluate expiry as of this RFC 3339 instant instead of the clock' -r
+complete -c sessctl -n "__fish_sessctl_using_subcommand stats" -l time-zone -d 'How naive stored datetimes are read: UTC (USE_TZ=True) or the IANA zone of TIME_ZONE for USE_TZ=False projects, e.g. Europe/Paris' -r
+complete -c sessctl -n "__fish_sessctl_using_subcommand stats" -l secret-key-file -d 'File whose first line is SECRET_KEY and further lines SECRET_KEY_FALLBACKS (instead of DJANGO_SECRET_KEY; keys never go on the command line)' -r -F
+complete -c sessctl -n "__fish_sessctl_using_subcommand stats" -l salt -d 'Signing salt of a custom session store class [default: django.contrib.sessions.SessionStore]' -r
+complete -c sessctl -n "__fish_sessctl_using_subcommand stats" -l store-class -d 'Derive the salt from a custom store class\'s __qualname__, e.g. CustomSessionStore' -r
+complete -c sessctl -n "__fish_sessctl_using_subcommand stats" -l format -d 'Output format' -r -f -a "table\t'Human-readable tables and summary lines'
+json\t'JSON (one object per line for list)'"
+complete -c sessctl -n "__fish_sessctl_using_subcommand stats" -s q -l quiet -d 'Print nothing but errors (and JSON, when asked for)'
+complete -c sessctl -n "__fish_sessctl_using_subcommand stats" -s v -l verbose -d 'Say more: per-batch timings and what was decided'
+complete -c sessctl -n "__fish_sessctl_using_subcommand stats" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c sessctl -n "__fish_sessctl_using_subcommand generate" -l out -d 'Directory that receives completions/ and man/' -r -F
+complete -c sessctl -n "__fish_sessctl_using_subcommand generate" -s d -l database-url -d 'Store URL as Django\'s dj-database-url reads it: sqlite:////abs/path.sqlite3, sqlite:///relative/path.sqlite3 [env: DATABASE_URL]' -r
+complete -c sessctl -n "__fish_sessctl_using_subcommand generate" -l table -d 'Session table (custom session models use other tables)' -r
+complete -c sessctl -n "__fish_sessctl_using_subcommand generate" -l now -d 'Evaluate expiry as of this RFC 3339 instant instead of the clock' -r
+complete -c sessctl -n "__fish_sessctl_using_subcommand generate" -l time-zone -d 'How naive stored datetimes are read: UTC (USE_TZ=True) or the IANA zone of TIME_ZONE for USE_TZ=False projects, e.g. Europe/Paris' -r
+complete -c sessctl -n "__fish_sessctl_using_subcommand generate" -l secret-key-file -d 'File whose first line is SECRET_KEY and further lines SECRET_KEY_FALLBACKS (instead of DJANGO_SECRET_KEY; keys never go on the command line)' -r -F
+complete -c sessctl -n "__fish_sessctl_using_subcommand generate" -l salt -d 'Signing salt of a custom session store class [default: django.contrib.sessions.SessionStore]' -r
+complete -c sessctl -n "__fish_sessctl_using_subcommand generate" -l store-class -d 'Derive the salt from a custom store class\'s __qualname__, e.g. CustomSessionStore' -r
+complete -c sessctl -n "__fish_sessctl_using_subcommand generate" -l format -d 'Output format' -r -f -a "table\t'Human-readable tables and summary lines'
+json\t'JSON (one object per line for list)'"
+complete -c sessctl -n "__fish_sessctl_using_subcommand generate" -s q -l quiet -d 'Print nothing but errors (and JSON, when asked for)'
+complete -c sessctl -n "__fish_sessctl_using_subcommand generate" -s v -l verbose -d 'Say more: per-batch timings and what was decided'
+complete -c sessctl -n "__fish_sessctl_using_subcommand generate" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c sessctl -n "__fish_sessctl_using_subcommand help; and not __fish_seen_subcommand_from clear-expired purge list inspect decode expire flush stats generate help" -f -a "clear-expired" -d 'Delete exactly what `manage.py clearsessions` deletes (expire_date < now), in batches'
+complete -c sessctl -n "__fish_sessctl_using_subcommand help; and not __fish_seen_subcommand_from clear-expired purge list inspect decode expire flush stats generate help" -f -a "purge" -d 'Delete sessions by filter: expired, invalid, by user, expired before a time'
+complete -c sessctl -n "__fish_sessctl_using_subcommand help; and not __fish_seen_subcommand_from clear-expired purge list inspect decode expire flush stats generate help" -f -a "list" -d 'List sessions: key, expiry, size, user'
+complete -c sessctl -n "__fish_sessctl_using_subcommand help; and not __fish_seen_subcommand_from clear-expired purge list inspect decode expire flush stats generate help" -f -a "inspect" -d 'Show one session: metadata, signature status, format and decoded data'
+complete -c sessctl -n "__fish_sessctl_using_subcommand help; and not __fish_seen_subcommand_from clear-expired purge list inspect decode expire flush stats generate help" -f -a "decode" -d 'Decode a raw session_data string (or a signed_cookies cookie) without a store'
+complete -c sessctl -n "__fish_sessctl_using_subcommand help; and not __fish_seen_subcommand_from clear-expired purge list inspect decode expire flush stats generate help" -f -a "expire" -d 'Make sessions expire now, so Django stops accepting them at once'
+complete -c sessctl -n "__fish_sessctl_using_subcommand help; and not __fish_seen_subcommand_from clear-expired purge list inspect decode expire flush stats generate help" -f -a "flush" -d 'Delete sessions now, by key, by user, or all of them'
+complete -c sessctl -n "__fish_sessctl_using_subcommand help; and not __fish_seen_subcommand_from clear-expired purge list inspect decode expire flush stats generate help" -f -a "stats" -d 'Counts, expiry range and sizes; thresholds turn it into a CI check'
+complete -c sessctl -n "__fish_sessctl_using_subcommand help; and not __fish_seen_subcommand_from clear-expired purge list inspect decode expire flush stats generate help" -f -a "generate" -d 'Write shell completions and man pages (for packaging)'
+complete -c sessctl -n "__fish_sessctl_using_subcommand help; and not __fish_seen_subcommand_from clear-expired purge list inspect decode expire flush stats generate help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

@@ -1,0 +1,157 @@
+//! The JSON output schema (README "JSON output"), checked by strict deserialization:
+//! an unknown, missing or mistyped field fails here before it reaches a user's script.
+#![allow(dead_code)] // the fields exist to be checked by serde, not read
+
+mod common;
+
+use common::*;
+use serde::Deserialize;
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ListRow {
+    session_key: String,
+    expire_date: Option<String>,
+    expired: bool,
+    size: u64,
+    user_id: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SessionReport {
+    session_key: Option<String>,
+    expire_date: Option<String>,
+    expired: Option<bool>,
+    format: String,
+    signature: String,
+    algorithm: Option<String>,
+    signed_at: Option<String>,
+    fallback_index: Option<u64>,
+    user_id: Option<String>,
+    user_backend: Option<String>,
+    session_expiry: Option<serde_json::Value>,
+    size: u64,
+    data: Option<serde_json::Map<String, serde_json::Value>>,
+    error: Option<String>,
+    note: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ChangeReport {
+    command: String,
+    matched: u64,
+    #[serde(alias = "updated")]
+    deleted: u64,
+    batches: u64,
+    dry_run: bool,
+    complete: bool,
+    stopped: Option<String>,
+    not_found: Vec<String>,
+    elapsed_seconds: f64,
+    first_batch_seconds: Option<f64>,
+    last_batch_seconds: Option<f64>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Stats {
+    total: u64,
+    expired: u64,
+    active: u64,
+    oldest_expire_date: Option<String>,
+    newest_expire_date: Option<String>,
+    data_bytes: u64,
+    table_bytes: Option<u64>,
+    exceeded: Vec<String>,
+}
+
+fn strict<T: for<'de> Deserialize<'de>>(value: &serde_json::Value) -> T {
+    serde_json::from_value(value.clone()).unwrap_or_else(|e| panic!("{e}: {value}"))
+}
+
+fn rfc3339_utc(text: &str) {
+    let parsed = chrono::DateTime::parse_from_rfc3339(text).unwrap();
+    assert_eq!(parsed.offset().local_minus_utc(), 0, "{text}");
+    assert!(text.ends_with('Z'), "{text}");
+}
+
+#[test]
+fn list_rows() {
+    let tmp = tempfile::tempdir().unwrap();
+    let set = sample();
+    let db = set.copy_db(tmp.path());
+    let rows = json_lines(sessctl_with_keys(&db, &set).args(["list", "--format", "json"]));
+    assert_eq!(rows.len(), 26);
+    for row in &rows {
+        let row: ListRow = strict(row);
+        rfc3339_utc(row.expire_date.as_deref().unwrap());
+    }
+}
+
+#[test]
+fn inspect_and_decode() {
+    let tmp = tempfile::tempdir().unwrap();
+    let set = sample();
+    let db = set.copy_db(tmp.path());
+    for item in set.items("db") {
+        let out = json_lines(sessctl_with_keys(&db, &set).args([
+            "inspect",
+            item["key"].as_str().unwrap(),
+            "--format",
+            "json",
+        ]));
+        assert_eq!(out.len(), 1);
+        let report: SessionReport = strict(&out[0]);
+        assert!(["valid", "valid_fallback", "invalid", "unverified"]
+            .contains(&report.signature.as_str()));
+        assert_eq!(report.data.is_none(), report.error.is_some());
+    }
+    let raw = set.items("db")[1]["raw"].as_str().unwrap();
+    let out = json_lines(sessctl().args(["decode", raw, "--format", "json"]));
+    let report: SessionReport = strict(&out[0]);
+    assert!(report.session_key.is_none() && report.expire_date.is_none());
+}
+
+#[test]
+fn bulk_changes() {
+    let tmp = tempfile::tempdir().unwrap();
+    let set = sample();
+    let key = set.items("db")[0]["key"].as_str().unwrap().to_owned();
+    for args in [
+        vec!["clear-expired"],
+        vec!["clear-expired", "--dry-run"],
+        vec!["purge", "--expired"],
+        vec!["expire", key.as_str()],
+        vec!["flush", key.as_str()],
+        vec!["flush", "--all", "--yes"],
+    ] {
+        let db = set.copy_db(tmp.path());
+        let out = json_lines(
+            sessctl_with_keys(&db, &set)
+                .args(&args)
+                .args(["--format", "json"]),
+        );
+        let report: ChangeReport = strict(&out[0]);
+        assert_eq!(report.command, args[0]);
+        assert!(report.complete);
+        let verb = if args[0] == "expire" {
+            "updated"
+        } else {
+            "deleted"
+        };
+        assert!(out[0].get(verb).is_some(), "{args:?}: {}", out[0]);
+    }
+}
+
+#[test]
+fn stats() {
+    let tmp = tempfile::tempdir().unwrap();
+    let set = sample();
+    let db = set.copy_db(tmp.path());
+    let out = json_lines(sessctl_on(&db, &set).args(["stats", "--format", "json"]));
+    let stats: Stats = strict(&out[0]);
+    assert_eq!(stats.total, stats.expired + stats.active);
+    rfc3339_utc(stats.oldest_expire_date.as_deref().unwrap());
+}

@@ -1,0 +1,258 @@
+//! Safety on a live database: one purge per table, signals stop between batches without
+//! losing anything, and a session renewed while a purge runs survives it.
+
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use rusqlite::Connection;
+
+const DDL: &str = r#"CREATE TABLE "django_session" ("session_key" varchar(40) NOT NULL PRIMARY KEY, "session_data" text NOT NULL, "expire_date" datetime NOT NULL);
+CREATE INDEX "django_session_expire_date_a5c62663" ON "django_session" ("expire_date");"#;
+
+const NOW: &str = "2025-06-01T12:00:00Z";
+
+/// `rows` sessions in insertion order, every other one expired at NOW.
+fn big_db(dir: &Path, rows: usize) -> PathBuf {
+    let path = dir.join("big.sqlite3");
+    let mut conn = Connection::open(&path).unwrap();
+    conn.execute_batch(DDL).unwrap();
+    let tx = conn.transaction().unwrap();
+    {
+        let mut insert = tx
+            .prepare("INSERT INTO django_session VALUES (?, ?, ?)")
+            .unwrap();
+        for i in 0..rows {
+            let expire = if i % 2 == 0 {
+                "2025-05-31 12:00:00"
+            } else {
+                "2025-06-10 12:00:00"
+            };
+            insert
+                .execute((
+                    key(i),
+                    "eyJmb28iOiJiYXIifQ:1uLgQ4:m0-UuiHY0rtycEHiRnAZeHzrh6PS-Da-yvLiFU5Ilyg",
+                    expire,
+                ))
+                .unwrap();
+        }
+    }
+    tx.commit().unwrap();
+    path
+}
+
+fn key(i: usize) -> String {
+    format!("k{i:031}")
+}
+
+fn count(path: &Path, sql: &str) -> i64 {
+    Connection::open(path)
+        .unwrap()
+        .query_row(sql, [], |r| r.get(0))
+        .unwrap()
+}
+
+fn bin(db: &Path) -> Command {
+    let mut cmd = Command::new(assert_cmd::cargo::cargo_bin("sessctl"));
+    cmd.env_remove("DATABASE_URL").args([
+        "-d",
+        &format!("sqlite:///{}", db.display()),
+        "--now",
+        NOW,
+    ]);
+    cmd
+}
+
+/// A cheap per-run seed, printed so a failure can be replayed.
+fn seed() -> u64 {
+    let seed = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .subsec_nanos() as u64;
+    eprintln!("seed {seed}");
+    seed
+}
+
+fn next(state: &mut u64) -> u64 {
+    *state ^= *state << 13;
+    *state ^= *state >> 7;
+    *state ^= *state << 17;
+    *state
+}
+
+#[test]
+fn a_second_purge_of_the_same_table_exits_75_unless_told_to_wait() {
+    let tmp = tempfile::tempdir().unwrap();
+    let db = big_db(tmp.path(), 10);
+    let lock_path = tmp.path().join("big.sqlite3.sessctl-django_session.lock");
+    let holder = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&lock_path)
+        .unwrap();
+    holder.lock().unwrap();
+    let out = bin(&db).arg("clear-expired").output().unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(75),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stderr).contains("another sessctl purge"));
+    assert_eq!(count(&db, "SELECT count(*) FROM django_session"), 10);
+    // Read-only commands do not need the lock.
+    assert!(bin(&db).arg("stats").output().unwrap().status.success());
+    // --wait blocks until the holder lets go.
+    let waiter = bin(&db)
+        .args(["clear-expired", "--wait", "-q"])
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(300));
+    holder.unlock().unwrap();
+    let status = waiter.wait_with_output().unwrap().status;
+    assert!(status.success());
+    assert_eq!(count(&db, "SELECT count(*) FROM django_session"), 5);
+}
+
+#[test]
+fn sigint_and_sigterm_stop_between_batches_and_a_rerun_finishes() {
+    let mut state = seed() | 1;
+    for signal in ["INT", "TERM"] {
+        let tmp = tempfile::tempdir().unwrap();
+        let db = big_db(tmp.path(), 20_000);
+        let child = bin(&db)
+            .args([
+                "clear-expired",
+                "--batch-size",
+                "100",
+                "--sleep",
+                "10ms",
+                "--format",
+                "json",
+            ])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(Duration::from_millis(150 + next(&mut state) % 600));
+        let killed = Command::new("kill")
+            .args([&format!("-{signal}"), &child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(killed.success());
+        let out = child.wait_with_output().unwrap();
+        assert_eq!(
+            out.status.code(),
+            Some(130),
+            "SIG{signal}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(report["complete"], false);
+        assert_eq!(report["stopped"], "interrupted");
+        let deleted = report["deleted"].as_i64().unwrap();
+        assert!(deleted > 0 && deleted < 10_000, "{report}");
+        // Nothing unexpired is missing and every committed batch stayed committed.
+        assert_eq!(
+            count(
+                &db,
+                "SELECT count(*) FROM django_session WHERE expire_date > '2025-06-01'"
+            ),
+            10_000
+        );
+        assert_eq!(
+            count(&db, "SELECT count(*) FROM django_session"),
+            20_000 - deleted
+        );
+        let rerun = bin(&db).args(["clear-expired", "-q"]).output().unwrap();
+        assert!(rerun.status.success());
+        assert_eq!(count(&db, "SELECT count(*) FROM django_session"), 10_000);
+    }
+}
+
+#[test]
+fn a_session_renewed_during_the_purge_survives_it() {
+    let tmp = tempfile::tempdir().unwrap();
+    let db = big_db(tmp.path(), 20_000);
+    let mut purge = bin(&db)
+        .args([
+            "clear-expired",
+            "--batch-size",
+            "200",
+            "--sleep",
+            "5ms",
+            "-q",
+        ])
+        .spawn()
+        .unwrap();
+    // Django renewing sessions: an UPDATE of expire_date, with Django's 5 s busy timeout.
+    let conn = Connection::open(&db).unwrap();
+    conn.busy_timeout(Duration::from_secs(5)).unwrap();
+    let mut state = seed() | 1;
+    let mut renewed = Vec::new();
+    let started = Instant::now();
+    while purge.try_wait().unwrap().is_none() && started.elapsed() < Duration::from_secs(60) {
+        let i = (next(&mut state) % 10_000) as usize * 2; // an expired one
+        let changed = conn
+            .execute(
+                "UPDATE django_session SET expire_date = '2025-06-15 12:00:00' WHERE session_key = ?",
+                [key(i)],
+            )
+            .unwrap();
+        if changed == 1 {
+            renewed.push(key(i));
+        }
+        std::thread::sleep(Duration::from_millis(1));
+    }
+    assert!(purge.wait().unwrap().success());
+    assert!(!renewed.is_empty());
+    for k in &renewed {
+        let n: i64 = conn
+            .query_row(
+                "SELECT count(*) FROM django_session WHERE session_key = ?",
+                [k],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(n, 1, "renewed session {k} was deleted");
+    }
+    assert_eq!(
+        count(
+            &db,
+            "SELECT count(*) FROM django_session WHERE expire_date < '2025-06-01'"
+        ),
+        0
+    );
+    eprintln!(
+        "{} sessions renewed during the purge, all kept",
+        renewed.len()
+    );
+}
+
+#[test]
+fn max_runtime_stops_cleanly_and_reports_what_is_left() {
+    let tmp = tempfile::tempdir().unwrap();
+    let db = big_db(tmp.path(), 4_000);
+    let out = bin(&db)
+        .args([
+            "clear-expired",
+            "--batch-size",
+            "10",
+            "--sleep",
+            "20ms",
+            "--max-runtime",
+            "200ms",
+            "--format",
+            "json",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["complete"], false);
+    assert_eq!(report["stopped"], "max_runtime");
+    assert!(report["deleted"].as_u64().unwrap() < 2_000);
+    assert_eq!(report["matched"], 2_000);
+}
