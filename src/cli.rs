@@ -94,21 +94,45 @@ pub enum OutputFormat {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Delete exactly what `manage.py clearsessions` deletes (expire_date < now), in batches
-    #[command(name = "clear-expired")]
+    #[command(
+        name = "clear-expired",
+        after_long_help = "Examples:\n  sessctl clear-expired\n  sessctl clear-expired --dry-run\n  sessctl clear-expired -q --batch-size 5000 --sleep 200ms --max-runtime 20m"
+    )]
     ClearExpired(ClearExpiredArgs),
     /// Delete sessions by filter: expired, invalid, by user, expired before a time
+    #[command(
+        after_long_help = "Examples:\n  sessctl purge --invalid\n  sessctl purge --user 42\n  sessctl purge --expired-before 2025-01-01T00:00:00Z"
+    )]
     Purge(PurgeArgs),
     /// List sessions: key, expiry, size, user
+    #[command(
+        after_long_help = "Examples:\n  sessctl list --expired --limit 100\n  sessctl list --user 42 --format json"
+    )]
     List(ListArgs),
     /// Show one session: metadata, signature status, format and decoded data
+    #[command(
+        after_long_help = "Example:\n  DJANGO_SECRET_KEY=... sessctl inspect 2hafcfgwpbbbw43jflha65pe83ef6cr9"
+    )]
     Inspect(InspectArgs),
     /// Decode a raw session_data string (or a signed_cookies cookie) without a store
+    #[command(
+        after_long_help = "Examples:\n  sessctl decode 'eyJmb28iOiJiYXIifQ:1uLgQ4:m0-UuiHY0rtycEHiRnAZeHzrh6PS-Da-yvLiFU5Ilyg'\n  sessctl decode --cookie < cookie.txt"
+    )]
     Decode(DecodeArgs),
     /// Make sessions expire now, so Django stops accepting them at once
+    #[command(
+        after_long_help = "Examples:\n  sessctl expire 2hafcfgwpbbbw43jflha65pe83ef6cr9\n  sessctl expire --user 42"
+    )]
     Expire(ExpireArgs),
     /// Delete sessions now, by key, by user, or all of them
+    #[command(
+        after_long_help = "Examples:\n  sessctl flush 2hafcfgwpbbbw43jflha65pe83ef6cr9\n  sessctl flush --user 42\n  sessctl flush --all --yes"
+    )]
     Flush(FlushArgs),
     /// Counts, expiry range and sizes; thresholds turn it into a CI check
+    #[command(
+        after_long_help = "Examples:\n  sessctl stats\n  sessctl stats --max-total 1000000 --max-expired 50000   # exit 5 when exceeded"
+    )]
     Stats(StatsArgs),
     /// Write shell completions and man pages (for packaging)
     #[command(hide = true)]

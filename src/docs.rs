@@ -39,7 +39,10 @@ pub fn render_all() -> Vec<(PathBuf, Vec<u8>)> {
             .name(name.clone())
             .bin_name(format!("sessctl {}", sub.get_name()))
             .version(env!("CARGO_PKG_VERSION"))
-            .after_help(crate::cli::AFTER_HELP);
+            .after_long_help(match sub.get_after_long_help() {
+                Some(examples) => format!("{examples}\n\n{}", crate::cli::AFTER_HELP),
+                None => crate::cli::AFTER_HELP.to_owned(),
+            });
         files.push((PathBuf::from(format!("man/{name}.1")), man_page(page)));
     }
     files

@@ -88,6 +88,16 @@ mod tests {
     }
 
     #[test]
+    fn help_text_lists_every_code() {
+        for (code, _) in ExitCode::ALL {
+            assert!(
+                crate::cli::AFTER_HELP.contains(&format!("{} ", code.code())),
+                "{code:?}"
+            );
+        }
+    }
+
+    #[test]
     fn code_is_found_under_context() {
         let err = coded(ExitCode::NotFound, "no such session").context("inspect failed");
         assert_eq!(code_of(&err), ExitCode::NotFound);

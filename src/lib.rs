@@ -13,6 +13,7 @@ pub mod docs;
 pub mod duration;
 pub mod exit;
 pub mod output;
+pub mod parallel;
 pub mod progress;
 pub mod purge;
 pub mod session;

@@ -163,8 +163,10 @@ impl Engine<'_> {
                 .store
                 .scan_page(&mut cursor, cond, self.now, self.policy.batch_size)?;
             let examined = page.len() as u64;
-            for session in page {
-                if filter.select(self.codec, &session) {
+            let selected =
+                crate::parallel::map(&page, |session| filter.select(self.codec, session));
+            for (session, chosen) in page.into_iter().zip(selected) {
+                if chosen {
                     outcome.matched += 1;
                     pending.push(Target {
                         key: session.key,

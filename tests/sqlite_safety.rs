@@ -1,7 +1,6 @@
 //! Safety on a live database: one purge per table, signals stop between batches without
 //! losing anything, and a session renewed while a purge runs survives it.
 
-
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};

@@ -33,9 +33,9 @@ pub fn run(ctx: &Context, args: &ListArgs, out: &mut dyn Write) -> Result<Finish
         if page.is_empty() {
             break;
         }
-        for session in page {
-            let decoded = ctx.codec.decode(&session.data);
-            let user_id = decoded.user_id();
+        let users =
+            crate::parallel::map(&page, |session| ctx.codec.decode(&session.data).user_id());
+        for (session, user_id) in page.into_iter().zip(users) {
             if args.user.is_some() && user_id != args.user {
                 continue;
             }
