@@ -36,7 +36,9 @@ pub fn parse(raw: &str) -> Result<StoreUrl> {
         "mysql" | "mysql2" | "mariadb" => Ok(StoreUrl::Mysql(network_url(raw, &shown)?)),
         other => Err(coded(
             ExitCode::Usage,
-            format!("unsupported database URL scheme `{other}://`; sessctl reads {SCHEMES}"),
+            format!(
+                "`{shown}`: unsupported database URL scheme `{other}://`; sessctl reads {SCHEMES}"
+            ),
         )),
     }
 }

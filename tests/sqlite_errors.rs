@@ -165,20 +165,25 @@ fn a_corrupt_row_does_not_stop_list_or_purge() {
     let set = sample();
     let db = set.copy_db(tmp.path());
     let conn = rusqlite::Connection::open(&db).unwrap();
+    // Not even text: a BLOB of bytes that are not UTF-8.
     conn.execute(
-        "INSERT INTO django_session VALUES ('corruptrow000000', X'00FF10', '2025-06-20 00:00:00')",
+        "INSERT INTO django_session VALUES ('blobrow000000000', X'00FF10', '2025-06-20 00:00:00')",
+        [],
+    )
+    .unwrap();
+    conn.execute(
+        "INSERT INTO django_session VALUES ('corruptrow000000', 'AAAA:BBBB:CC', '2025-06-20 00:00:00')",
         [],
     )
     .unwrap();
     let rows = json_lines(sessctl_with_keys(&db, &set).args(["list", "--format", "json"]));
-    assert_eq!(rows.len(), 27);
-    let out = json_lines(sessctl_with_keys(&db, &set).args([
-        "inspect",
-        "corruptrow000000",
-        "--format",
-        "json",
-    ]));
-    assert_eq!(out[0]["data"], serde_json::Value::Null);
+    assert_eq!(rows.len(), 28);
+    for key in ["blobrow000000000", "corruptrow000000"] {
+        let out =
+            json_lines(sessctl_with_keys(&db, &set).args(["inspect", key, "--format", "json"]));
+        assert_eq!(out[0]["data"], serde_json::Value::Null);
+        assert!(out[0]["error"].is_string());
+    }
     let out =
         json_lines(sessctl_with_keys(&db, &set).args(["purge", "--invalid", "--format", "json"]));
     assert!(out[0]["deleted"].as_u64().unwrap() >= 1);
