@@ -1,23 +1,83 @@
-//! Placeholder codec (current JSON format only), replaced by the full codec.
-use base64::Engine as _;
-use hmac::{Hmac, Mac};
+//! Django session codec: signing, the session_data formats and their payloads, as pure
+//! functions (no I/O). Exact to Django 3.2–6.x; see `shared/django-sessions/SPEC.md`
+//! §2, §3, §6, §7 and `make_fixtures.py`'s `ref_decode`/`ref_encode`.
+//!
+//! Invariants:
+//! * [`Codec::decode`] and [`Codec::decode_cookie`] never panic and never allocate
+//!   without bound, whatever the input: inflation is capped ([`MAX_DECOMPRESSED`]),
+//!   JSON and pickle nesting is capped, pickles are interpreted, never executed.
+//! * `data` is `Some` only for a session Django would load (or, without keys, could
+//!   load if the signature is right); otherwise it is `None` and `error` says why in one
+//!   sentence. An undecodable session is never reported as `{}`.
+//! * Signature checks follow Django: SHA-256 then SHA-1 (3.1/3.2 only) in the current
+//!   layout with SECRET_KEY then each fallback, compared in constant time; then the
+//!   pre-3.1 legacy layout with SECRET_KEY only (db/file values, not cookies).
+//! * All key material is derived once in [`Codec::new`]; decoding clones keyed HMAC
+//!   states, so verification does no key derivation per session.
+//!
+//! Submodules: `signing` (keys, base64, base62), `current` (PAYLOAD:TS:SIG), `legacy`
+//! (pre-3.1), `payload` (zlib, serializer detection), `json` and `pickle` (the two
+//! serializers), `cookie` (signed_cookies), `expiry` (`_session_expiry` and Django's
+//! expiry arithmetic).
+
+mod cookie;
+mod current;
+pub mod expiry;
+mod json;
+mod legacy;
+mod payload;
+mod pickle;
+mod signing;
+
 use serde_json::{Map, Value};
-use sha2::{Digest, Sha256};
 
+pub use cookie::cookie_expired;
+pub use expiry::{floor_seconds, parse_isoformat, IsoDateTime, SessionExpiry};
+pub use json::MAX_JSON_DEPTH;
+pub use legacy::legacy_salt_for;
+pub use payload::MAX_DECOMPRESSED;
+pub use pickle::{MAX_DEPTH as MAX_PICKLE_DEPTH, MAX_OBJECTS as MAX_PICKLE_OBJECTS};
+pub use signing::{b62_decode, b62_encode, B62};
+
+use legacy::LegacyKey;
+use payload::Serializer;
+use signing::SignerKeys;
+
+/// `key_salt` of every built-in store (db, file, cache, cached_db).
 pub const DEFAULT_SALT: &str = "django.contrib.sessions.SessionStore";
+/// Salt of the signed_cookies backend.
 pub const COOKIE_SALT: &str = "django.contrib.sessions.backends.signed_cookies";
-pub const MAX_DECOMPRESSED: usize = 64 << 20;
 
+/// `key_salt` of a store class: `"django.contrib.sessions." + __qualname__`.
 pub fn salt_for_store_class(qualname: &str) -> String {
     format!("django.contrib.sessions.{qualname}")
 }
 
-#[derive(Clone, Debug)]
+/// Decodes and encodes session values for one store salt and one set of secrets.
+#[derive(Clone)]
 pub struct Codec {
     salt: String,
-    secrets: Vec<String>,
+    legacy_salt: String,
+    fallbacks: usize,
+    has_keys: bool,
+    store: SignerKeys,
+    cookie: SignerKeys,
+    legacy: Option<LegacyKey>,
 }
 
+impl std::fmt::Debug for Codec {
+    // Never print key material.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Codec")
+            .field("salt", &self.salt)
+            .field("legacy_salt", &self.legacy_salt)
+            .field("has_keys", &self.has_keys)
+            .field("fallbacks", &self.fallbacks)
+            .finish_non_exhaustive()
+    }
+}
+
+/// How a value was encoded.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Format {
     Json,
@@ -28,6 +88,7 @@ pub enum Format {
     LegacyPickle,
     Unknown,
 }
+
 impl Format {
     pub fn as_str(self) -> &'static str {
         match self {
@@ -40,14 +101,47 @@ impl Format {
             Format::Unknown => "unknown",
         }
     }
+
+    pub fn is_pickle(self) -> bool {
+        matches!(
+            self,
+            Format::Pickle | Format::PickleCompressed | Format::LegacyPickle
+        )
+    }
+
+    pub fn is_legacy(self) -> bool {
+        matches!(self, Format::LegacyJson | Format::LegacyPickle)
+    }
+
+    pub fn is_compressed(self) -> bool {
+        matches!(self, Format::JsonCompressed | Format::PickleCompressed)
+    }
+
+    fn of(ser: Serializer, compressed: bool, legacy: bool) -> Format {
+        match (ser, compressed, legacy) {
+            (Serializer::Json, _, true) => Format::LegacyJson,
+            (Serializer::Pickle, _, true) => Format::LegacyPickle,
+            (Serializer::Json, false, false) => Format::Json,
+            (Serializer::Json, true, false) => Format::JsonCompressed,
+            (Serializer::Pickle, false, false) => Format::Pickle,
+            (Serializer::Pickle, true, false) => Format::PickleCompressed,
+        }
+    }
 }
+
+/// Outcome of the signature check.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Signature {
+    /// Verified with SECRET_KEY.
     Valid,
+    /// Verified with `SECRET_KEY_FALLBACKS[i]` (0-based).
     ValidFallback(usize),
+    /// Keys were given and none verifies it.
     Invalid,
+    /// No keys were given.
     Unverified,
 }
+
 impl Signature {
     pub fn as_str(self) -> &'static str {
         match self {
@@ -57,12 +151,24 @@ impl Signature {
             Signature::Unverified => "unverified",
         }
     }
+
+    /// Index into `[SECRET_KEY, *fallbacks]` of the key that verified, if any.
+    pub fn secret_index(self) -> Option<usize> {
+        match self {
+            Signature::Valid => Some(0),
+            Signature::ValidFallback(i) => Some(i + 1),
+            _ => None,
+        }
+    }
 }
+
+/// Hash algorithm of a verified signature.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Algorithm {
     Sha256,
     Sha1,
 }
+
 impl Algorithm {
     pub fn as_str(self) -> &'static str {
         match self {
@@ -72,24 +178,55 @@ impl Algorithm {
     }
 }
 
-#[derive(Clone, Debug, PartialEq)]
-pub enum SessionExpiry {
-    Seconds(i64),
-    At(String),
-    Other(Value),
-}
-
+/// Everything known about one decoded value.
 #[derive(Clone, Debug)]
 pub struct Decoded {
     pub format: Format,
     pub signature: Signature,
+    /// Sha256 / Sha1 when a signature verified.
     pub algorithm: Option<Algorithm>,
+    /// Signing time (unix seconds), current layout only.
     pub timestamp: Option<i64>,
+    /// The session dict; None = undecodable or rejected.
     pub data: Option<Map<String, Value>>,
+    /// Why `data` is None, one sentence; None when `data` is Some.
     pub error: Option<String>,
+    /// Anything worth knowing about a value that decoded (or not), e.g. which Django
+    /// versions accept it. Several notes are joined with "; ".
     pub note: Option<String>,
 }
+
 impl Decoded {
+    fn new(signature: Signature) -> Decoded {
+        Decoded {
+            format: Format::Unknown,
+            signature,
+            algorithm: None,
+            timestamp: None,
+            data: None,
+            error: None,
+            note: None,
+        }
+    }
+
+    fn finish(mut self, notes: Vec<String>) -> Decoded {
+        if self.data.is_some() {
+            self.error = None;
+        } else if self.error.is_none() {
+            self.error = Some("undecodable".to_owned());
+        }
+        if !notes.is_empty() {
+            self.note = Some(notes.join("; "));
+        }
+        self
+    }
+
+    /// Whether Django would load this session (the data decoded and verified).
+    pub fn is_ok(&self) -> bool {
+        self.data.is_some() && self.signature != Signature::Invalid
+    }
+
+    /// `_auth_user_id` (a string in Django; a JSON number is rendered as its digits).
     pub fn user_id(&self) -> Option<String> {
         match self.data.as_ref()?.get("_auth_user_id")? {
             Value::String(s) => Some(s.clone()),
@@ -97,6 +234,8 @@ impl Decoded {
             _ => None,
         }
     }
+
+    /// `_auth_user_backend`.
     pub fn user_backend(&self) -> Option<String> {
         self.data
             .as_ref()?
@@ -104,127 +243,195 @@ impl Decoded {
             .as_str()
             .map(str::to_owned)
     }
+
+    /// `_auth_user_hash`.
+    pub fn user_hash(&self) -> Option<String> {
+        self.data
+            .as_ref()?
+            .get("_auth_user_hash")?
+            .as_str()
+            .map(str::to_owned)
+    }
+
+    /// `_session_expiry`, if present.
     pub fn session_expiry(&self) -> Option<SessionExpiry> {
-        let v = self.data.as_ref()?.get("_session_expiry")?;
-        Some(match v {
-            Value::Number(n) if n.as_i64().is_some() => SessionExpiry::Seconds(n.as_i64().unwrap()),
-            Value::String(s) => SessionExpiry::At(s.clone()),
-            other => SessionExpiry::Other(other.clone()),
-        })
+        self.data
+            .as_ref()?
+            .get("_session_expiry")
+            .map(SessionExpiry::from_value)
     }
 }
 
-#[derive(Debug)]
+/// Why an encode failed.
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct CodecError(String);
+
 impl std::fmt::Display for CodecError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(&self.0)
     }
 }
+
 impl std::error::Error for CodecError {}
 
-fn b62(s: &str) -> Option<i64> {
-    const A: &str = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
-    let mut n: i64 = 0;
-    for c in s.chars() {
-        n = n.checked_mul(62)?.checked_add(A.find(c)? as i64)?;
-    }
-    Some(n)
-}
+const SHA1_NOTE: &str =
+    "SHA-1 signature: only Django 3.1/3.2 accept it (4.0+ read the session as empty)";
+const LEGACY_NOTE: &str =
+    "legacy pre-3.1 format: only Django 3.1/3.2 read it (4.0+ read the session as empty)";
+const UNVERIFIED_NOTE: &str = "no secret key given: signature not checked";
 
 impl Codec {
+    /// `salt`: key_salt of the store (current format). The legacy (pre-3.1) salt is
+    /// derived: `"django.contrib.sessions"` + the last dotted component of the qualname
+    /// part of the salt (i.e. `__name__`), no dot.
+    /// `secrets`: `[SECRET_KEY, fallbacks...]`; empty = no keys (decode unverified).
     pub fn new(salt: &str, secrets: Vec<String>) -> Codec {
+        let legacy_salt = legacy::legacy_salt_for(salt);
         Codec {
             salt: salt.to_owned(),
-            secrets,
+            fallbacks: secrets.len().saturating_sub(1),
+            has_keys: !secrets.is_empty(),
+            store: SignerKeys::new(salt, &secrets),
+            cookie: SignerKeys::new(COOKIE_SALT, &secrets),
+            legacy: secrets.first().map(|k| LegacyKey::new(&legacy_salt, k)),
+            legacy_salt,
         }
     }
+
     pub fn has_keys(&self) -> bool {
-        !self.secrets.is_empty()
+        self.has_keys
     }
-    fn sign(&self, secret: &str, value: &str) -> String {
-        let key = Sha256::digest(format!("{}signer{}", self.salt, secret).as_bytes());
-        let mut mac = Hmac::<Sha256>::new_from_slice(&key).unwrap();
-        mac.update(value.as_bytes());
-        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes())
+
+    /// The store salt this codec was made with.
+    pub fn salt(&self) -> &str {
+        &self.salt
     }
+
+    /// The derived pre-3.1 salt (`django.contrib.sessionsSessionStore` by default).
+    pub fn legacy_salt(&self) -> &str {
+        &self.legacy_salt
+    }
+
+    /// Decode a db/file backend `session_data` value.
     pub fn decode(&self, raw: &str) -> Decoded {
-        let mut d = Decoded {
-            format: Format::Unknown,
-            signature: Signature::Unverified,
-            algorithm: None,
-            timestamp: None,
-            data: None,
-            error: None,
-            note: None,
-        };
-        let Some((value, sig)) = raw.rsplit_once(':') else {
-            d.error = Some("not a signed session value (no ':')".into());
-            return d;
-        };
-        let Some((payload, ts)) = value.rsplit_once(':') else {
-            d.error = Some("not a signed session value".into());
-            return d;
-        };
-        if self.has_keys() {
-            match self.secrets.iter().position(|s| self.sign(s, value) == sig) {
-                Some(0) => {
+        self.decode_with(raw, &self.store, true)
+    }
+
+    /// JSON serializer, Django's compression rule (compress iff `len(z) < len(json)-1`),
+    /// signed with `secrets[0]`, SHA-256, at the given unix timestamp. Error if no key.
+    pub fn encode(&self, data: &Map<String, Value>, timestamp: i64) -> Result<String, CodecError> {
+        current::encode(&self.store, data, timestamp)
+    }
+
+    /// Append `":" + signature` to an arbitrary value, as `Signer(salt=store
+    /// salt).sign(value)` does with SECRET_KEY and SHA-256.
+    pub fn sign(&self, value: &str) -> Result<String, CodecError> {
+        current::sign(&self.store, value.to_owned())
+    }
+
+    fn decode_with(&self, raw: &str, keys: &SignerKeys, allow_legacy: bool) -> Decoded {
+        let mut notes = Vec::new();
+        if !self.has_keys {
+            notes.push(UNVERIFIED_NOTE.to_owned());
+            let mut d = Decoded::new(Signature::Unverified);
+            if let Some((value, _sig)) = raw.rsplit_once(':') {
+                if value.contains(':') {
+                    current::decode_value(value, &mut d, &mut notes);
+                    return d.finish(notes);
+                }
+            }
+            if allow_legacy {
+                if let Some(parts) = legacy::parse(raw) {
+                    self.decode_legacy_payload(&parts.serialized, &mut d, &mut notes);
+                    return d.finish(notes);
+                }
+            }
+            d.error = Some(not_a_session(raw));
+            return d.finish(notes);
+        }
+
+        if let Some((value, sig)) = raw.rsplit_once(':') {
+            if let Some((algorithm, index)) = keys.verify(value.as_bytes(), sig) {
+                let signature = if index == 0 {
+                    Signature::Valid
+                } else {
+                    Signature::ValidFallback(index - 1)
+                };
+                let mut d = Decoded::new(signature);
+                d.algorithm = Some(algorithm);
+                if algorithm == Algorithm::Sha1 {
+                    notes.push(SHA1_NOTE.to_owned());
+                }
+                if index > 0 {
+                    notes.push(format!(
+                        "signed with SECRET_KEY_FALLBACKS[{}]: only Django 4.1+ accept it",
+                        index - 1
+                    ));
+                }
+                current::decode_value(value, &mut d, &mut notes);
+                return d.finish(notes);
+            }
+        }
+        let mut d = Decoded::new(Signature::Invalid);
+        if allow_legacy {
+            if let (Some(parts), Some(key)) = (legacy::parse(raw), self.legacy.as_ref()) {
+                if key.verify(&parts) {
                     d.signature = Signature::Valid;
-                    d.algorithm = Some(Algorithm::Sha256)
+                    d.algorithm = Some(Algorithm::Sha1);
+                    self.decode_legacy_payload(&parts.serialized, &mut d, &mut notes);
+                } else {
+                    d.format = Format::of(payload::detect(&parts.serialized), false, true);
+                    d.error = Some(
+                        "legacy (pre-3.1) hash does not match SECRET_KEY (fallback keys never apply to \
+                         this format), so Django reads the session as empty"
+                            .to_owned(),
+                    );
                 }
-                Some(i) => {
-                    d.signature = Signature::ValidFallback(i - 1);
-                    d.algorithm = Some(Algorithm::Sha256)
-                }
-                None => {
-                    d.signature = Signature::Invalid;
-                    d.error = Some("signature matches neither SECRET_KEY nor any fallback; Django reads this session as empty".into());
-                    return d;
-                }
+                return d.finish(notes);
             }
         }
-        d.timestamp = b62(ts);
-        let compressed = payload.starts_with('.');
-        d.format = if compressed {
-            Format::JsonCompressed
-        } else {
-            Format::Json
-        };
-        let Ok(bytes) = base64::engine::general_purpose::URL_SAFE_NO_PAD
-            .decode(payload.trim_start_matches('.'))
-        else {
-            d.error = Some("payload is not base64".into());
-            return d;
-        };
-        let bytes = if compressed {
-            use std::io::Read;
-            let mut out = Vec::new();
-            if flate2::read::ZlibDecoder::new(&bytes[..])
-                .take(MAX_DECOMPRESSED as u64 + 1)
-                .read_to_end(&mut out)
-                .is_err()
-            {
-                d.error = Some("payload is not zlib".into());
-                return d;
+        match raw.rsplit_once(':') {
+            Some((value, sig)) => {
+                d.format = current::guess_format(value);
+                let len_hint = match sig.len() {
+                    signing::SIG_LEN_SHA256 | signing::SIG_LEN_SHA1 => String::new(),
+                    n => format!(
+                        " (the signature has {n} characters; Django's have {} for SHA-256, {} for SHA-1)",
+                        signing::SIG_LEN_SHA256,
+                        signing::SIG_LEN_SHA1
+                    ),
+                };
+                d.error = Some(format!(
+                    "signature matches neither SECRET_KEY nor any fallback key{len_hint}, so Django reads \
+                     the session as empty"
+                ));
             }
-            out
-        } else {
-            bytes
-        };
-        match serde_json::from_slice::<Map<String, Value>>(&bytes) {
-            Ok(m) => d.data = Some(m),
-            Err(e) => d.error = Some(format!("payload is not a JSON object: {e}")),
+            None => d.error = Some(not_a_session(raw)),
         }
-        d
+        d.finish(notes)
     }
-    pub fn decode_cookie(&self, raw: &str) -> Decoded {
-        Codec::new(COOKIE_SALT, self.secrets.clone()).decode(raw)
-    }
-    pub fn encode(
-        &self,
-        _data: &Map<String, Value>,
-        _timestamp: i64,
-    ) -> Result<String, CodecError> {
-        Err(CodecError("not yet".into()))
+
+    fn decode_legacy_payload(&self, serialized: &[u8], d: &mut Decoded, notes: &mut Vec<String>) {
+        notes.push(LEGACY_NOTE.to_owned());
+        let (ser, result) = payload::deserialize(serialized);
+        d.format = Format::of(ser, false, true);
+        current::fill(d, notes, ser, result);
     }
 }
+
+fn not_a_session(raw: &str) -> String {
+    if raw.is_empty() {
+        "empty value, so Django reads the session as empty".to_owned()
+    } else if raw.contains(':') {
+        "not a signed session value (PAYLOAD:TIMESTAMP:SIGNATURE needs two ':'), so Django reads the \
+         session as empty"
+            .to_owned()
+    } else {
+        "not a signed session value (no ':' separator, and not the pre-3.1 base64 format), so Django \
+         reads the session as empty"
+            .to_owned()
+    }
+}
+
+#[cfg(test)]
+mod tests;
