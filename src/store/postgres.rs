@@ -60,8 +60,13 @@ enum TimeKind {
 #[derive(Debug)]
 struct Walk {
     span: Span,
-    /// Blocks of the heap when the walk began; the range from the last block on is open.
-    end_block: i64,
+    /// Tuple slots per block (`MaxHeapTuplesPerPage`): a position in the walk is
+    /// `block * slots + offset`, so a range can end inside a block when one block holds
+    /// more matching rows than a batch may change.
+    slots: i64,
+    /// Position of the end of the heap when the walk began; the range that reaches it
+    /// is left open, so rows added at the end meanwhile are walked too.
+    end: i64,
 }
 
 pub struct PostgresStore {
@@ -211,10 +216,12 @@ impl PostgresStore {
         self.time = match expire_type {
             t if t.starts_with("timestamp with time zone") => TimeKind::Instant,
             t if t.starts_with("timestamp") => TimeKind::Naive,
-            other => return Err(unavailable(format!(
+            other => {
+                return Err(unavailable(format!(
                 "table `{}` at {} is not a session table: expire_date is {other}, not a timestamp",
                 self.table, self.shown
-            ))),
+            )))
+            }
         };
         if access == Access::Write && !may_delete {
             return Err(unavailable(format!(
@@ -329,7 +336,8 @@ impl PostgresStore {
         if !self.tid_ranges {
             return Ok(Walk {
                 span: Span::new(limit as f64, limit, limit as f64 * 50.0),
-                end_block: 0,
+                slots: 1,
+                end: 0,
             });
         }
         let row = self
@@ -337,7 +345,8 @@ impl PostgresStore {
             .query_one(
                 &format!(
                     "SELECT pg_relation_size({oid}) / current_setting('block_size')::bigint, \
-                     relpages::bigint, reltuples::float8 FROM pg_class WHERE oid = {oid}",
+                     relpages::bigint, reltuples::float8, current_setting('block_size')::bigint \
+                     FROM pg_class WHERE oid = {oid}",
                     oid = self.oid
                 ),
                 &[],
@@ -346,6 +355,8 @@ impl PostgresStore {
         let blocks: i64 = row.get(0);
         let relpages: i64 = row.get(1);
         let reltuples: f64 = row.get(2);
+        // MaxHeapTuplesPerPage: (block size - page header) / (tuple header + line pointer).
+        let slots = ((row.get::<_, i64>(3) - 24) / 28).max(1);
         let per_block = if relpages > 0 && reltuples > 0.0 {
             reltuples / relpages as f64
         } else {
@@ -366,9 +377,11 @@ impl PostgresStore {
         };
         // The first range assumes every row matches, so it is never larger than asked;
         // the span then follows the density the batches find.
+        let per_slot = per_block / slots as f64;
         Ok(Walk {
-            span: Span::new(limit as f64 / per_block, limit, 4_194_304.0),
-            end_block: blocks,
+            span: Span::new(limit as f64 / per_slot, limit, 1e12),
+            slots,
+            end: blocks * slots,
         })
     }
 
@@ -379,15 +392,16 @@ impl PostgresStore {
         cond: &Condition,
         action: Action,
     ) -> Result<u64> {
-        let end_block = self.walk.as_ref().map_or(0, |w| w.end_block);
+        let (slots, heap_end) = self.walk.as_ref().map_or((1, 0), |w| (w.slots, w.end));
+        let tid = |position: i64| format!("'({},{})'::tid", position / slots, position % slots);
         let mut last = false;
         let (units, changed) = self.batch_with_retries(|store, units| {
             let end = start + units as i64;
-            last = end >= end_block;
+            last = end >= heap_end;
             let mut q = store.change_sql(action, "s");
-            q.push(&format!(" WHERE ctid >= '({start},0)'::tid"));
+            q.push(&format!(" WHERE ctid >= {}", tid(start)));
             if !last {
-                q.push(&format!(" AND ctid < '({end},0)'::tid"));
+                q.push(&format!(" AND ctid < {}", tid(end)));
             }
             store.cond_sql(&mut q, cond);
             store.not_already(&mut q, action);
@@ -555,7 +569,7 @@ impl SessionStore for PostgresStore {
         match cursor.clone() {
             Cursor::Done => Ok(0),
             Cursor::Start if self.tid_ranges => self.range_by_blocks(cursor, 0, cond, action),
-            Cursor::RowId(block) => self.range_by_blocks(cursor, block, cond, action),
+            Cursor::RowId(position) => self.range_by_blocks(cursor, position, cond, action),
             Cursor::Start => self.range_by_keys(cursor, None, cond, action),
             Cursor::Key(key) => self.range_by_keys(cursor, Some(key), cond, action),
         }
