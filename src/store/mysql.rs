@@ -12,9 +12,10 @@
 //! Invariants:
 //! - purges run under READ COMMITTED, as Django's own connections do: under REPEATABLE
 //!   READ a range DELETE takes gap locks that stall the live application's writes;
-//! - `innodb_lock_wait_timeout` and a statement time limit (`max_statement_time` on
-//!   MariaDB; `max_execution_time`, which MySQL applies to SELECTs only) bound each
-//!   batch; deadlocks and timeouts are retried with backoff;
+//! - `innodb_lock_wait_timeout` and a statement time limit bound each batch (MariaDB:
+//!   `SET STATEMENT max_statement_time = … FOR` on the batch's statements; MySQL: the
+//!   `MAX_EXECUTION_TIME` hint, which it honours on SELECTs only); counts, scans and
+//!   `OPTIMIZE TABLE` are not limited. Deadlocks and timeouts are retried with backoff;
 //! - `expire_date` is `datetime(6)`, naive: UTC for USE_TZ=True, local time of
 //!   `--time-zone` otherwise. `now` is bound as that naive wall-clock value and the
 //!   server compares, exactly as Django's query does;
@@ -50,6 +51,8 @@ pub struct MysqlStore {
     quoted: String,
     database: String,
     zone: StoreZone,
+    /// MariaDB rather than MySQL: they limit statement time differently.
+    mariadb: bool,
     walk: Option<Span>,
     /// The purge lock's name while held.
     lock_name: Option<String>,
@@ -76,17 +79,6 @@ impl MysqlStore {
             "SET SESSION innodb_lock_wait_timeout = {}",
             LOCK_TIMEOUT.as_secs().max(1)
         )];
-        setup.push(if mariadb {
-            format!(
-                "SET SESSION max_statement_time = {}",
-                STATEMENT_TIMEOUT.as_secs()
-            )
-        } else {
-            format!(
-                "SET SESSION max_execution_time = {}",
-                STATEMENT_TIMEOUT.as_millis()
-            )
-        });
         setup.push(match access {
             Access::Write => "SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED".to_owned(),
             // A command that only reads cannot change anything, whatever goes wrong.
@@ -114,6 +106,7 @@ impl MysqlStore {
             quoted: quote_ident(table),
             database,
             zone,
+            mariadb,
             walk: None,
             lock_name: None,
         };
@@ -186,6 +179,35 @@ impl MysqlStore {
         Ok(())
     }
 
+    /// `sql` (a batch's DELETE/UPDATE) under the per-statement time limit.
+    fn limited(&self, sql: String) -> String {
+        if self.mariadb {
+            format!(
+                "SET STATEMENT max_statement_time = {} FOR {sql}",
+                STATEMENT_TIMEOUT.as_secs()
+            )
+        } else {
+            // MySQL limits only SELECTs (MAX_EXECUTION_TIME); its DELETEs are bounded
+            // by the range size and innodb_lock_wait_timeout.
+            sql
+        }
+    }
+
+    /// A batch's boundary SELECT under the per-statement time limit.
+    fn limited_select(&self, rest: &str) -> String {
+        if self.mariadb {
+            format!(
+                "SET STATEMENT max_statement_time = {} FOR SELECT {rest}",
+                STATEMENT_TIMEOUT.as_secs()
+            )
+        } else {
+            format!(
+                "SELECT /*+ MAX_EXECUTION_TIME({}) */ {rest}",
+                STATEMENT_TIMEOUT.as_millis()
+            )
+        }
+    }
+
     /// `now` as Django binds it: the naive wall-clock value in the store's zone.
     fn time_param(&self, t: DateTime<Utc>) -> Value {
         let n = self.zone.naive(t);
@@ -243,12 +265,16 @@ impl MysqlStore {
         statements: &[(String, Vec<Value>)],
         mut on_timeout: impl FnMut(&mut Self),
     ) -> Result<u64> {
+        let statements: Vec<(String, Vec<Value>)> = statements
+            .iter()
+            .map(|(sql, params)| (self.limited(sql.clone()), params.clone()))
+            .collect();
         let mut attempt = 0;
         loop {
             let result = (|| {
                 let mut tx = self.conn.start_transaction(TxOpts::default())?;
                 let mut changed = 0;
-                for (sql, params) in statements {
+                for (sql, params) in &statements {
                     tx.exec_drop(sql.as_str(), Params::Positional(params.clone()))?;
                     changed += tx.affected_rows();
                 }
@@ -377,7 +403,7 @@ impl SessionStore for MysqlStore {
             .units();
         // The key `span` entries further on closes this batch, found outside the
         // change's transaction: the DELETE re-checks everything it needs.
-        let mut sql = format!("SELECT session_key FROM {}", self.quoted);
+        let mut sql = self.limited_select(&format!("session_key FROM {}", self.quoted));
         let mut params = Vec::new();
         if let Some(after) = &after {
             sql.push_str(" WHERE session_key > ?");
