@@ -34,7 +34,9 @@ pub struct Cli {
 #[derive(Debug, Args)]
 pub struct GlobalOpts {
     /// Store URL as Django's dj-database-url reads it: sqlite:////abs/path.sqlite3,
-    /// sqlite:///relative/path.sqlite3 [env: DATABASE_URL]
+    /// sqlite:///relative/path.sqlite3, postgres://USER:PASSWORD@HOST:5432/DB,
+    /// mysql://USER:PASSWORD@HOST:3306/DB; TLS: ?sslmode=verify-full&sslrootcert=CA.pem
+    /// (MySQL: ?ssl-mode=VERIFY_IDENTITY&ssl-ca=CA.pem) [env: DATABASE_URL]
     #[arg(short = 'd', long, global = true, value_name = "URL")]
     pub database_url: Option<String>,
 

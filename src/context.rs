@@ -14,6 +14,8 @@ use crate::codec::{self, Codec};
 use crate::dburl::{self, StoreUrl};
 use crate::exit::{coded, ExitCode};
 use crate::purge::StopFlag;
+use crate::store::mysql::MysqlStore;
+use crate::store::postgres::PostgresStore;
 use crate::store::sqlite::{Access, SqliteStore};
 use crate::store::SessionStore;
 use crate::zone::{self, StoreZone};
@@ -92,10 +94,20 @@ impl Context {
                 self.zone,
                 access,
             )?)),
-            StoreUrl::Postgres(_) | StoreUrl::Mysql(_) => Err(coded(
-                ExitCode::StoreUnavailable,
-                format!("{shown}: this build of sessctl reads SQLite stores only"),
-            )),
+            StoreUrl::Postgres(url) => Ok(Box::new(PostgresStore::open(
+                url,
+                shown,
+                &self.table,
+                self.zone,
+                access,
+            )?)),
+            StoreUrl::Mysql(url) => Ok(Box::new(MysqlStore::open(
+                url,
+                shown,
+                &self.table,
+                self.zone,
+                access,
+            )?)),
         }
     }
 

@@ -8,6 +8,9 @@
 //! - scans are paged, so memory does not grow with the store;
 //! - "expired" means what `clear-expired` would delete (see [`crate::session`]).
 
+pub mod mysql;
+pub mod postgres;
+pub mod sql;
 pub mod sqlite;
 
 use anyhow::Result;
