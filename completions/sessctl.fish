@@ -24,7 +24,7 @@ function __fish_sessctl_using_subcommand
     contains -- $cmd[1] $argv
 end
 
-complete -c sessctl -n "__fish_sessctl_needs_command" -s d -l database-url -d 'Store URL as Django\'s dj-database-url reads it: sqlite:////abs/path.sqlite3, sqlite:///relative/path.sqlite3 [env: DATABASE_URL]' -r
+complete -c sessctl -n "__fish_sessctl_needs_command" -s d -l database-url -d 'Store URL as Django\'s dj-database-url reads it: sqlite:////abs/path.sqlite3, sqlite:///relative/path.sqlite3, postgres://USER:PASSWORD@HOST:5432/DB, mysql://USER:PASSWORD@HOST:3306/DB; TLS: ?sslmode=verify-full&sslrootcert=CA.pem (MySQL: ?ssl-mode=VERIFY_IDENTITY&ssl-ca=CA.pem) [env: DATABASE_URL]' -r
 complete -c sessctl -n "__fish_sessctl_needs_command" -l table -d 'Session table (custom session models use other tables)' -r
 complete -c sessctl -n "__fish_sessctl_needs_command" -l now -d 'Evaluate expiry as of this RFC 3339 instant instead of the clock' -r
 complete -c sessctl -n "__fish_sessctl_needs_command" -l time-zone -d 'How naive stored datetimes are read: UTC (USE_TZ=True) or the IANA zone of TIME_ZONE for USE_TZ=False projects, e.g. Europe/Paris' -r
@@ -50,7 +50,7 @@ complete -c sessctl -n "__fish_sessctl_needs_command" -f -a "help" -d 'Print thi
 complete -c sessctl -n "__fish_sessctl_using_subcommand clear-expired" -l batch-size -d 'Rows per batch; each batch is its own short transaction' -r
 complete -c sessctl -n "__fish_sessctl_using_subcommand clear-expired" -l sleep -d 'Pause between batches, e.g. 200ms or 1s, to leave room for live traffic' -r
 complete -c sessctl -n "__fish_sessctl_using_subcommand clear-expired" -l max-runtime -d 'Stop cleanly after this long, e.g. 10m, and report what is left' -r
-complete -c sessctl -n "__fish_sessctl_using_subcommand clear-expired" -s d -l database-url -d 'Store URL as Django\'s dj-database-url reads it: sqlite:////abs/path.sqlite3, sqlite:///relative/path.sqlite3 [env: DATABASE_URL]' -r
+complete -c sessctl -n "__fish_sessctl_using_subcommand clear-expired" -s d -l database-url -d 'Store URL as Django\'s dj-database-url reads it: sqlite:////abs/path.sqlite3, sqlite:///relative/path.sqlite3, postgres://USER:PASSWORD@HOST:5432/DB, mysql://USER:PASSWORD@HOST:3306/DB; TLS: ?sslmode=verify-full&sslrootcert=CA.pem (MySQL: ?ssl-mode=VERIFY_IDENTITY&ssl-ca=CA.pem) [env: DATABASE_URL]' -r
 complete -c sessctl -n "__fish_sessctl_using_subcommand clear-expired" -l table -d 'Session table (custom session models use other tables)' -r
 complete -c sessctl -n "__fish_sessctl_using_subcommand clear-expired" -l now -d 'Evaluate expiry as of this RFC 3339 instant instead of the clock' -r
 complete -c sessctl -n "__fish_sessctl_using_subcommand clear-expired" -l time-zone -d 'How naive stored datetimes are read: UTC (USE_TZ=True) or the IANA zone of TIME_ZONE for USE_TZ=False projects, e.g. Europe/Paris' -r
@@ -70,7 +70,7 @@ complete -c sessctl -n "__fish_sessctl_using_subcommand purge" -l expired-before
 complete -c sessctl -n "__fish_sessctl_using_subcommand purge" -l batch-size -d 'Rows per batch; each batch is its own short transaction' -r
 complete -c sessctl -n "__fish_sessctl_using_subcommand purge" -l sleep -d 'Pause between batches, e.g. 200ms or 1s, to leave room for live traffic' -r
 complete -c sessctl -n "__fish_sessctl_using_subcommand purge" -l max-runtime -d 'Stop cleanly after this long, e.g. 10m, and report what is left' -r
-complete -c sessctl -n "__fish_sessctl_using_subcommand purge" -s d -l database-url -d 'Store URL as Django\'s dj-database-url reads it: sqlite:////abs/path.sqlite3, sqlite:///relative/path.sqlite3 [env: DATABASE_URL]' -r
+complete -c sessctl -n "__fish_sessctl_using_subcommand purge" -s d -l database-url -d 'Store URL as Django\'s dj-database-url reads it: sqlite:////abs/path.sqlite3, sqlite:///relative/path.sqlite3, postgres://USER:PASSWORD@HOST:5432/DB, mysql://USER:PASSWORD@HOST:3306/DB; TLS: ?sslmode=verify-full&sslrootcert=CA.pem (MySQL: ?ssl-mode=VERIFY_IDENTITY&ssl-ca=CA.pem) [env: DATABASE_URL]' -r
 complete -c sessctl -n "__fish_sessctl_using_subcommand purge" -l table -d 'Session table (custom session models use other tables)' -r
 complete -c sessctl -n "__fish_sessctl_using_subcommand purge" -l now -d 'Evaluate expiry as of this RFC 3339 instant instead of the clock' -r
 complete -c sessctl -n "__fish_sessctl_using_subcommand purge" -l time-zone -d 'How naive stored datetimes are read: UTC (USE_TZ=True) or the IANA zone of TIME_ZONE for USE_TZ=False projects, e.g. Europe/Paris' -r
@@ -89,7 +89,7 @@ complete -c sessctl -n "__fish_sessctl_using_subcommand purge" -s v -l verbose -
 complete -c sessctl -n "__fish_sessctl_using_subcommand purge" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c sessctl -n "__fish_sessctl_using_subcommand list" -l user -d 'Only sessions of this user (_auth_user_id)' -r
 complete -c sessctl -n "__fish_sessctl_using_subcommand list" -l limit -d 'Stop after N sessions' -r
-complete -c sessctl -n "__fish_sessctl_using_subcommand list" -s d -l database-url -d 'Store URL as Django\'s dj-database-url reads it: sqlite:////abs/path.sqlite3, sqlite:///relative/path.sqlite3 [env: DATABASE_URL]' -r
+complete -c sessctl -n "__fish_sessctl_using_subcommand list" -s d -l database-url -d 'Store URL as Django\'s dj-database-url reads it: sqlite:////abs/path.sqlite3, sqlite:///relative/path.sqlite3, postgres://USER:PASSWORD@HOST:5432/DB, mysql://USER:PASSWORD@HOST:3306/DB; TLS: ?sslmode=verify-full&sslrootcert=CA.pem (MySQL: ?ssl-mode=VERIFY_IDENTITY&ssl-ca=CA.pem) [env: DATABASE_URL]' -r
 complete -c sessctl -n "__fish_sessctl_using_subcommand list" -l table -d 'Session table (custom session models use other tables)' -r
 complete -c sessctl -n "__fish_sessctl_using_subcommand list" -l now -d 'Evaluate expiry as of this RFC 3339 instant instead of the clock' -r
 complete -c sessctl -n "__fish_sessctl_using_subcommand list" -l time-zone -d 'How naive stored datetimes are read: UTC (USE_TZ=True) or the IANA zone of TIME_ZONE for USE_TZ=False projects, e.g. Europe/Paris' -r
@@ -103,7 +103,7 @@ complete -c sessctl -n "__fish_sessctl_using_subcommand list" -l active -d 'Only
 complete -c sessctl -n "__fish_sessctl_using_subcommand list" -s q -l quiet -d 'Print nothing but errors (and JSON, when asked for)'
 complete -c sessctl -n "__fish_sessctl_using_subcommand list" -s v -l verbose -d 'Say more: per-batch timings and what was decided'
 complete -c sessctl -n "__fish_sessctl_using_subcommand list" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c sessctl -n "__fish_sessctl_using_subcommand inspect" -s d -l database-url -d 'Store URL as Django\'s dj-database-url reads it: sqlite:////abs/path.sqlite3, sqlite:///relative/path.sqlite3 [env: DATABASE_URL]' -r
+complete -c sessctl -n "__fish_sessctl_using_subcommand inspect" -s d -l database-url -d 'Store URL as Django\'s dj-database-url reads it: sqlite:////abs/path.sqlite3, sqlite:///relative/path.sqlite3, postgres://USER:PASSWORD@HOST:5432/DB, mysql://USER:PASSWORD@HOST:3306/DB; TLS: ?sslmode=verify-full&sslrootcert=CA.pem (MySQL: ?ssl-mode=VERIFY_IDENTITY&ssl-ca=CA.pem) [env: DATABASE_URL]' -r
 complete -c sessctl -n "__fish_sessctl_using_subcommand inspect" -l table -d 'Session table (custom session models use other tables)' -r
 complete -c sessctl -n "__fish_sessctl_using_subcommand inspect" -l now -d 'Evaluate expiry as of this RFC 3339 instant instead of the clock' -r
 complete -c sessctl -n "__fish_sessctl_using_subcommand inspect" -l time-zone -d 'How naive stored datetimes are read: UTC (USE_TZ=True) or the IANA zone of TIME_ZONE for USE_TZ=False projects, e.g. Europe/Paris' -r
@@ -116,7 +116,7 @@ complete -c sessctl -n "__fish_sessctl_using_subcommand inspect" -s q -l quiet -
 complete -c sessctl -n "__fish_sessctl_using_subcommand inspect" -s v -l verbose -d 'Say more: per-batch timings and what was decided'
 complete -c sessctl -n "__fish_sessctl_using_subcommand inspect" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c sessctl -n "__fish_sessctl_using_subcommand decode" -l cookie-age -d 'SESSION_COOKIE_AGE in seconds, for the cookie max-age rule' -r
-complete -c sessctl -n "__fish_sessctl_using_subcommand decode" -s d -l database-url -d 'Store URL as Django\'s dj-database-url reads it: sqlite:////abs/path.sqlite3, sqlite:///relative/path.sqlite3 [env: DATABASE_URL]' -r
+complete -c sessctl -n "__fish_sessctl_using_subcommand decode" -s d -l database-url -d 'Store URL as Django\'s dj-database-url reads it: sqlite:////abs/path.sqlite3, sqlite:///relative/path.sqlite3, postgres://USER:PASSWORD@HOST:5432/DB, mysql://USER:PASSWORD@HOST:3306/DB; TLS: ?sslmode=verify-full&sslrootcert=CA.pem (MySQL: ?ssl-mode=VERIFY_IDENTITY&ssl-ca=CA.pem) [env: DATABASE_URL]' -r
 complete -c sessctl -n "__fish_sessctl_using_subcommand decode" -l table -d 'Session table (custom session models use other tables)' -r
 complete -c sessctl -n "__fish_sessctl_using_subcommand decode" -l now -d 'Evaluate expiry as of this RFC 3339 instant instead of the clock' -r
 complete -c sessctl -n "__fish_sessctl_using_subcommand decode" -l time-zone -d 'How naive stored datetimes are read: UTC (USE_TZ=True) or the IANA zone of TIME_ZONE for USE_TZ=False projects, e.g. Europe/Paris' -r
@@ -133,7 +133,7 @@ complete -c sessctl -n "__fish_sessctl_using_subcommand expire" -l user -d 'Ever
 complete -c sessctl -n "__fish_sessctl_using_subcommand expire" -l batch-size -d 'Rows per batch; each batch is its own short transaction' -r
 complete -c sessctl -n "__fish_sessctl_using_subcommand expire" -l sleep -d 'Pause between batches, e.g. 200ms or 1s, to leave room for live traffic' -r
 complete -c sessctl -n "__fish_sessctl_using_subcommand expire" -l max-runtime -d 'Stop cleanly after this long, e.g. 10m, and report what is left' -r
-complete -c sessctl -n "__fish_sessctl_using_subcommand expire" -s d -l database-url -d 'Store URL as Django\'s dj-database-url reads it: sqlite:////abs/path.sqlite3, sqlite:///relative/path.sqlite3 [env: DATABASE_URL]' -r
+complete -c sessctl -n "__fish_sessctl_using_subcommand expire" -s d -l database-url -d 'Store URL as Django\'s dj-database-url reads it: sqlite:////abs/path.sqlite3, sqlite:///relative/path.sqlite3, postgres://USER:PASSWORD@HOST:5432/DB, mysql://USER:PASSWORD@HOST:3306/DB; TLS: ?sslmode=verify-full&sslrootcert=CA.pem (MySQL: ?ssl-mode=VERIFY_IDENTITY&ssl-ca=CA.pem) [env: DATABASE_URL]' -r
 complete -c sessctl -n "__fish_sessctl_using_subcommand expire" -l table -d 'Session table (custom session models use other tables)' -r
 complete -c sessctl -n "__fish_sessctl_using_subcommand expire" -l now -d 'Evaluate expiry as of this RFC 3339 instant instead of the clock' -r
 complete -c sessctl -n "__fish_sessctl_using_subcommand expire" -l time-zone -d 'How naive stored datetimes are read: UTC (USE_TZ=True) or the IANA zone of TIME_ZONE for USE_TZ=False projects, e.g. Europe/Paris' -r
@@ -152,7 +152,7 @@ complete -c sessctl -n "__fish_sessctl_using_subcommand flush" -l user -d 'Every
 complete -c sessctl -n "__fish_sessctl_using_subcommand flush" -l batch-size -d 'Rows per batch; each batch is its own short transaction' -r
 complete -c sessctl -n "__fish_sessctl_using_subcommand flush" -l sleep -d 'Pause between batches, e.g. 200ms or 1s, to leave room for live traffic' -r
 complete -c sessctl -n "__fish_sessctl_using_subcommand flush" -l max-runtime -d 'Stop cleanly after this long, e.g. 10m, and report what is left' -r
-complete -c sessctl -n "__fish_sessctl_using_subcommand flush" -s d -l database-url -d 'Store URL as Django\'s dj-database-url reads it: sqlite:////abs/path.sqlite3, sqlite:///relative/path.sqlite3 [env: DATABASE_URL]' -r
+complete -c sessctl -n "__fish_sessctl_using_subcommand flush" -s d -l database-url -d 'Store URL as Django\'s dj-database-url reads it: sqlite:////abs/path.sqlite3, sqlite:///relative/path.sqlite3, postgres://USER:PASSWORD@HOST:5432/DB, mysql://USER:PASSWORD@HOST:3306/DB; TLS: ?sslmode=verify-full&sslrootcert=CA.pem (MySQL: ?ssl-mode=VERIFY_IDENTITY&ssl-ca=CA.pem) [env: DATABASE_URL]' -r
 complete -c sessctl -n "__fish_sessctl_using_subcommand flush" -l table -d 'Session table (custom session models use other tables)' -r
 complete -c sessctl -n "__fish_sessctl_using_subcommand flush" -l now -d 'Evaluate expiry as of this RFC 3339 instant instead of the clock' -r
 complete -c sessctl -n "__fish_sessctl_using_subcommand flush" -l time-zone -d 'How naive stored datetimes are read: UTC (USE_TZ=True) or the IANA zone of TIME_ZONE for USE_TZ=False projects, e.g. Europe/Paris' -r
@@ -171,7 +171,7 @@ complete -c sessctl -n "__fish_sessctl_using_subcommand flush" -s v -l verbose -
 complete -c sessctl -n "__fish_sessctl_using_subcommand flush" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c sessctl -n "__fish_sessctl_using_subcommand stats" -l max-total -d 'Exit 5 when there are more than N sessions in all' -r
 complete -c sessctl -n "__fish_sessctl_using_subcommand stats" -l max-expired -d 'Exit 5 when more than N sessions have expired' -r
-complete -c sessctl -n "__fish_sessctl_using_subcommand stats" -s d -l database-url -d 'Store URL as Django\'s dj-database-url reads it: sqlite:////abs/path.sqlite3, sqlite:///relative/path.sqlite3 [env: DATABASE_URL]' -r
+complete -c sessctl -n "__fish_sessctl_using_subcommand stats" -s d -l database-url -d 'Store URL as Django\'s dj-database-url reads it: sqlite:////abs/path.sqlite3, sqlite:///relative/path.sqlite3, postgres://USER:PASSWORD@HOST:5432/DB, mysql://USER:PASSWORD@HOST:3306/DB; TLS: ?sslmode=verify-full&sslrootcert=CA.pem (MySQL: ?ssl-mode=VERIFY_IDENTITY&ssl-ca=CA.pem) [env: DATABASE_URL]' -r
 complete -c sessctl -n "__fish_sessctl_using_subcommand stats" -l table -d 'Session table (custom session models use other tables)' -r
 complete -c sessctl -n "__fish_sessctl_using_subcommand stats" -l now -d 'Evaluate expiry as of this RFC 3339 instant instead of the clock' -r
 complete -c sessctl -n "__fish_sessctl_using_subcommand stats" -l time-zone -d 'How naive stored datetimes are read: UTC (USE_TZ=True) or the IANA zone of TIME_ZONE for USE_TZ=False projects, e.g. Europe/Paris' -r
@@ -184,7 +184,7 @@ complete -c sessctl -n "__fish_sessctl_using_subcommand stats" -s q -l quiet -d 
 complete -c sessctl -n "__fish_sessctl_using_subcommand stats" -s v -l verbose -d 'Say more: per-batch timings and what was decided'
 complete -c sessctl -n "__fish_sessctl_using_subcommand stats" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c sessctl -n "__fish_sessctl_using_subcommand generate" -l out -d 'Directory that receives completions/ and man/' -r -F
-complete -c sessctl -n "__fish_sessctl_using_subcommand generate" -s d -l database-url -d 'Store URL as Django\'s dj-database-url reads it: sqlite:////abs/path.sqlite3, sqlite:///relative/path.sqlite3 [env: DATABASE_URL]' -r
+complete -c sessctl -n "__fish_sessctl_using_subcommand generate" -s d -l database-url -d 'Store URL as Django\'s dj-database-url reads it: sqlite:////abs/path.sqlite3, sqlite:///relative/path.sqlite3, postgres://USER:PASSWORD@HOST:5432/DB, mysql://USER:PASSWORD@HOST:3306/DB; TLS: ?sslmode=verify-full&sslrootcert=CA.pem (MySQL: ?ssl-mode=VERIFY_IDENTITY&ssl-ca=CA.pem) [env: DATABASE_URL]' -r
 complete -c sessctl -n "__fish_sessctl_using_subcommand generate" -l table -d 'Session table (custom session models use other tables)' -r
 complete -c sessctl -n "__fish_sessctl_using_subcommand generate" -l now -d 'Evaluate expiry as of this RFC 3339 instant instead of the clock' -r
 complete -c sessctl -n "__fish_sessctl_using_subcommand generate" -l time-zone -d 'How naive stored datetimes are read: UTC (USE_TZ=True) or the IANA zone of TIME_ZONE for USE_TZ=False projects, e.g. Europe/Paris' -r
