@@ -984,3 +984,98 @@ fn append_named(line: &mut String, named: &[String], total: u64) {
         line.push_str(&format!("; and {} more", total - named.len() as u64));
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const OLD: i64 = 1_577_836_800; // 2020-01-01
+
+    fn store(dir: &std::path::Path) -> FileStore {
+        FileStore::open(
+            FileStoreSettings {
+                dir: dir.to_owned(),
+                prefix: "sessionid".into(),
+                cookie_age: 1_209_600,
+                zone: StoreZone::UTC,
+            },
+            Codec::new(crate::codec::DEFAULT_SALT, Vec::new()),
+            Access::Write,
+        )
+        .unwrap()
+    }
+
+    fn old_file(path: &std::path::Path, content: &str) {
+        std::fs::write(path, content).unwrap();
+        let when = std::time::UNIX_EPOCH + std::time::Duration::from_secs(OLD as u64);
+        File::open(path).unwrap().set_modified(when).unwrap();
+    }
+
+    #[test]
+    fn a_file_renewed_after_judging_is_not_deleted() {
+        let tmp = tempfile::tempdir().unwrap();
+        let name = "sessionidrenewedsession01";
+        let path = tmp.path().join(name);
+        old_file(&path, "stale");
+        let mut store = store(tmp.path());
+        let ex = store.examine(name, true).ok().unwrap();
+        assert!(store.expired_at(&ex, Utc::now()));
+        // Django saves through a temporary file renamed over the session.
+        let renewed = tmp.path().join("sessionidrenewedsession01_out_abc");
+        std::fs::write(&renewed, "fresh").unwrap();
+        std::fs::rename(&renewed, &path).unwrap();
+        assert!(!store.remove(&ex));
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), "fresh");
+        assert_eq!(store.notes.changed_meanwhile, 1);
+    }
+
+    #[test]
+    fn a_file_touched_in_place_after_judging_is_not_deleted() {
+        let tmp = tempfile::tempdir().unwrap();
+        let name = "sessionidtouchedsession01";
+        let path = tmp.path().join(name);
+        old_file(&path, "stale");
+        let mut store = store(tmp.path());
+        let ex = store.examine(name, true).ok().unwrap();
+        File::options()
+            .write(true)
+            .open(&path)
+            .unwrap()
+            .set_modified(std::time::SystemTime::now())
+            .unwrap();
+        assert!(!store.remove(&ex));
+        assert!(path.exists());
+        // Judged again, it is active now and goes nowhere.
+        let ex = store.examine(name, true).ok().unwrap();
+        assert!(!store.expired_at(&ex, Utc::now()));
+    }
+
+    #[test]
+    fn an_unchanged_expired_file_is_deleted() {
+        let tmp = tempfile::tempdir().unwrap();
+        let name = "sessionidstalesession0001";
+        old_file(&tmp.path().join(name), "stale");
+        let mut store = store(tmp.path());
+        let ex = store.examine(name, true).ok().unwrap();
+        assert!(store.remove(&ex));
+        assert!(!tmp.path().join(name).exists());
+    }
+
+    #[test]
+    fn session_names() {
+        let tmp = tempfile::tempdir().unwrap();
+        let store = store(tmp.path());
+        assert_eq!(store.key_of(b"sessionidabcdefgh"), Some("abcdefgh"));
+        for odd in [
+            &b"sessionidabcdefg"[..],
+            b"sessionidABCDEFGH",
+            b"sessionidabcdefgh_out_x1y2",
+            b"sessionidabc/defgh",
+            b"csrftokenabcdefgh",
+            b"sessionid\xc3\xa9bcdefgh",
+        ] {
+            assert_eq!(store.key_of(odd), None, "{}", String::from_utf8_lossy(odd));
+        }
+        assert_eq!(store.name_of("../../etc/passwd"), None);
+    }
+}
