@@ -80,6 +80,8 @@ pub struct FileStore {
     matched: u64,
     /// A second descriptor of the directory holding the purge lock (flock).
     purge_lock: Option<OwnedFd>,
+    /// Whether O_NOATIME is still worth trying (it fails with EPERM on others' files).
+    noatime: bool,
 }
 
 /// Identity of a file's state: if any of it differs, the file was rewritten or touched.
@@ -206,6 +208,7 @@ impl FileStore {
             notes: Notes::default(),
             matched: 0,
             purge_lock: None,
+            noatime: true,
         })
     }
 
@@ -327,7 +330,21 @@ impl FileStore {
     fn examine(&mut self, name: &str, note: bool) -> Result<Examined, Skip> {
         let flags =
             OFlags::RDONLY | OFlags::NOFOLLOW | OFlags::NONBLOCK | OFlags::NOCTTY | OFlags::CLOEXEC;
-        let fd = match rustix::fs::openat(&self.dir, name, flags, Mode::empty()) {
+        // O_NOATIME: reading must not change the file. Under relatime the first read after
+        // a write dirties the inode: one journal write per file, for nothing. It is only
+        // allowed on files we own (or with CAP_FOWNER); elsewhere stop trying.
+        let opened = if self.noatime {
+            match rustix::fs::openat(&self.dir, name, flags | OFlags::NOATIME, Mode::empty()) {
+                Err(Errno::PERM) => {
+                    self.noatime = false;
+                    rustix::fs::openat(&self.dir, name, flags, Mode::empty())
+                }
+                other => other,
+            }
+        } else {
+            rustix::fs::openat(&self.dir, name, flags, Mode::empty())
+        };
+        let fd = match opened {
             Ok(fd) => fd,
             // Gone, or a symlink / something else took its place.
             Err(Errno::NOENT | Errno::LOOP | Errno::NXIO | Errno::NOTDIR) => {
