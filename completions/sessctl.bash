@@ -83,7 +83,7 @@ _sessctl() {
 
     case "${cmd}" in
         sessctl)
-            opts="-d -q -v -h -V --database-url --table --now --time-zone --secret-key-file --salt --store-class --format --quiet --verbose --help --version clear-expired purge list inspect decode expire flush stats generate help"
+            opts="-d -q -v -h -V --database-url --session-dir --cookie-name --cookie-age --table --now --time-zone --secret-key-file --salt --store-class --format --quiet --verbose --help --version clear-expired purge list inspect decode expire flush stats generate help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -94,6 +94,18 @@ _sessctl() {
                     return 0
                     ;;
                 -d)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --session-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cookie-name)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cookie-age)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -133,7 +145,7 @@ _sessctl() {
             return 0
             ;;
         sessctl__subcmd__clear__subcmd__expired)
-            opts="-d -q -v -h --batch-size --sleep --max-runtime --dry-run --wait --vacuum --database-url --table --now --time-zone --secret-key-file --salt --store-class --format --quiet --verbose --help"
+            opts="-d -q -v -h --batch-size --sleep --max-runtime --dry-run --wait --vacuum --database-url --session-dir --cookie-name --cookie-age --table --now --time-zone --secret-key-file --salt --store-class --format --quiet --verbose --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -156,6 +168,18 @@ _sessctl() {
                     return 0
                     ;;
                 -d)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --session-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cookie-name)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cookie-age)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -195,21 +219,29 @@ _sessctl() {
             return 0
             ;;
         sessctl__subcmd__decode)
-            opts="-d -q -v -h --cookie --cookie-age --database-url --table --now --time-zone --secret-key-file --salt --store-class --format --quiet --verbose --help"
+            opts="-d -q -v -h --cookie --database-url --session-dir --cookie-name --cookie-age --table --now --time-zone --secret-key-file --salt --store-class --format --quiet --verbose --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
-                --cookie-age)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
                 --database-url)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 -d)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --session-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cookie-name)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cookie-age)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -249,7 +281,7 @@ _sessctl() {
             return 0
             ;;
         sessctl__subcmd__expire)
-            opts="-d -q -v -h --user --batch-size --sleep --max-runtime --dry-run --wait --vacuum --database-url --table --now --time-zone --secret-key-file --salt --store-class --format --quiet --verbose --help"
+            opts="-d -q -v -h --user --batch-size --sleep --max-runtime --dry-run --wait --vacuum --database-url --session-dir --cookie-name --cookie-age --table --now --time-zone --secret-key-file --salt --store-class --format --quiet --verbose --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -276,6 +308,18 @@ _sessctl() {
                     return 0
                     ;;
                 -d)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --session-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cookie-name)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cookie-age)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -315,7 +359,7 @@ _sessctl() {
             return 0
             ;;
         sessctl__subcmd__flush)
-            opts="-y -d -q -v -h --user --all --yes --batch-size --sleep --max-runtime --dry-run --wait --vacuum --database-url --table --now --time-zone --secret-key-file --salt --store-class --format --quiet --verbose --help"
+            opts="-y -d -q -v -h --user --all --yes --batch-size --sleep --max-runtime --dry-run --wait --vacuum --database-url --session-dir --cookie-name --cookie-age --table --now --time-zone --secret-key-file --salt --store-class --format --quiet --verbose --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -342,6 +386,18 @@ _sessctl() {
                     return 0
                     ;;
                 -d)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --session-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cookie-name)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cookie-age)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -381,7 +437,7 @@ _sessctl() {
             return 0
             ;;
         sessctl__subcmd__generate)
-            opts="-d -q -v -h --out --database-url --table --now --time-zone --secret-key-file --salt --store-class --format --quiet --verbose --help"
+            opts="-d -q -v -h --out --database-url --session-dir --cookie-name --cookie-age --table --now --time-zone --secret-key-file --salt --store-class --format --quiet --verbose --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -396,6 +452,18 @@ _sessctl() {
                     return 0
                     ;;
                 -d)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --session-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cookie-name)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cookie-age)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -589,7 +657,7 @@ _sessctl() {
             return 0
             ;;
         sessctl__subcmd__inspect)
-            opts="-d -q -v -h --database-url --table --now --time-zone --secret-key-file --salt --store-class --format --quiet --verbose --help"
+            opts="-d -q -v -h --database-url --session-dir --cookie-name --cookie-age --table --now --time-zone --secret-key-file --salt --store-class --format --quiet --verbose --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -600,6 +668,18 @@ _sessctl() {
                     return 0
                     ;;
                 -d)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --session-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cookie-name)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cookie-age)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -639,7 +719,7 @@ _sessctl() {
             return 0
             ;;
         sessctl__subcmd__list)
-            opts="-d -q -v -h --expired --active --user --limit --database-url --table --now --time-zone --secret-key-file --salt --store-class --format --quiet --verbose --help"
+            opts="-d -q -v -h --expired --active --user --limit --database-url --session-dir --cookie-name --cookie-age --table --now --time-zone --secret-key-file --salt --store-class --format --quiet --verbose --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -658,6 +738,18 @@ _sessctl() {
                     return 0
                     ;;
                 -d)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --session-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cookie-name)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cookie-age)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -697,7 +789,7 @@ _sessctl() {
             return 0
             ;;
         sessctl__subcmd__purge)
-            opts="-d -q -v -h --expired --invalid --user --expired-before --batch-size --sleep --max-runtime --dry-run --wait --vacuum --database-url --table --now --time-zone --secret-key-file --salt --store-class --format --quiet --verbose --help"
+            opts="-d -q -v -h --expired --invalid --user --expired-before --batch-size --sleep --max-runtime --dry-run --wait --vacuum --database-url --session-dir --cookie-name --cookie-age --table --now --time-zone --secret-key-file --salt --store-class --format --quiet --verbose --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -728,6 +820,18 @@ _sessctl() {
                     return 0
                     ;;
                 -d)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --session-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cookie-name)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cookie-age)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -767,7 +871,7 @@ _sessctl() {
             return 0
             ;;
         sessctl__subcmd__stats)
-            opts="-d -q -v -h --max-total --max-expired --database-url --table --now --time-zone --secret-key-file --salt --store-class --format --quiet --verbose --help"
+            opts="-d -q -v -h --max-total --max-expired --database-url --session-dir --cookie-name --cookie-age --table --now --time-zone --secret-key-file --salt --store-class --format --quiet --verbose --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -786,6 +890,18 @@ _sessctl() {
                     return 0
                     ;;
                 -d)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --session-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cookie-name)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cookie-age)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

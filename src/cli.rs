@@ -10,6 +10,9 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 pub const AFTER_HELP: &str = "\
 Environment:
   DATABASE_URL                  store URL when --database-url is not given
+  SESSION_FILE_PATH             file-backend session directory when --session-dir is not given
+  SESSION_COOKIE_NAME           file-name prefix of session files (default sessionid)
+  SESSION_COOKIE_AGE            SESSION_COOKIE_AGE in seconds, for file expiry (default 1209600)
   DJANGO_SECRET_KEY             SECRET_KEY, to verify signatures
   DJANGO_SECRET_KEY_FALLBACKS   SECRET_KEY_FALLBACKS, comma-separated
 
@@ -39,6 +42,26 @@ pub struct GlobalOpts {
     /// (MySQL: ?ssl-mode=VERIFY_IDENTITY&ssl-ca=CA.pem) [env: DATABASE_URL]
     #[arg(short = 'd', long, global = true, value_name = "URL")]
     pub database_url: Option<String>,
+
+    /// Directory of a file-backend store (SESSION_ENGINE ...sessions.backends.file),
+    /// Django's SESSION_FILE_PATH [env: SESSION_FILE_PATH]
+    #[arg(long, global = true, value_name = "DIR")]
+    pub session_dir: Option<PathBuf>,
+
+    /// SESSION_COOKIE_NAME: the file-name prefix of session files
+    /// [env: SESSION_COOKIE_NAME] [default: sessionid]
+    #[arg(long, global = true, value_name = "NAME")]
+    pub cookie_name: Option<String>,
+
+    /// SESSION_COOKIE_AGE in seconds: a session file without its own expiry expires
+    /// this long after its last write [env: SESSION_COOKIE_AGE] [default: 1209600]
+    #[arg(
+        long,
+        global = true,
+        value_name = "SECONDS",
+        allow_negative_numbers = true
+    )]
+    pub cookie_age: Option<i64>,
 
     /// Session table (custom session models use other tables)
     #[arg(
@@ -229,18 +252,10 @@ pub struct DecodeArgs {
     /// Raw session_data (or cookie value); read from stdin when absent or `-`
     pub value: Option<String>,
 
-    /// The value is a signed_cookies backend cookie (its own salt and max-age rule)
+    /// The value is a signed_cookies backend cookie (its own salt and max-age rule;
+    /// the max age is the global --cookie-age)
     #[arg(long)]
     pub cookie: bool,
-
-    /// SESSION_COOKIE_AGE in seconds, for the cookie max-age rule
-    #[arg(
-        long,
-        value_name = "SECONDS",
-        default_value_t = 1_209_600,
-        requires = "cookie"
-    )]
-    pub cookie_age: i64,
 }
 
 #[derive(Debug, Args)]

@@ -5,6 +5,7 @@
 //! [`Context`], so tests can pin every input (`--now`, keys, zone) from the command line.
 
 use std::io::IsTerminal;
+use std::path::PathBuf;
 
 use anyhow::Result;
 use chrono::{DateTime, Utc};
@@ -14,14 +15,26 @@ use crate::codec::{self, Codec};
 use crate::dburl::{self, StoreUrl};
 use crate::exit::{coded, ExitCode};
 use crate::purge::StopFlag;
+use crate::store::files::{FileStore, FileStoreSettings};
 use crate::store::mysql::MysqlStore;
 use crate::store::postgres::PostgresStore;
 use crate::store::sqlite::{Access, SqliteStore};
 use crate::store::SessionStore;
 use crate::zone::{self, StoreZone};
 
+/// Django's SESSION_COOKIE_NAME default: also the file-name prefix of session files.
+pub const DEFAULT_COOKIE_NAME: &str = "sessionid";
+/// Django's SESSION_COOKIE_AGE default (two weeks).
+pub const DEFAULT_COOKIE_AGE: i64 = 1_209_600;
+
 pub struct Context {
     store_url: Option<StoreUrl>,
+    /// A file-backend directory (SESSION_FILE_PATH); never set together with `store_url`.
+    session_dir: Option<PathBuf>,
+    /// SESSION_COOKIE_NAME: the prefix of session file names.
+    pub cookie_name: String,
+    /// SESSION_COOKIE_AGE in seconds (file expiry, signed_cookies max age).
+    pub cookie_age: i64,
     /// The store URL with its password redacted, for messages.
     pub store_shown: Option<String>,
     pub table: String,
@@ -42,11 +55,34 @@ pub struct Context {
 
 impl Context {
     pub fn resolve(opts: &GlobalOpts) -> Result<Context> {
-        let url_text = opts
-            .database_url
-            .clone()
-            .or_else(|| non_empty_env("DATABASE_URL"));
+        let (url_text, session_dir) = choose_store(opts)?;
         let store_url = url_text.as_deref().map(dburl::parse).transpose()?;
+        let cookie_name = match &opts.cookie_name {
+            Some(name) => name.clone(),
+            None => non_empty_env("SESSION_COOKIE_NAME")
+                .unwrap_or_else(|| DEFAULT_COOKIE_NAME.to_owned()),
+        };
+        if cookie_name.is_empty() || cookie_name.contains(['/', '\0']) {
+            return Err(coded(
+                ExitCode::Usage,
+                format!("--cookie-name / SESSION_COOKIE_NAME `{}` cannot prefix a file name (empty, or has `/` or NUL)", cookie_name.escape_debug()),
+            ));
+        }
+        let cookie_age = match opts.cookie_age {
+            Some(age) => age,
+            None => match non_empty_env("SESSION_COOKIE_AGE") {
+                Some(text) => text.trim().parse::<i64>().map_err(|_| {
+                    coded(
+                        ExitCode::Usage,
+                        format!(
+                            "SESSION_COOKIE_AGE `{}` is not a whole number of seconds",
+                            text.escape_debug()
+                        ),
+                    )
+                })?,
+                None => DEFAULT_COOKIE_AGE,
+            },
+        };
         let zone = StoreZone::parse(&opts.time_zone)
             .map_err(|e| coded(ExitCode::Usage, format!("--time-zone: {e}")))?;
         let now = match &opts.now {
@@ -63,6 +99,9 @@ impl Context {
         Ok(Context {
             store_shown: url_text.as_deref().map(dburl::redact),
             store_url,
+            session_dir,
+            cookie_name,
+            cookie_age,
             table: opts.table.clone(),
             zone,
             now,
@@ -80,10 +119,22 @@ impl Context {
 
     /// Opens the store the options name. Fails with a usage error when none is named.
     pub fn open_store(&self, access: Access) -> Result<Box<dyn SessionStore>> {
+        if let Some(dir) = &self.session_dir {
+            return Ok(Box::new(FileStore::open(
+                FileStoreSettings {
+                    dir: dir.clone(),
+                    prefix: self.cookie_name.clone(),
+                    cookie_age: self.cookie_age,
+                    zone: self.zone,
+                },
+                self.codec.clone(),
+                access,
+            )?));
+        }
         let Some(url) = &self.store_url else {
             return Err(coded(
                 ExitCode::Usage,
-                "no session store given: pass --database-url URL or set DATABASE_URL (e.g. sqlite:////srv/app/db.sqlite3)",
+                "no session store given: pass --database-url URL or set DATABASE_URL (e.g. sqlite:////srv/app/db.sqlite3), or --session-dir DIR / SESSION_FILE_PATH for file sessions",
             ));
         };
         let shown = self.store_shown.as_deref().unwrap_or_default();
@@ -122,6 +173,32 @@ impl Context {
         let stop = self.stop.clone();
         ctrlc::set_handler(move || stop.raise())
             .map_err(|e| anyhow::anyhow!("cannot install the signal handler: {e}"))
+    }
+}
+
+/// Picks the store: a database URL or a session directory. A flag beats an environment
+/// variable; two flags, or two variables and no flag, are ambiguous and refused.
+fn choose_store(opts: &GlobalOpts) -> Result<(Option<String>, Option<PathBuf>)> {
+    match (&opts.database_url, &opts.session_dir) {
+        (Some(_), Some(_)) => Err(coded(
+            ExitCode::Usage,
+            "--database-url and --session-dir name two stores; give one of them",
+        )),
+        (Some(url), None) => Ok((Some(url.clone()), None)),
+        (None, Some(dir)) => Ok((None, Some(dir.clone()))),
+        (None, None) => {
+            let url = non_empty_env("DATABASE_URL");
+            let dir = std::env::var_os("SESSION_FILE_PATH")
+                .filter(|v| !v.is_empty())
+                .map(PathBuf::from);
+            if url.is_some() && dir.is_some() {
+                return Err(coded(
+                    ExitCode::Usage,
+                    "both DATABASE_URL and SESSION_FILE_PATH are set; choose the session store with --database-url or --session-dir",
+                ));
+            }
+            Ok((url, dir))
+        }
     }
 }
 

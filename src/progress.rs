@@ -40,6 +40,20 @@ impl Progress {
         }
     }
 
+    /// A counter without a bar, for work whose size is unknown until it is done.
+    pub fn start_unsized(&mut self, what: &str) {
+        if let Some(bar) = &self.bar {
+            bar.set_style(
+                ProgressStyle::with_template(
+                    "{spinner} [{elapsed_precise}] {human_pos} {msg} ({per_sec})",
+                )
+                .expect("the template is valid"),
+            );
+            bar.set_message(what.to_owned());
+            bar.enable_steady_tick(Duration::from_millis(200));
+        }
+    }
+
     pub fn advance(&self, n: u64) {
         if let Some(bar) = &self.bar {
             bar.inc(n);

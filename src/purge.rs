@@ -116,14 +116,25 @@ impl Engine<'_> {
     }
 
     fn run_condition(&mut self, cond: &Condition, action: Action) -> Result<Outcome> {
+        // Counting first would double the work of a store that must read every session to
+        // know its expiry; such a store counts as it goes instead.
+        let count_first = self.policy.dry_run || !self.store.counting_reads_everything();
         let mut outcome = Outcome {
-            matched: self.store.count(cond)?,
+            matched: if count_first {
+                self.store.count(cond)?
+            } else {
+                0
+            },
             ..Outcome::default()
         };
-        if self.policy.dry_run || outcome.matched == 0 {
+        if self.policy.dry_run || (count_first && outcome.matched == 0) {
             return Ok(outcome);
         }
-        self.progress.start(outcome.matched, action.verb());
+        if count_first {
+            self.progress.start(outcome.matched, action.verb());
+        } else {
+            self.progress.start_unsized(action.verb());
+        }
         let started = Instant::now();
         let mut cursor = Cursor::Start;
         while !cursor.is_done() {
@@ -140,6 +151,9 @@ impl Engine<'_> {
                 self.pause();
             }
         }
+        if !count_first {
+            outcome.matched = self.store.matched_so_far().unwrap_or(outcome.changed);
+        }
         Ok(outcome)
     }
 
@@ -150,8 +164,12 @@ impl Engine<'_> {
         action: Action,
     ) -> Result<Outcome> {
         let mut outcome = Outcome::default();
-        let examine = self.store.count(cond)?;
-        self.progress.start(examine, "examined");
+        if self.store.counting_reads_everything() && *cond != Condition::ALL {
+            self.progress.start_unsized("examined");
+        } else {
+            let examine = self.store.count(cond)?;
+            self.progress.start(examine, "examined");
+        }
         let started = Instant::now();
         let mut cursor = Cursor::Start;
         let mut pending: Vec<Target> = Vec::new();

@@ -45,8 +45,8 @@ pub fn run(ctx: &Context, args: &DecodeArgs) -> Result<Finished> {
     let (expire_date, expired) = match (args.cookie, decoded.timestamp) {
         (true, Some(ts)) => {
             let signed = DateTime::from_timestamp(ts, 0);
-            let expire = signed.map(|s| s + Duration::seconds(args.cookie_age));
-            (expire, Some(ctx.now.timestamp() - ts > args.cookie_age))
+            let expire = signed.map(|s| s + Duration::seconds(ctx.cookie_age));
+            (expire, Some(ctx.now.timestamp() - ts > ctx.cookie_age))
         }
         _ => (None, None),
     };

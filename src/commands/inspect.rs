@@ -23,11 +23,12 @@ pub fn run(ctx: &Context, args: &InspectArgs) -> Result<Finished> {
             ),
         ));
     };
-    Ok(Finished::ok(Report::Session(Box::new(SessionReport {
+    let finished = Finished::ok(Report::Session(Box::new(SessionReport {
         session_key: Some(session.key),
         expire_date: session.expire_date,
         expired: Some(session.expired),
         size: session.data.len(),
         decoded: ctx.codec.decode(&session.data),
-    }))))
+    })));
+    Ok(super::with_notices(finished, store.as_mut()))
 }

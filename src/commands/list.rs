@@ -56,5 +56,8 @@ pub fn run(ctx: &Context, args: &ListArgs, out: &mut dyn Write) -> Result<Finish
         }
     }
     writer.finish(ctx.quiet)?;
-    Ok(Finished::ok(Report::None))
+    Ok(super::with_notices(
+        Finished::ok(Report::None),
+        store.as_mut(),
+    ))
 }

@@ -99,6 +99,11 @@ pub(crate) fn run_change(
     }
     let mut warnings = Vec::new();
     let mut exit = ExitCode::Ok;
+    let notices = store.take_notices();
+    warnings.extend(notices.messages);
+    if notices.failures > 0 {
+        exit = ExitCode::Error;
+    }
     if !change.not_found.is_empty() {
         warnings.push(format!(
             "no session with key {} in {}",
@@ -108,7 +113,7 @@ pub(crate) fn run_change(
                 .map(|k| crate::output::escape::for_terminal(k).into_owned())
                 .collect::<Vec<_>>()
                 .join(", "),
-            store_name(ctx)
+            store.describe()
         ));
         exit = ExitCode::NotFound;
     }
@@ -128,6 +133,13 @@ pub(crate) fn run_change(
     })
 }
 
-fn store_name(ctx: &Context) -> String {
-    format!("table `{}`", ctx.table)
+/// Adds a store's notices to a finished read-only command: its messages as warnings, and
+/// exit 1 when sessions could not be read (unless the command already asks for a code).
+pub(crate) fn with_notices(mut finished: Finished, store: &mut dyn SessionStore) -> Finished {
+    let notices = store.take_notices();
+    finished.warnings.extend(notices.messages);
+    if notices.failures > 0 && finished.exit == ExitCode::Ok {
+        finished.exit = ExitCode::Error;
+    }
+    finished
 }

@@ -31,7 +31,7 @@ pub fn run(ctx: &Context, args: &StatsArgs) -> Result<Finished> {
     } else {
         ExitCode::ThresholdExceeded
     };
-    Ok(Finished {
+    let finished = Finished {
         warnings: exceeded.clone(),
         report: Report::Stats(StatsReport {
             stats,
@@ -39,5 +39,6 @@ pub fn run(ctx: &Context, args: &StatsArgs) -> Result<Finished> {
             exceeded,
         }),
         exit,
-    })
+    };
+    Ok(super::with_notices(finished, store.as_mut()))
 }

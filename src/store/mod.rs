@@ -8,6 +8,7 @@
 //! - scans are paged, so memory does not grow with the store;
 //! - "expired" means what `clear-expired` would delete (see [`crate::session`]).
 
+pub mod files;
 pub mod mysql;
 pub mod postgres;
 pub mod sql;
@@ -45,6 +46,17 @@ pub struct StoreStats {
     pub data_bytes: u64,
     /// On-disk size of the table and its indexes, when the store can tell.
     pub table_bytes: Option<u64>,
+}
+
+/// What a store has to say about a run beyond its figures: files it read without
+/// verifying, sessions it kept where Django would crash, per-file failures.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Notices {
+    /// Sentences for the summary (stderr), at most a few dozen whatever the store's size.
+    pub messages: Vec<String>,
+    /// Sessions that could not be read or changed (e.g. permission denied); a run with
+    /// failures exits non-zero although the rest of the work was done.
+    pub failures: u64,
 }
 
 pub trait SessionStore {
@@ -92,4 +104,23 @@ pub trait SessionStore {
 
     /// Gives the space of deleted sessions back the way this store needs (`--vacuum`).
     fn vacuum(&mut self) -> Result<()>;
+
+    /// Whether [`count`](SessionStore::count) with an expiry condition costs as much as the
+    /// change itself (a file directory reads every file to know its expiry). The batch
+    /// engine then skips counting before a change and takes
+    /// [`matched_so_far`](SessionStore::matched_so_far) afterwards.
+    fn counting_reads_everything(&self) -> bool {
+        false
+    }
+
+    /// Sessions that satisfied the condition in this store's `apply_range` calls so far,
+    /// changed or not, for stores that count as they go.
+    fn matched_so_far(&self) -> Option<u64> {
+        None
+    }
+
+    /// Takes the notices gathered since the last call.
+    fn take_notices(&mut self) -> Notices {
+        Notices::default()
+    }
 }

@@ -1,0 +1,1098 @@
+//! The file store: a Django `SESSION_FILE_PATH` directory (`SESSION_ENGINE =
+//! "django.contrib.sessions.backends.file"`), one file per session.
+//!
+//! A session is a regular file named `SESSION_COOKIE_NAME + key`, the key being at least
+//! 8 characters of `[a-z0-9]`; its content is the encoded session data. Its expiry is
+//! Django's file rule ([`rule`]), decided from the *verified* data: with a secret key, a
+//! file that fails verification counts as empty data, so mtime + SESSION_COOKIE_AGE
+//! decides, exactly as in Django. Without a key the unverified payload is read and the
+//! notices say so.
+//!
+//! Invariants:
+//! - nothing but a session file is ever changed: other prefixes, invalid keys, Django's
+//!   `_out_` temporary files, directories, symlinks, devices are never opened for writing,
+//!   renamed or unlinked. Every access is relative to a descriptor of the directory
+//!   opened once (`openat`/`unlinkat`/`renameat` with names read from the directory
+//!   itself, which never hold a `/`), with `O_NOFOLLOW` and `AT_SYMLINK_NOFOLLOW`, so a
+//!   symlink is never followed and nothing outside the directory is reached;
+//! - empty files (Django's placeholders) never expire, as in Django;
+//! - where Django would raise instead of deciding (a non-ASCII byte, an ISO expiry of the
+//!   other time-zone awareness, a value it cannot compare) the file counts as active, is
+//!   kept, and the notices name it; so are pickle payloads, which sessctl never unpickles;
+//! - before a file is unlinked or rewritten it is stat'ed again: a file that changed since
+//!   it was judged (another inode, size, mtime or ctime: Django renewed it) is left alone;
+//! - the directory is streamed with `getdents`, never listed whole: memory does not grow
+//!   with the number of files; files that vanish or change mid-scan are skipped;
+//! - a per-file failure (permission denied) is reported and counted, and the scan goes on.
+//!
+//! Deliberate differences from Django are listed in `docs/file-backend.md`.
+
+pub mod rule;
+
+use std::fs::File;
+use std::io::{Read, Write};
+use std::os::fd::{AsFd, OwnedFd};
+use std::path::PathBuf;
+
+use anyhow::Result;
+use chrono::{DateTime, Duration, Utc};
+use rustix::fs::{AtFlags, Dir, FileType, FlockOperation, Mode, OFlags, Timespec, Timestamps};
+use rustix::io::Errno;
+use serde_json::{Map, Value};
+
+use self::rule::{Clock, Mtime};
+use super::{Cursor, Notices, SessionStore, StoreStats};
+use crate::codec::{Codec, Signature};
+use crate::exit::{coded, ExitCode};
+use crate::output::escape::for_terminal;
+use crate::session::{Action, Condition, StoredSession, Target};
+use crate::store::sqlite::Access;
+use crate::zone::StoreZone;
+
+/// Files larger than this are not read; no Django session comes near it.
+const MAX_FILE: u64 = 64 << 20;
+/// Per-file failures and undecided files named in the notices; the counts stay exact.
+const MAX_NAMED: usize = 20;
+
+/// What `--session-dir`, `--cookie-name`, `--cookie-age` and `--time-zone` resolve to.
+#[derive(Clone, Debug)]
+pub struct FileStoreSettings {
+    pub dir: PathBuf,
+    /// SESSION_COOKIE_NAME, the prefix of every session file name.
+    pub prefix: String,
+    /// SESSION_COOKIE_AGE in seconds.
+    pub cookie_age: i64,
+    /// UTC means USE_TZ=True; another zone means USE_TZ=False with that TIME_ZONE.
+    pub zone: StoreZone,
+}
+
+pub struct FileStore {
+    settings: FileStoreSettings,
+    dir: OwnedFd,
+    codec: Codec,
+    access: Access,
+    /// The directory stream of the walk in progress, and its position (`d_off`).
+    walk: Option<(Dir, i64)>,
+    /// Read buffer, reused from file to file.
+    buf: Vec<u8>,
+    notes: Notes,
+    /// Sessions that satisfied the condition in `apply_range` calls.
+    matched: u64,
+    /// A second descriptor of the directory holding the purge lock (flock).
+    purge_lock: Option<OwnedFd>,
+    /// Whether O_NOATIME is still worth trying (it fails with EPERM on others' files).
+    noatime: bool,
+}
+
+/// Identity of a file's state: if any of it differs, the file was rewritten or touched.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Ident {
+    dev: u64,
+    ino: u64,
+    size: i64,
+    mtime: (i64, i64),
+    ctime: (i64, i64),
+}
+
+impl Ident {
+    // `struct stat` field types differ between architectures; the casts are no-ops on some.
+    #[allow(clippy::unnecessary_cast)]
+    fn of(st: &rustix::fs::Stat) -> Ident {
+        Ident {
+            dev: st.st_dev as u64,
+            ino: st.st_ino as u64,
+            size: st.st_size as i64,
+            mtime: (st.st_mtime as i64, st.st_mtime_nsec as i64),
+            ctime: (st.st_ctime as i64, st.st_ctime_nsec as i64),
+        }
+    }
+
+    fn mtime(&self) -> Mtime {
+        Mtime {
+            sec: self.mtime.0,
+            nsec: self.mtime.1,
+        }
+    }
+}
+
+/// What Django's expiry decision rests on for one file.
+#[derive(Clone, Debug)]
+enum Basis {
+    /// An empty placeholder: `load()` skips the expiry check, so it never expires.
+    Empty,
+    /// The rule applies, with this `_session_expiry` (`None`: absent, or the data is
+    /// empty because it failed to verify or decode).
+    Rule(Option<Value>),
+    /// Django would raise, or sessctl cannot see what Django sees; kept, never deleted.
+    Undecided(String),
+}
+
+/// One session file, read and judged.
+struct Examined {
+    name: String,
+    ident: Ident,
+    blocks: u64,
+    /// The content as text (lossy for non-ASCII bytes, which make it undecided anyway).
+    text: String,
+    basis: Basis,
+    /// The verified data, when the data has to be rewritten (`expire`).
+    data: Option<Map<String, Value>>,
+}
+
+/// Why a file could not be examined.
+enum Skip {
+    /// Vanished, replaced by a non-regular file, or a symlink: not a session now.
+    Gone,
+    /// Could not be read; already reported.
+    Failed,
+}
+
+#[derive(Default)]
+struct Notes {
+    /// Non-empty files whose payload was read without verifying a signature.
+    unverified: u64,
+    /// Files kept because Django would raise on them or sessctl cannot judge them.
+    undecided: u64,
+    undecided_named: Vec<String>,
+    /// Files changed or removed by someone else between judging and changing them.
+    changed_meanwhile: u64,
+    /// Empty placeholders or undecided files that `expire` could not expire.
+    not_expirable: u64,
+    failures: u64,
+    failures_named: Vec<String>,
+}
+
+impl FileStore {
+    pub fn open(settings: FileStoreSettings, codec: Codec, access: Access) -> Result<FileStore> {
+        let shown = settings.dir.display().to_string();
+        // The directory path itself may be a symlink an administrator set up; it is
+        // resolved once here, and everything after works from this descriptor.
+        let dir = rustix::fs::open(
+            &settings.dir,
+            OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC,
+            Mode::empty(),
+        )
+        .map_err(|e| {
+            let hint = match e {
+                Errno::NOENT => "no such directory; check --session-dir / SESSION_FILE_PATH",
+                Errno::NOTDIR => "not a directory; --session-dir must name SESSION_FILE_PATH",
+                Errno::ACCESS | Errno::PERM => "permission denied",
+                _ => "cannot open it",
+            };
+            coded(
+                ExitCode::StoreUnavailable,
+                format!("session directory {shown}: {hint} ({e})"),
+            )
+        })?;
+        if access == Access::Write {
+            rustix::fs::accessat(
+                &dir,
+                ".",
+                rustix::fs::Access::WRITE_OK | rustix::fs::Access::EXEC_OK,
+                AtFlags::empty(),
+            )
+            .map_err(|e| {
+                coded(
+                    ExitCode::StoreUnavailable,
+                    format!("session directory {shown} is not writable for this user ({e}); deleting or expiring sessions needs write access to it"),
+                )
+            })?;
+        }
+        Ok(FileStore {
+            settings,
+            dir,
+            codec,
+            access,
+            walk: None,
+            buf: Vec::with_capacity(4096),
+            notes: Notes::default(),
+            matched: 0,
+            purge_lock: None,
+            noatime: true,
+        })
+    }
+
+    fn clock(&self) -> Clock {
+        Clock {
+            zone: self.settings.zone,
+        }
+    }
+
+    /// The key of a session file name, or `None` when Django would not treat the name as
+    /// a session (another prefix, a key with other characters or shorter than 8).
+    fn key_of<'a>(&self, name: &'a [u8]) -> Option<&'a str> {
+        let key = name.strip_prefix(self.settings.prefix.as_bytes())?;
+        (key.len() >= 8
+            && key
+                .iter()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit()))
+        .then(|| std::str::from_utf8(key).ok())
+        .flatten()
+    }
+
+    fn name_of(&self, key: &str) -> Option<String> {
+        let name = format!("{}{key}", self.settings.prefix);
+        self.key_of(name.as_bytes())?;
+        Some(name)
+    }
+
+    /// A fresh directory stream (its own descriptor and position).
+    fn new_stream(&self) -> Result<Dir> {
+        Dir::read_from(&self.dir).map_err(|e| {
+            coded(
+                ExitCode::StoreUnavailable,
+                format!(
+                    "cannot read the session directory {}: {e}",
+                    self.settings.dir.display()
+                ),
+            )
+        })
+    }
+
+    /// Positions the walk at `cursor`; `false` when the walk is over.
+    fn resume(&mut self, cursor: &Cursor) -> Result<bool> {
+        match cursor {
+            Cursor::Done => return Ok(false),
+            Cursor::Start => {
+                self.walk = Some((self.new_stream()?, 0));
+            }
+            Cursor::RowId(pos) => {
+                if self.walk.as_ref().map(|w| w.1) != Some(*pos) {
+                    let mut dir = self.new_stream()?;
+                    dir.seek(*pos)?;
+                    self.walk = Some((dir, *pos));
+                }
+            }
+            Cursor::Key(_) => unreachable!("file-store cursors are directory offsets"),
+        }
+        Ok(true)
+    }
+
+    /// The next entry of `dir` whose name is a session name and whose type may be a
+    /// regular file, as `(name, position after it)`.
+    fn next_name(&self, dir: &mut Dir) -> Result<Option<(String, i64)>> {
+        loop {
+            let entry = match dir.read() {
+                None => return Ok(None),
+                Some(Ok(entry)) => entry,
+                Some(Err(e)) => {
+                    return Err(coded(
+                        ExitCode::Error,
+                        format!(
+                            "reading the session directory {} failed: {e}",
+                            self.settings.dir.display()
+                        ),
+                    ))
+                }
+            };
+            let name = entry.file_name().to_bytes();
+            if self.key_of(name).is_none() {
+                continue;
+            }
+            // d_type spares a stat for everything but regular files; file systems
+            // that do not fill it in (DT_UNKNOWN) are checked when the file is opened.
+            if !matches!(entry.file_type(), FileType::RegularFile | FileType::Unknown) {
+                continue;
+            }
+            let name = String::from_utf8_lossy(name).into_owned();
+            return Ok(Some((name, entry.offset())));
+        }
+    }
+
+    /// The next session name of the walk in progress.
+    fn walk_next(&mut self) -> Result<Option<String>> {
+        let Some((mut dir, _)) = self.walk.take() else {
+            return Ok(None);
+        };
+        let next = self.next_name(&mut dir);
+        match next {
+            Ok(Some((name, pos))) => {
+                self.walk = Some((dir, pos));
+                Ok(Some(name))
+            }
+            Ok(None) => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    fn fail(&mut self, name: &str, what: &str, err: Errno) {
+        self.notes.failures += 1;
+        if self.notes.failures_named.len() < MAX_NAMED {
+            self.notes
+                .failures_named
+                .push(format!("{}: {what}: {err}", for_terminal(name)));
+        }
+    }
+
+    /// Opens and reads session file `name` without following a symlink, and works out
+    /// what Django's decision rests on. `note` records unverified and undecided files
+    /// (off when a file is examined again for a change already counted).
+    fn examine(&mut self, name: &str, note: bool) -> Result<Examined, Skip> {
+        let flags =
+            OFlags::RDONLY | OFlags::NOFOLLOW | OFlags::NONBLOCK | OFlags::NOCTTY | OFlags::CLOEXEC;
+        // O_NOATIME: reading must not change the file. Under relatime the first read after
+        // a write dirties the inode: one journal write per file, for nothing. It is only
+        // allowed on files we own (or with CAP_FOWNER); elsewhere stop trying.
+        let opened = if self.noatime {
+            match rustix::fs::openat(&self.dir, name, flags | OFlags::NOATIME, Mode::empty()) {
+                Err(Errno::PERM) => {
+                    self.noatime = false;
+                    rustix::fs::openat(&self.dir, name, flags, Mode::empty())
+                }
+                other => other,
+            }
+        } else {
+            rustix::fs::openat(&self.dir, name, flags, Mode::empty())
+        };
+        let fd = match opened {
+            Ok(fd) => fd,
+            // Gone, or a symlink / something else took its place.
+            Err(Errno::NOENT | Errno::LOOP | Errno::NXIO | Errno::NOTDIR) => {
+                return Err(Skip::Gone)
+            }
+            Err(e) => {
+                self.fail(name, "cannot open", e);
+                return Err(Skip::Failed);
+            }
+        };
+        let st = match rustix::fs::fstat(&fd) {
+            Ok(st) => st,
+            Err(e) => {
+                self.fail(name, "cannot stat", e);
+                return Err(Skip::Failed);
+            }
+        };
+        if FileType::from_raw_mode(st.st_mode as _) != FileType::RegularFile {
+            return Err(Skip::Gone);
+        }
+        let ident = Ident::of(&st);
+        let blocks = st.st_blocks as u64;
+        let mut buf = std::mem::take(&mut self.buf);
+        buf.clear();
+        let read = File::from(fd).take(MAX_FILE + 1).read_to_end(&mut buf);
+        let result = match read {
+            Err(e) => {
+                let errno = e
+                    .raw_os_error()
+                    .map(Errno::from_raw_os_error)
+                    .unwrap_or(Errno::IO);
+                self.fail(name, "cannot read", errno);
+                Err(Skip::Failed)
+            }
+            Ok(_) => Ok(self.judge_content(name, ident, blocks, &buf, note)),
+        };
+        self.buf = buf;
+        result
+    }
+
+    fn judge_content(
+        &mut self,
+        name: &str,
+        ident: Ident,
+        blocks: u64,
+        bytes: &[u8],
+        note: bool,
+    ) -> Examined {
+        let mut data = None;
+        let (text, basis) = if bytes.is_empty() {
+            (String::new(), Basis::Empty)
+        } else if bytes.len() as u64 > MAX_FILE {
+            (
+                String::new(),
+                Basis::Undecided(format!("larger than {} MiB", MAX_FILE >> 20)),
+            )
+        } else if !bytes.is_ascii() {
+            (
+                String::from_utf8_lossy(bytes).into_owned(),
+                Basis::Undecided(
+                    "a non-ASCII byte (Django's clearsessions raises UnicodeDecodeError)".into(),
+                ),
+            )
+        } else {
+            let text = String::from_utf8_lossy(bytes).into_owned();
+            // Django reads in text mode: universal newlines turn \r\n and \r into \n.
+            let decoded = if text.contains('\r') {
+                self.codec
+                    .decode(&text.replace("\r\n", "\n").replace('\r', "\n"))
+            } else {
+                self.codec.decode(&text)
+            };
+            let basis = match (&decoded.data, decoded.signature) {
+                (Some(map), signature) => {
+                    if signature == Signature::Unverified && note {
+                        self.notes.unverified += 1;
+                    }
+                    Basis::Rule(map.get("_session_expiry").cloned())
+                }
+                // A bad signature and undecodable data are both `{}` to Django.
+                (None, Signature::Invalid) => Basis::Rule(None),
+                (None, _) if decoded.format.as_str().contains("pickle") => Basis::Undecided(
+                    "a pickle payload (sessctl does not unpickle; Django's verdict depends on its _session_expiry)"
+                        .into(),
+                ),
+                (None, _) => Basis::Rule(None),
+            };
+            data = decoded.data;
+            (text, basis)
+        };
+        let basis = match basis {
+            // An expiry Django raises on is undecided at any time: find out once.
+            Basis::Rule(expiry) => match rule::judge(
+                expiry.as_ref(),
+                ident.mtime(),
+                self.settings.cookie_age,
+                DateTime::UNIX_EPOCH,
+                self.clock(),
+            ) {
+                Ok(_) => Basis::Rule(expiry),
+                Err(why) => Basis::Undecided(why.to_string()),
+            },
+            other => other,
+        };
+        if note {
+            if let Basis::Undecided(why) = &basis {
+                self.notes.undecided += 1;
+                if self.notes.undecided_named.len() < MAX_NAMED {
+                    self.notes
+                        .undecided_named
+                        .push(format!("{}: {}", for_terminal(name), why));
+                }
+            }
+        }
+        Examined {
+            name: name.to_owned(),
+            ident,
+            blocks,
+            text,
+            basis,
+            data,
+        }
+    }
+
+    /// Django's verdict on `ex` at `t`; `None` when it never expires or is undecided.
+    fn verdict(&self, ex: &Examined, t: DateTime<Utc>) -> Option<rule::Verdict> {
+        match &ex.basis {
+            Basis::Rule(expiry) => rule::judge(
+                expiry.as_ref(),
+                ex.ident.mtime(),
+                self.settings.cookie_age,
+                t,
+                self.clock(),
+            )
+            .ok(),
+            Basis::Empty | Basis::Undecided(_) => None,
+        }
+    }
+
+    /// Whether `clear-expired --now t` deletes it.
+    fn expired_at(&self, ex: &Examined, t: DateTime<Utc>) -> bool {
+        self.verdict(ex, t).is_some_and(|v| v.expired)
+    }
+
+    fn satisfies(&self, ex: &Examined, cond: &Condition) -> bool {
+        cond.expired_at.is_none_or(|t| self.expired_at(ex, t))
+            && cond.active_at.is_none_or(|t| !self.expired_at(ex, t))
+    }
+
+    fn stored(&self, ex: Examined, now: DateTime<Utc>) -> StoredSession {
+        let verdict = self.verdict(&ex, now);
+        StoredSession {
+            key: ex.name[self.settings.prefix.len()..].to_owned(),
+            data: ex.text,
+            expire_date: verdict.and_then(|v| v.expire_date),
+            expired: verdict.is_some_and(|v| v.expired),
+        }
+    }
+
+    /// Re-stats `name` just before changing it: `true` when it is still the file judged.
+    fn unchanged(&mut self, name: &str, ident: Ident) -> bool {
+        match rustix::fs::statat(&self.dir, name, AtFlags::SYMLINK_NOFOLLOW) {
+            Ok(st)
+                if Ident::of(&st) == ident
+                    && FileType::from_raw_mode(st.st_mode as _) == FileType::RegularFile =>
+            {
+                true
+            }
+            Ok(_) | Err(Errno::NOENT) => {
+                self.notes.changed_meanwhile += 1;
+                false
+            }
+            Err(e) => {
+                self.fail(name, "cannot stat", e);
+                false
+            }
+        }
+    }
+
+    fn remove(&mut self, ex: &Examined) -> bool {
+        if !self.unchanged(&ex.name, ex.ident) {
+            return false;
+        }
+        match rustix::fs::unlinkat(&self.dir, ex.name.as_str(), AtFlags::empty()) {
+            Ok(()) => true,
+            Err(Errno::NOENT) => {
+                self.notes.changed_meanwhile += 1;
+                false
+            }
+            Err(e) => {
+                self.fail(&ex.name, "cannot delete", e);
+                false
+            }
+        }
+    }
+
+    /// Makes Django treat `ex` as expired at `t`: an mtime-based expiry gets its mtime set
+    /// back; an expiry of its own is rewritten, re-signed, the way Django writes files.
+    fn expire(&mut self, ex: &Examined, t: DateTime<Utc>) -> Result<bool> {
+        let expiry = match &ex.basis {
+            Basis::Rule(expiry) => expiry.clone(),
+            Basis::Empty | Basis::Undecided(_) => {
+                self.notes.not_expirable += 1;
+                return Ok(false);
+            }
+        };
+        if expiry.as_ref().is_none_or(|v| !rule::truthy(v)) {
+            return Ok(self.set_mtime_back(ex, expiry.as_ref(), t));
+        }
+        self.rewrite_expired(ex, expiry.as_ref(), t)
+    }
+
+    fn set_mtime_back(&mut self, ex: &Examined, expiry: Option<&Value>, t: DateTime<Utc>) -> bool {
+        // mtime + age == t gives age 0, expired; under USE_TZ=False a DST change within
+        // the cookie age can shift the wall-clock sum, so correct by what is left.
+        let mut target = t - Duration::seconds(self.settings.cookie_age);
+        for _ in 0..3 {
+            let m = Mtime {
+                sec: target.timestamp(),
+                nsec: target.timestamp_subsec_nanos() as i64,
+            };
+            match rule::judge(expiry, m, self.settings.cookie_age, t, self.clock()) {
+                Ok(v) if v.expired => break,
+                Ok(_) => target -= Duration::hours(1),
+                Err(_) => return false,
+            }
+        }
+        let flags = OFlags::RDONLY | OFlags::NOFOLLOW | OFlags::NONBLOCK | OFlags::CLOEXEC;
+        let fd = match rustix::fs::openat(&self.dir, ex.name.as_str(), flags, Mode::empty()) {
+            Ok(fd) => fd,
+            Err(Errno::NOENT | Errno::LOOP) => {
+                self.notes.changed_meanwhile += 1;
+                return false;
+            }
+            Err(e) => {
+                self.fail(&ex.name, "cannot open", e);
+                return false;
+            }
+        };
+        match rustix::fs::fstat(&fd) {
+            Ok(st) if Ident::of(&st) == ex.ident => {}
+            Ok(_) => {
+                self.notes.changed_meanwhile += 1;
+                return false;
+            }
+            Err(e) => {
+                self.fail(&ex.name, "cannot stat", e);
+                return false;
+            }
+        }
+        let times = Timestamps {
+            last_access: Timespec {
+                tv_sec: 0,
+                tv_nsec: rustix::fs::UTIME_OMIT,
+            },
+            last_modification: Timespec {
+                tv_sec: target.timestamp(),
+                tv_nsec: target.timestamp_subsec_nanos() as _,
+            },
+        };
+        match rustix::fs::futimens(&fd, &times) {
+            Ok(()) => true,
+            Err(e) => {
+                self.fail(&ex.name, "cannot set the mtime", e);
+                false
+            }
+        }
+    }
+
+    fn rewrite_expired(
+        &mut self,
+        ex: &Examined,
+        expiry: Option<&Value>,
+        t: DateTime<Utc>,
+    ) -> Result<bool> {
+        if !self.codec.has_keys() {
+            return Err(coded(
+                ExitCode::Usage,
+                format!(
+                    "session file {} sets its own expiry (_session_expiry), so expiring it means rewriting it signed with SECRET_KEY; give the key with DJANGO_SECRET_KEY or --secret-key-file",
+                    for_terminal(&ex.name)
+                ),
+            ));
+        }
+        let Some(mut data) = ex.data.clone() else {
+            self.notes.not_expirable += 1;
+            return Ok(false);
+        };
+        // An ISO date becomes `t` in the same form Django writes (`isoformat()`); a number
+        // becomes -1, which every Django version reads as "already expired" (0 would be
+        // falsy and fall back to the mtime).
+        let value = match expiry {
+            Some(Value::String(_)) => Value::String(self.isoformat(t)),
+            _ => Value::from(-1),
+        };
+        data.insert("_session_expiry".to_owned(), value);
+        let encoded = match self.codec.encode(&data, t.timestamp()) {
+            Ok(encoded) => encoded,
+            Err(e) => {
+                return Err(anyhow::anyhow!(
+                    "cannot re-encode session file {}: {e}",
+                    for_terminal(&ex.name)
+                ))
+            }
+        };
+        self.replace(ex, encoded.as_bytes())
+    }
+
+    /// `t` as Django's `isoformat()` writes `_session_expiry`.
+    fn isoformat(&self, t: DateTime<Utc>) -> String {
+        let t = DateTime::from_timestamp_micros(t.timestamp_micros()).unwrap_or(t);
+        let (naive, suffix) = if self.clock().use_tz() {
+            (t.naive_utc(), "+00:00")
+        } else {
+            (self.settings.zone.naive(t), "")
+        };
+        let base = if t.timestamp_subsec_micros() == 0 {
+            naive.format("%Y-%m-%dT%H:%M:%S").to_string()
+        } else {
+            naive.format("%Y-%m-%dT%H:%M:%S%.6f").to_string()
+        };
+        format!("{base}{suffix}")
+    }
+
+    /// Writes `bytes` to a temporary `<name>_out_XXXXXXXX` (0600, as `mkstemp` makes it)
+    /// in the same directory and renames it over `name`, as Django's `save()` does; the
+    /// temporary name is never a session name, so Django and sessctl ignore it.
+    fn replace(&mut self, ex: &Examined, bytes: &[u8]) -> Result<bool> {
+        let flags =
+            OFlags::WRONLY | OFlags::CREATE | OFlags::EXCL | OFlags::NOFOLLOW | OFlags::CLOEXEC;
+        let mut attempt = 0;
+        let (tmp, fd) = loop {
+            let tmp = format!("{}_out_{}", ex.name, random_suffix(attempt));
+            match rustix::fs::openat(&self.dir, tmp.as_str(), flags, Mode::from_raw_mode(0o600)) {
+                Ok(fd) => break (tmp, fd),
+                Err(Errno::EXIST) if attempt < 16 => attempt += 1,
+                Err(e) => {
+                    self.fail(&ex.name, "cannot create a temporary file", e);
+                    return Ok(false);
+                }
+            }
+        };
+        let mut file = File::from(fd);
+        if let Err(e) = file.write_all(bytes) {
+            drop(file);
+            let _ = rustix::fs::unlinkat(&self.dir, tmp.as_str(), AtFlags::empty());
+            let errno = e
+                .raw_os_error()
+                .map(Errno::from_raw_os_error)
+                .unwrap_or(Errno::IO);
+            self.fail(&ex.name, "cannot write", errno);
+            return Ok(false);
+        }
+        drop(file);
+        if !self.unchanged(&ex.name, ex.ident) {
+            let _ = rustix::fs::unlinkat(&self.dir, tmp.as_str(), AtFlags::empty());
+            return Ok(false);
+        }
+        match rustix::fs::renameat(&self.dir, tmp.as_str(), &self.dir, ex.name.as_str()) {
+            Ok(()) => Ok(true),
+            Err(e) => {
+                let _ = rustix::fs::unlinkat(&self.dir, tmp.as_str(), AtFlags::empty());
+                self.fail(&ex.name, "cannot replace", e);
+                Ok(false)
+            }
+        }
+    }
+
+    fn act(&mut self, ex: &Examined, action: Action) -> Result<bool> {
+        debug_assert_eq!(self.access, Access::Write);
+        match action {
+            Action::Delete => Ok(self.remove(ex)),
+            Action::ExpireAt(t) => self.expire(ex, t),
+        }
+    }
+}
+
+/// Eight characters of `[a-z0-9_]`, like `mkstemp`'s, from the standard library's
+/// randomly keyed hasher (no random-number crate needed for a name).
+fn random_suffix(attempt: u32) -> String {
+    use std::hash::{BuildHasher, Hasher};
+    const ALPHABET: &[u8] = b"abcdefghijklmnopqrstuvwxyz0123456789_";
+    let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
+    hasher.write_u32(attempt);
+    hasher.write_u128(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_nanos())
+            .unwrap_or(0),
+    );
+    let mut n = hasher.finish();
+    (0..8)
+        .map(|_| {
+            let c = ALPHABET[(n % ALPHABET.len() as u64) as usize] as char;
+            n /= ALPHABET.len() as u64;
+            c
+        })
+        .collect()
+}
+
+impl SessionStore for FileStore {
+    fn describe(&self) -> String {
+        format!(
+            "session directory {} (files {}…)",
+            self.settings.dir.display(),
+            for_terminal(&self.settings.prefix)
+        )
+    }
+
+    fn count(&mut self, cond: &Condition) -> Result<u64> {
+        let mut dir = self.new_stream()?;
+        let mut n = 0;
+        while let Some((name, _)) = self.next_name(&mut dir)? {
+            if *cond == Condition::ALL {
+                // Names and types suffice, except where d_type is unknown.
+                match rustix::fs::statat(&self.dir, name.as_str(), AtFlags::SYMLINK_NOFOLLOW) {
+                    Ok(st) if FileType::from_raw_mode(st.st_mode as _) == FileType::RegularFile => {
+                        n += 1
+                    }
+                    _ => {}
+                }
+                continue;
+            }
+            if let Ok(ex) = self.examine(&name, true) {
+                if self.satisfies(&ex, cond) {
+                    n += 1;
+                }
+            }
+        }
+        Ok(n)
+    }
+
+    fn get(&mut self, key: &str, now: DateTime<Utc>) -> Result<Option<StoredSession>> {
+        let Some(name) = self.name_of(key) else {
+            return Ok(None);
+        };
+        match self.examine(&name, true) {
+            Ok(ex) => Ok(Some(self.stored(ex, now))),
+            Err(_) => Ok(None),
+        }
+    }
+
+    fn scan_page(
+        &mut self,
+        cursor: &mut Cursor,
+        cond: &Condition,
+        now: DateTime<Utc>,
+        limit: usize,
+    ) -> Result<Vec<StoredSession>> {
+        if !self.resume(cursor)? {
+            return Ok(Vec::new());
+        }
+        let mut page = Vec::new();
+        loop {
+            let Some(name) = self.walk_next()? else {
+                *cursor = Cursor::Done;
+                self.walk = None;
+                return Ok(page);
+            };
+            let Ok(ex) = self.examine(&name, true) else {
+                continue;
+            };
+            if self.satisfies(&ex, cond) {
+                page.push(self.stored(ex, now));
+                if page.len() >= limit {
+                    break;
+                }
+            }
+        }
+        *cursor = Cursor::RowId(self.walk.as_ref().map_or(0, |w| w.1));
+        Ok(page)
+    }
+
+    fn apply_range(
+        &mut self,
+        cursor: &mut Cursor,
+        cond: &Condition,
+        limit: usize,
+        action: Action,
+    ) -> Result<u64> {
+        if !self.resume(cursor)? {
+            return Ok(0);
+        }
+        let mut selected = 0;
+        let mut changed = 0;
+        loop {
+            let Some(name) = self.walk_next()? else {
+                *cursor = Cursor::Done;
+                self.walk = None;
+                return Ok(changed);
+            };
+            let Ok(ex) = self.examine(&name, true) else {
+                continue;
+            };
+            if !self.satisfies(&ex, cond) {
+                continue;
+            }
+            self.matched += 1;
+            selected += 1;
+            if self.act(&ex, action)? {
+                changed += 1;
+            }
+            if selected >= limit {
+                break;
+            }
+        }
+        *cursor = Cursor::RowId(self.walk.as_ref().map_or(0, |w| w.1));
+        Ok(changed)
+    }
+
+    fn apply_exact(&mut self, targets: &[Target], cond: &Condition, action: Action) -> Result<u64> {
+        let mut changed = 0;
+        for target in targets {
+            let Some(name) = self.name_of(&target.key) else {
+                continue;
+            };
+            let Ok(ex) = self.examine(&name, false) else {
+                continue;
+            };
+            if target.data.as_ref().is_some_and(|data| *data != ex.text) {
+                self.notes.changed_meanwhile += 1;
+                continue;
+            }
+            if !self.satisfies(&ex, cond) {
+                continue;
+            }
+            if self.act(&ex, action)? {
+                changed += 1;
+            }
+        }
+        Ok(changed)
+    }
+
+    fn stats(&mut self, now: DateTime<Utc>) -> Result<StoreStats> {
+        let mut stats = StoreStats {
+            total: 0,
+            expired: 0,
+            oldest_expire_date: None,
+            newest_expire_date: None,
+            data_bytes: 0,
+            table_bytes: Some(0),
+        };
+        let mut dir = self.new_stream()?;
+        while let Some((name, _)) = self.next_name(&mut dir)? {
+            let Ok(ex) = self.examine(&name, true) else {
+                continue;
+            };
+            stats.total += 1;
+            stats.data_bytes += ex.ident.size as u64;
+            stats.table_bytes = stats.table_bytes.map(|b| b + ex.blocks * 512);
+            if let Some(v) = self.verdict(&ex, now) {
+                if v.expired {
+                    stats.expired += 1;
+                }
+                if let Some(at) = v.expire_date {
+                    stats.oldest_expire_date =
+                        Some(stats.oldest_expire_date.map_or(at, |o| o.min(at)));
+                    stats.newest_expire_date =
+                        Some(stats.newest_expire_date.map_or(at, |o| o.max(at)));
+                }
+            }
+        }
+        Ok(stats)
+    }
+
+    fn lock_purge(&mut self, wait: bool) -> Result<()> {
+        // flock on a descriptor of the directory itself: no lock file to create in the
+        // sessions directory, and Django (which takes no locks) is not affected.
+        let fd = rustix::fs::openat(
+            &self.dir,
+            ".",
+            OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC,
+            Mode::empty(),
+        )?;
+        let op = if wait {
+            FlockOperation::LockExclusive
+        } else {
+            FlockOperation::NonBlockingLockExclusive
+        };
+        match rustix::fs::flock(fd.as_fd(), op) {
+            Ok(()) => {
+                self.purge_lock = Some(fd);
+                Ok(())
+            }
+            Err(Errno::WOULDBLOCK) => Err(coded(
+                ExitCode::Busy,
+                format!(
+                    "another sessctl purge of {} is running; try later, or pass --wait",
+                    self.describe()
+                ),
+            )),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    fn vacuum(&mut self) -> Result<()> {
+        // Deleted files give their space back at once; nothing to compact.
+        Ok(())
+    }
+
+    fn counting_reads_everything(&self) -> bool {
+        true
+    }
+
+    fn matched_so_far(&self) -> Option<u64> {
+        Some(self.matched)
+    }
+
+    fn take_notices(&mut self) -> Notices {
+        let notes = std::mem::take(&mut self.notes);
+        let mut messages = Vec::new();
+        if notes.unverified > 0 {
+            messages.push(format!(
+                "read {} session file payloads without verifying their signatures (no secret key given): Django decides the expiry of a file it cannot verify from mtime + SESSION_COOKIE_AGE alone; give DJANGO_SECRET_KEY or --secret-key-file to judge exactly as Django does",
+                notes.unverified
+            ));
+        }
+        if notes.undecided > 0 {
+            let mut line = format!(
+                "{} session files where Django's clearsessions would raise instead of deciding (or sessctl cannot see their expiry) count as active and were kept",
+                notes.undecided
+            );
+            append_named(&mut line, &notes.undecided_named, notes.undecided);
+            messages.push(line);
+        }
+        if notes.not_expirable > 0 {
+            messages.push(format!(
+                "{} session files could not be expired: empty placeholders never expire in Django, and files without a decidable expiry are left as they are (flush deletes them)",
+                notes.not_expirable
+            ));
+        }
+        if notes.changed_meanwhile > 0 {
+            messages.push(format!(
+                "{} session files changed or disappeared while sessctl was working on them (Django renewed or removed them) and were left alone",
+                notes.changed_meanwhile
+            ));
+        }
+        if notes.failures > 0 {
+            let mut line = format!("{} session files failed", notes.failures);
+            append_named(&mut line, &notes.failures_named, notes.failures);
+            messages.push(line);
+        }
+        Notices {
+            messages,
+            failures: notes.failures,
+        }
+    }
+}
+
+fn append_named(line: &mut String, named: &[String], total: u64) {
+    line.push_str(": ");
+    line.push_str(&named.join("; "));
+    if total > named.len() as u64 {
+        line.push_str(&format!("; and {} more", total - named.len() as u64));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const OLD: i64 = 1_577_836_800; // 2020-01-01
+
+    fn store(dir: &std::path::Path) -> FileStore {
+        FileStore::open(
+            FileStoreSettings {
+                dir: dir.to_owned(),
+                prefix: "sessionid".into(),
+                cookie_age: 1_209_600,
+                zone: StoreZone::UTC,
+            },
+            Codec::new(crate::codec::DEFAULT_SALT, Vec::new()),
+            Access::Write,
+        )
+        .unwrap()
+    }
+
+    fn old_file(path: &std::path::Path, content: &str) {
+        std::fs::write(path, content).unwrap();
+        let when = std::time::UNIX_EPOCH + std::time::Duration::from_secs(OLD as u64);
+        File::open(path).unwrap().set_modified(when).unwrap();
+    }
+
+    #[test]
+    fn a_file_renewed_after_judging_is_not_deleted() {
+        let tmp = tempfile::tempdir().unwrap();
+        let name = "sessionidrenewedsession01";
+        let path = tmp.path().join(name);
+        old_file(&path, "stale");
+        let mut store = store(tmp.path());
+        let ex = store.examine(name, true).ok().unwrap();
+        assert!(store.expired_at(&ex, Utc::now()));
+        // Django saves through a temporary file renamed over the session.
+        let renewed = tmp.path().join("sessionidrenewedsession01_out_abc");
+        std::fs::write(&renewed, "fresh").unwrap();
+        std::fs::rename(&renewed, &path).unwrap();
+        assert!(!store.remove(&ex));
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), "fresh");
+        assert_eq!(store.notes.changed_meanwhile, 1);
+    }
+
+    #[test]
+    fn a_file_touched_in_place_after_judging_is_not_deleted() {
+        let tmp = tempfile::tempdir().unwrap();
+        let name = "sessionidtouchedsession01";
+        let path = tmp.path().join(name);
+        old_file(&path, "stale");
+        let mut store = store(tmp.path());
+        let ex = store.examine(name, true).ok().unwrap();
+        File::options()
+            .write(true)
+            .open(&path)
+            .unwrap()
+            .set_modified(std::time::SystemTime::now())
+            .unwrap();
+        assert!(!store.remove(&ex));
+        assert!(path.exists());
+        // Judged again, it is active now and goes nowhere.
+        let ex = store.examine(name, true).ok().unwrap();
+        assert!(!store.expired_at(&ex, Utc::now()));
+    }
+
+    #[test]
+    fn an_unchanged_expired_file_is_deleted() {
+        let tmp = tempfile::tempdir().unwrap();
+        let name = "sessionidstalesession0001";
+        old_file(&tmp.path().join(name), "stale");
+        let mut store = store(tmp.path());
+        let ex = store.examine(name, true).ok().unwrap();
+        assert!(store.remove(&ex));
+        assert!(!tmp.path().join(name).exists());
+    }
+
+    #[test]
+    fn session_names() {
+        let tmp = tempfile::tempdir().unwrap();
+        let store = store(tmp.path());
+        assert_eq!(store.key_of(b"sessionidabcdefgh"), Some("abcdefgh"));
+        for odd in [
+            &b"sessionidabcdefg"[..],
+            b"sessionidABCDEFGH",
+            b"sessionidabcdefgh_out_x1y2",
+            b"sessionidabc/defgh",
+            b"csrftokenabcdefgh",
+            b"sessionid\xc3\xa9bcdefgh",
+        ] {
+            assert_eq!(store.key_of(odd), None, "{}", String::from_utf8_lossy(odd));
+        }
+        assert_eq!(store.name_of("../../etc/passwd"), None);
+    }
+}
