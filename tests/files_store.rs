@@ -644,6 +644,34 @@ fn expire_of_a_session_with_its_own_expiry_needs_the_key() {
 }
 
 #[test]
+fn expire_rewrites_a_session_with_its_own_expiry_signed_with_the_key() {
+    let set = Set::copy(Path::new(SAMPLE));
+    let item = set
+        .file_items()
+        .into_iter()
+        .find(|i| i["id"] == "expiry_datetime_future")
+        .unwrap();
+    let key = item["key"].as_str().unwrap();
+    assert_eq!(set.inspect(key)["expired"], false);
+    set.cmd().args(["expire", key]).assert().success();
+    // Django reads the rewritten file with the same key: the signature verifies, the
+    // data is kept, and `_session_expiry` is now, so its age floors to 0: expired.
+    let after = set.inspect(key);
+    assert_eq!(after["signature"], "valid");
+    assert_eq!(after["expired"], true);
+    assert_eq!(after["session_expiry"], "2025-06-01T12:00:00+00:00");
+    let mut expected = item["expected"].clone();
+    expected["_session_expiry"] = "2025-06-01T12:00:00+00:00".into();
+    assert_eq!(after["data"], expected);
+    // No temporary file is left beside it, and the next purge removes it.
+    assert!(!entries(&set.files())
+        .iter()
+        .any(|n| n.contains("_out_") && n.contains(key)));
+    set.cmd().args(["clear-expired", "-q"]).assert().success();
+    assert!(!entries(&set.files()).contains(item["file_name"].as_str().unwrap()));
+}
+
+#[test]
 fn without_a_key_the_summary_says_payloads_were_not_verified() {
     let set = Set::copy(Path::new(SAMPLE));
     let out = sessctl()
