@@ -486,3 +486,22 @@ fn terminal_output_escapes_hostile_text() {
     let out = json_lines(sessctl().args(["decode", raw, "--format", "json"]));
     assert_eq!(out[0]["data"]["x"], "\u{1b}[2J\u{202e}admin");
 }
+
+/// Python's json reads NaN and Infinity; rendering them once panicked in JSON output.
+#[test]
+fn json_output_of_a_session_holding_nan_is_valid_json() {
+    use base64::Engine as _;
+    let payload = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .encode(r#"{"x":NaN,"y":[Infinity,-Infinity],"z":1.5}"#);
+    let raw = format!("{payload}:1uLgQ4:signature");
+    let out = json_lines(sessctl().args(["decode", &raw, "--format", "json"]));
+    assert_eq!(
+        out[0]["data"],
+        serde_json::json!({"x": "NaN", "y": ["Infinity", "-Infinity"], "z": 1.5})
+    );
+    sessctl()
+        .args(["decode", &raw])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("NaN"));
+}

@@ -76,7 +76,7 @@ pub fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
 
 pub fn session_json(report: &SessionReport) -> Value {
     let d = &report.decoded;
-    json!({
+    let mut object = match json!({
         "session_key": report.session_key,
         "expire_date": report.expire_date.map(rfc3339),
         "expired": report.expired,
@@ -87,16 +87,46 @@ pub fn session_json(report: &SessionReport) -> Value {
         "fallback_index": match d.signature { Signature::ValidFallback(i) => Some(i), _ => None },
         "user_id": d.user_id(),
         "user_backend": d.user_backend(),
-        "session_expiry": d.session_expiry().map(|e| match e {
-            SessionExpiry::Seconds(n) => json!(n),
-            SessionExpiry::At(text) => json!(text),
-            SessionExpiry::Other(v) => v,
-        }),
-        "size": report.size,
-        "data": d.data.clone().map(Value::Object),
-        "error": d.error,
-        "note": d.note,
-    })
+    }) {
+        Value::Object(object) => object,
+        _ => unreachable!("json! of an object literal is an object"),
+    };
+    // Session data goes in as values, never through `json!` (which re-serializes and
+    // would choke on the NaN/Infinity that Python's json accepts).
+    let session_expiry = d.session_expiry().map(|e| match e {
+        SessionExpiry::Seconds(n) => json!(n),
+        SessionExpiry::At(text) => json!(text),
+        SessionExpiry::Other(v) => json_safe(&v),
+    });
+    object.insert(
+        "session_expiry".into(),
+        session_expiry.unwrap_or(Value::Null),
+    );
+    object.insert("size".into(), json!(report.size));
+    let data = d
+        .data
+        .as_ref()
+        .map(|m| json_safe(&Value::Object(m.clone())));
+    object.insert("data".into(), data.unwrap_or(Value::Null));
+    object.insert("error".into(), json!(d.error));
+    object.insert("note".into(), json!(d.note));
+    Value::Object(object)
+}
+
+/// `value` with the numbers JSON cannot express (`NaN`, `Infinity`, `-Infinity`, which
+/// Python's json reads and writes) turned into strings, so the output stays valid JSON;
+/// the codec's note says the session held them.
+pub fn json_safe(value: &Value) -> Value {
+    match value {
+        Value::Number(n) if matches!(n.to_string().as_str(), "NaN" | "Infinity" | "-Infinity") => {
+            Value::String(n.to_string())
+        }
+        Value::Array(items) => Value::Array(items.iter().map(json_safe).collect()),
+        Value::Object(map) => {
+            Value::Object(map.iter().map(|(k, v)| (k.clone(), json_safe(v))).collect())
+        }
+        other => other.clone(),
+    }
 }
 
 pub fn list_row(row: &ListRow, out: &mut dyn Write) -> io::Result<()> {
