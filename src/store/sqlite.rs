@@ -9,9 +9,18 @@
 //!
 //! The connection waits (busy timeout) instead of failing when the live Django app holds
 //! the write lock, and it changes no persistent setting (journal mode and the like).
+//!
+//! Between two write transactions the store leaves the lock free for a moment (see
+//! [`writer_gap`]). A waiting writer does not queue for the lock: SQLite's busy handler,
+//! which Django's connections use, sleeps and retries, up to 100 ms apart. Without the
+//! gap the next batch takes the lock microseconds after the last one released it, the
+//! sleeping writer never finds it free, and after 5 s (Django's default timeout) its
+//! write fails with "database is locked" although every batch was short.
+//!
+//! bench/sqlite.py measures it.
 
 use std::path::{Path, PathBuf};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use anyhow::Result;
 use chrono::{DateTime, Utc};
@@ -25,6 +34,19 @@ use crate::zone::StoreZone;
 
 /// How long a statement waits for a lock held by another connection (the Django app).
 const BUSY_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// The longest sleep of SQLite's default busy handler between two tries
+/// (`sqliteDefaultBusyCallback`: 1, 2, 5, 10, 15, 20, 25, 25, 25, 50, 50, 100 ms, then 100).
+const BUSY_HANDLER_MAX_SLEEP: Duration = Duration::from_millis(100);
+
+/// How long to leave the write lock free after a write transaction that held it for
+/// `held`, so that any writer that started waiting during it wakes within the gap.
+/// A writer that has waited `held` sleeps at most `BUSY_HANDLER_MAX_SLEEP`, and for
+/// short waits less than `5 ms + 3/4 of held` (by the busy handler's schedule above), so
+/// short batches get short gaps.
+fn writer_gap(held: Duration) -> Duration {
+    (Duration::from_millis(5) + held * 3 / 4).min(BUSY_HANDLER_MAX_SLEEP)
+}
 
 /// Whether the command will change the store.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -42,6 +64,8 @@ pub struct SqliteStore {
     zone: StoreZone,
     /// The purge lock file, held (locked) while this store lives.
     purge_lock: Option<std::fs::File>,
+    /// When the last write transaction committed, and how long it held the lock.
+    last_write: Option<(Instant, Duration)>,
 }
 
 impl SqliteStore {
@@ -82,6 +106,7 @@ impl SqliteStore {
             quoted: quote_ident(table),
             zone,
             purge_lock: None,
+            last_write: None,
         };
         store.check_schema()?;
         if access == Access::Write && store.conn.is_readonly(rusqlite::DatabaseName::Main)? {
@@ -266,10 +291,7 @@ impl SessionStore for SqliteStore {
         let (where_sql, cond_params) = self.condition_sql(cond);
         let (change_sql, change_params) = self.set_clause(action);
         let context = self.context("changing sessions");
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)
-            .map_err(|e| classify(e, &context))?;
+        let (tx, began) = begin_write(&mut self.conn, self.last_write, &context)?;
         // The rowid of the `limit`-th matching row closes this batch.
         let boundary_sql = format!(
             "SELECT rowid FROM {} NOT INDEXED WHERE rowid > ?{where_sql} ORDER BY rowid LIMIT 1 OFFSET ?",
@@ -304,6 +326,7 @@ impl SessionStore for SqliteStore {
             .execute(params_from_iter(params))
             .map_err(|e| classify(e, &context))?;
         tx.commit().map_err(|e| classify(e, &context))?;
+        self.last_write = Some((Instant::now(), began.elapsed()));
         *cursor = match boundary {
             Some(end) => Cursor::RowId(end),
             None => Cursor::Done,
@@ -321,10 +344,7 @@ impl SessionStore for SqliteStore {
         let by_key_and_data =
             format!("{change_sql} WHERE session_key = ? AND session_data = ?{where_sql}");
         let context = self.context("changing sessions");
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)
-            .map_err(|e| classify(e, &context))?;
+        let (tx, began) = begin_write(&mut self.conn, self.last_write, &context)?;
         let mut changed = 0u64;
         for target in targets {
             let mut params: Vec<&str> = change_params.iter().map(String::as_str).collect();
@@ -343,6 +363,7 @@ impl SessionStore for SqliteStore {
                 .map_err(|e| classify(e, &context))? as u64;
         }
         tx.commit().map_err(|e| classify(e, &context))?;
+        self.last_write = Some((Instant::now(), began.elapsed()));
         Ok(changed)
     }
 
@@ -430,6 +451,27 @@ impl SessionStore for SqliteStore {
     }
 }
 
+/// Starts a write transaction on `conn`, once the writer gap after the previous one
+/// (`last_write`: when it committed, how long it held the lock) has passed.
+fn begin_write<'c>(
+    conn: &'c mut Connection,
+    last_write: Option<(Instant, Duration)>,
+    context: &str,
+) -> Result<(rusqlite::Transaction<'c>, Instant)> {
+    if let Some((committed, held)) = last_write {
+        let gap = writer_gap(held);
+        let since = committed.elapsed();
+        if since < gap {
+            std::thread::sleep(gap - since);
+        }
+    }
+    let tx = conn
+        .transaction_with_behavior(TransactionBehavior::Immediate)
+        .map_err(|e| classify(e, context))?;
+    // BEGIN IMMEDIATE has taken the lock: from here on, writers wait.
+    Ok((tx, Instant::now()))
+}
+
 /// Session text as stored. Django writes TEXT; anything else is shown lossily rather than
 /// aborting a scan over millions of rows because of one odd value.
 fn text(value: ValueRef<'_>) -> String {
@@ -488,6 +530,31 @@ mod tests {
     fn identifiers_are_quoted() {
         assert_eq!(quote_ident("django_session"), "\"django_session\"");
         assert_eq!(quote_ident("we\"ird"), "\"we\"\"ird\"");
+    }
+
+    /// A writer that started waiting during a batch has waited at most `held` when the
+    /// batch commits; the sleep of SQLite's busy handler it is in, at most as long as the
+    /// one after waiting `held`, must end within the gap.
+    #[test]
+    fn writer_gap_outlasts_the_busy_handler_sleep_in_progress() {
+        const DELAYS_MS: [u64; 12] = [1, 2, 5, 10, 15, 20, 25, 25, 25, 50, 50, 100];
+        for held_ms in 0..2_000u64 {
+            let mut waited = 0;
+            let sleep = DELAYS_MS
+                .iter()
+                .find(|&&d| {
+                    waited += d;
+                    waited > held_ms
+                })
+                .copied()
+                .unwrap_or(100);
+            let gap = writer_gap(Duration::from_millis(held_ms));
+            assert!(
+                gap >= Duration::from_millis(sleep),
+                "held {held_ms} ms: gap {gap:?}, busy handler sleeping {sleep} ms"
+            );
+            assert!(gap <= BUSY_HANDLER_MAX_SLEEP);
+        }
     }
 
     #[test]
