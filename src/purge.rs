@@ -166,6 +166,11 @@ impl Engine<'_> {
             for session in page {
                 if filter.select(self.codec, &session) {
                     outcome.matched += 1;
+                    // A dry run only counts: keeping its matches would hold every
+                    // selected session in memory.
+                    if self.policy.dry_run {
+                        continue;
+                    }
                     pending.push(Target {
                         key: session.key,
                         data: Some(session.data),
