@@ -23,6 +23,9 @@ use crate::progress::Progress;
 use crate::session::{Action, Condition, DecodeFilter, Target};
 use crate::store::{Cursor, SessionStore};
 
+/// Sessions read per page when a selection needs decoding (see `Engine::scan_page_size`).
+const SCAN_PAGE: usize = 5_000;
+
 /// How the work is cut and when it stops.
 #[derive(Clone, Debug)]
 pub struct Policy {
@@ -161,7 +164,7 @@ impl Engine<'_> {
             }
             let page = self
                 .store
-                .scan_page(&mut cursor, cond, self.now, self.policy.batch_size)?;
+                .scan_page(&mut cursor, cond, self.now, self.scan_page_size())?;
             let examined = page.len() as u64;
             for session in page {
                 if filter.select(self.codec, &session) {
@@ -222,6 +225,12 @@ impl Engine<'_> {
             self.progress.advance(chunk.len() as u64);
         }
         Ok(outcome)
+    }
+
+    /// Sessions read per page when decoding. A page holds every session's data, where a
+    /// batch holds only the selected ones, so pages stay small even when batches are big.
+    fn scan_page_size(&self) -> usize {
+        self.policy.batch_size.min(SCAN_PAGE)
     }
 
     /// Checked between batches only, so a stop never splits one.
