@@ -306,8 +306,10 @@ impl SessionStore for SqliteStore {
         let (where_sql, cond_params) = self.condition_sql(cond);
         let (change_sql, change_params) = self.set_clause(action, true);
         let context = self.context("changing sessions");
-        let (tx, began) = begin_write(&mut self.conn, self.last_write, &context)?;
-        // The rowid of the `limit`-th matching row closes this batch.
+        // The rowid of the `limit`-th matching row closes this batch. It is looked up
+        // before the write lock is taken, while waiting writers have their gap: a read
+        // does not stop them, and the batch holds the lock only for the change itself.
+        // The change re-checks the condition, so what changes in between is harmless.
         let boundary_sql = format!(
             "SELECT rowid FROM {} NOT INDEXED WHERE rowid > ?{where_sql} ORDER BY rowid LIMIT 1 OFFSET ?",
             self.quoted
@@ -316,7 +318,7 @@ impl SessionStore for SqliteStore {
         params.extend(cond_params.iter().cloned().map(Into::into));
         params.push((limit as i64 - 1).into());
         let boundary: Option<i64> = {
-            let mut stmt = tx.prepare_cached(&boundary_sql)?;
+            let mut stmt = self.conn.prepare_cached(&boundary_sql)?;
             let mut rows = stmt
                 .query(params_from_iter(params))
                 .map_err(|e| classify(e, &context))?;
@@ -325,6 +327,7 @@ impl SessionStore for SqliteStore {
                 None => None,
             }
         };
+        let (tx, began) = begin_write(&mut self.conn, self.last_write, &context)?;
         let mut params: Vec<rusqlite::types::Value> =
             change_params.into_iter().map(Into::into).collect();
         params.push(after.into());
