@@ -11,8 +11,8 @@ virtualenv made under bench/work/venv with Django from PyPI. See bench/README.md
 what every figure means.
 
 The same file runs the small subprocess roles (payloads, raw-delete, naive, clearsessions,
-probe, django-decode) so that every contender runs in its own process and its peak RSS
-can be read from wait4().
+probe, django-decode), so that every contender runs in its own process, with its own
+wall time, CPU time and peak RSS.
 """
 
 import argparse
@@ -281,10 +281,11 @@ ROLES = {
 # --------------------------------------------------------------------------------------
 
 class Run:
-    """One finished subprocess: wall time, peak RSS, exit status, output."""
+    """One finished subprocess: wall and CPU time, peak RSS, exit status, output, and
+    when it ran (time.monotonic(), comparable with the probe's timestamps)."""
 
-    def __init__(self, wall, maxrss_kib, code, stdout, stderr, started, ended):
-        self.wall, self.maxrss_kib, self.code = wall, maxrss_kib, code
+    def __init__(self, wall, cpu, maxrss_kib, code, stdout, stderr, started, ended):
+        self.wall, self.cpu, self.maxrss_kib, self.code = wall, cpu, maxrss_kib, code
         self.stdout, self.stderr = stdout, stderr
         self.started, self.ended = started, ended
 
@@ -298,7 +299,7 @@ class Run:
 GNU_TIME = "/usr/bin/time"
 
 
-def run_measured(cmd, work, env=None, stdout_to_null=False):
+def run_measured(cmd, work, env=None):
     """Runs `cmd` in its own process and returns its wall time and peak RSS.
 
     The peak comes from GNU time (`%M`, its child's wait4 ru_maxrss), not from our own
@@ -315,8 +316,7 @@ def run_measured(cmd, work, env=None, stdout_to_null=False):
     with open(out_path, "w") as out, open(err_path, "w") as err:
         started = time.monotonic()
         t0 = time.perf_counter()
-        proc = subprocess.Popen(full, stdout=subprocess.DEVNULL if stdout_to_null else out,
-                                stderr=err, env=env)
+        proc = subprocess.Popen(full, stdout=out, stderr=err, env=env)
         if use_time:
             proc.wait()
         else:
@@ -337,8 +337,7 @@ def run_measured(cmd, work, env=None, stdout_to_null=False):
         if len(fields) >= 3 and fields[-1].isdigit():
             cpu = float(fields[-3]) + float(fields[-2])
             hwm = int(fields[-1])
-    run = Run(wall, hwm, proc.returncode, stdout, stderr, started, ended)
-    run.cpu = cpu
+    run = Run(wall, cpu, hwm, proc.returncode, stdout, stderr, started, ended)
     if run.code != 0:
         raise SystemExit("command failed (exit %d): %s\n%s" % (run.code, " ".join(cmd), stderr[-2000:]))
     return run
@@ -732,7 +731,8 @@ def main():
             wall = statistics.median(r["wall"] for r in runs)
             spread = "" if len(runs) == 1 else " (%s–%s)" % (fmt_s(min(r["wall"] for r in runs)).split()[0],
                                                               fmt_s(max(r["wall"] for r in runs)))
-            cpu = statistics.median(r["cpu"] or 0 for r in runs)
+            cpus = [r["cpu"] for r in runs if r["cpu"] is not None]
+            cpu = statistics.median(cpus) if cpus else None
             rows.append([LABELS[name], fmt_s(wall) + spread, fmt_s(cpu), fmt_rate(meta["expired"] / wall),
                          fmt_mib(max(r["maxrss_kib"] for r in runs)), "%.2f×" % (wall / raw),
                          runs[0]["batches"], "%d ok" % runs[0]["remaining"]])
