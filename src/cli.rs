@@ -168,7 +168,7 @@ pub enum Command {
 #[derive(Debug, Args)]
 pub struct BatchArgs {
     /// Rows per batch; each batch is its own short transaction
-    #[arg(long, value_name = "N", default_value_t = 20_000, value_parser = clap::value_parser!(u32).range(1..))]
+    #[arg(long, value_name = "N", default_value_t = 50_000, value_parser = clap::value_parser!(u32).range(1..))]
     pub batch_size: u32,
 
     /// Pause between batches, e.g. 200ms or 1s, to leave room for live traffic

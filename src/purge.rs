@@ -23,6 +23,9 @@ use crate::progress::Progress;
 use crate::session::{Action, Condition, DecodeFilter, Target};
 use crate::store::{Cursor, SessionStore};
 
+/// Sessions read per page when a selection needs decoding (see `Engine::scan_page_size`).
+const SCAN_PAGE: usize = 5_000;
+
 /// How the work is cut and when it stops.
 #[derive(Clone, Debug)]
 pub struct Policy {
@@ -179,13 +182,18 @@ impl Engine<'_> {
             }
             let page = self
                 .store
-                .scan_page(&mut cursor, cond, self.now, self.policy.batch_size)?;
+                .scan_page(&mut cursor, cond, self.now, self.scan_page_size())?;
             let examined = page.len() as u64;
             let selected =
                 crate::parallel::map(&page, |session| filter.select(self.codec, session));
             for (session, chosen) in page.into_iter().zip(selected) {
                 if chosen {
                     outcome.matched += 1;
+                    // A dry run only counts: keeping its matches would hold every
+                    // selected session in memory.
+                    if self.policy.dry_run {
+                        continue;
+                    }
                     pending.push(Target {
                         key: session.key,
                         data: Some(session.data),
@@ -237,6 +245,12 @@ impl Engine<'_> {
             self.progress.advance(chunk.len() as u64);
         }
         Ok(outcome)
+    }
+
+    /// Sessions read per page when decoding. A page holds every session's data, where a
+    /// batch holds only the selected ones, so pages stay small even when batches are big.
+    fn scan_page_size(&self) -> usize {
+        self.policy.batch_size.min(SCAN_PAGE)
     }
 
     /// Checked between batches only, so a stop never splits one.
