@@ -470,7 +470,12 @@ fn permission_errors_are_reported_per_file_and_the_rest_is_done() {
     let keys = tmp.path().join("keys");
     fs::copy(sample.key_file(), &keys).unwrap();
     fs::set_permissions(&keys, fs::Permissions::from_mode(0o644)).unwrap();
-    let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin("sessctl"));
+    // A copy of the binary that `nobody` can run: the build tree may sit in a directory
+    // only root can enter (CI clones into a fresh `mktemp -d`).
+    let bin = tmp.path().join("sessctl");
+    fs::copy(assert_cmd::cargo::cargo_bin("sessctl"), &bin).unwrap();
+    fs::set_permissions(&bin, fs::Permissions::from_mode(0o755)).unwrap();
+    let mut cmd = std::process::Command::new(&bin);
     cmd.arg("--session-dir")
         .arg(&dir)
         .arg("--secret-key-file")

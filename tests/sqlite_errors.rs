@@ -201,7 +201,11 @@ fn an_unwritable_database_exits_3_for_changes_but_still_reads() {
     std::fs::set_permissions(tmp.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
     std::fs::set_permissions(&db, std::fs::Permissions::from_mode(0o444)).unwrap();
     let before = std::fs::read(&db).unwrap();
-    let bin = assert_cmd::cargo::cargo_bin("sessctl");
+    // A copy of the binary that `nobody` can run: the build tree may sit in a directory
+    // only root can enter (CI clones into a fresh `mktemp -d`).
+    let bin = tmp.path().join("sessctl");
+    std::fs::copy(assert_cmd::cargo::cargo_bin("sessctl"), &bin).unwrap();
+    std::fs::set_permissions(&bin, std::fs::Permissions::from_mode(0o755)).unwrap();
     let as_unprivileged = |args: &[&str]| {
         let mut cmd = if unsafe_is_root() {
             let mut c = std::process::Command::new("setpriv");
