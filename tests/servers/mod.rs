@@ -118,7 +118,7 @@ pub fn server(kind: Kind, test: &str) -> Option<String> {
             );
         }
         eprintln!(
-            "SKIPPED: {test} on {kind:?}: set {} (see DEVELOPERS.md) to run it",
+            "SKIPPED: {test} on {kind:?}: set {} (see README.md, Development) to run it",
             kind.env()
         );
         return None;
