@@ -15,7 +15,9 @@ fn oracle_sets() -> Option<Vec<FixtureSet>> {
             std::env::var("CI").as_deref() != Ok("true"),
             "CI=true but SESSCTL_ORACLE_DIR is unset: .ci/run must generate the live Django oracle"
         );
-        eprintln!("SKIPPED: live Django oracle (set SESSCTL_ORACLE_DIR; .ci/run does)");
+        say_skipped(
+            "SKIPPED: live Django oracle (set SESSCTL_ORACLE_DIR; .ci/run does)".to_owned(),
+        );
         return None;
     };
     let mut dirs: Vec<PathBuf> = std::fs::read_dir(&dir)
@@ -77,4 +79,11 @@ fn fresh_django_sets_decode_as_django_decodes() {
             }
         }
     }
+}
+
+/// Prints straight to the process's stderr: libtest captures `eprintln!` of passing
+/// tests, and a skipped backend test must be seen without `--nocapture`.
+fn say_skipped(message: String) {
+    use std::io::Write as _;
+    let _ = writeln!(std::io::stderr(), "{message}");
 }

@@ -21,10 +21,8 @@ fn oracle_dir() -> Option<(PathBuf, Option<tempfile::TempDir>)> {
         return Some((PathBuf::from(dir), None));
     }
     if !std::env::var("CI").is_ok_and(|v| v == "true") {
-        eprintln!(
-            "SKIPPED: server oracle parity: set SESSCTL_ORACLE_DIR to the output of \
-             .ci/django-oracle.sh --servers (with SESSCTL_TEST_POSTGRES_URL and SESSCTL_TEST_MYSQL_URL)"
-        );
+        say_skipped("SKIPPED: server oracle parity: set SESSCTL_ORACLE_DIR to the output of \
+             .ci/django-oracle.sh --servers (with SESSCTL_TEST_POSTGRES_URL and SESSCTL_TEST_MYSQL_URL)".to_owned());
         return None;
     }
     let out = tempfile::tempdir().unwrap();
@@ -133,4 +131,11 @@ fn clear_expired_matches_clearsessions_on_servers() {
         dir.display()
     );
     eprintln!("oracle parity: {}", checked.join(", "));
+}
+
+/// Prints straight to the process's stderr: libtest captures `eprintln!` of passing
+/// tests, and a skipped backend test must be seen without `--nocapture`.
+fn say_skipped(message: String) {
+    use std::io::Write as _;
+    let _ = writeln!(std::io::stderr(), "{message}");
 }

@@ -15,7 +15,7 @@ fn skip(why: &str) {
     if std::env::var("CI").is_ok_and(|v| v == "true") {
         panic!("TLS test cannot run in CI: {why}");
     }
-    eprintln!("SKIPPED: PostgreSQL TLS test: {why}");
+    say_skipped(format!("SKIPPED: PostgreSQL TLS test: {why}"));
 }
 
 fn pg_bin() -> Option<PathBuf> {
@@ -306,4 +306,11 @@ fn postgres_tls_modes() {
     fails("sslmode=verify-full".into(), "certificate");
     // The server takes TCP connections only with TLS.
     fails("sslmode=disable".into(), "cannot connect");
+}
+
+/// Prints straight to the process's stderr: libtest captures `eprintln!` of passing
+/// tests, and a skipped backend test must be seen without `--nocapture`.
+fn say_skipped(message: String) {
+    use std::io::Write as _;
+    let _ = writeln!(std::io::stderr(), "{message}");
 }

@@ -117,20 +117,20 @@ pub fn server(kind: Kind, test: &str) -> Option<String> {
                 kind.env()
             );
         }
-        eprintln!(
+        say_skipped(format!(
             "SKIPPED: {test} on {kind:?}: set {} (see README.md, Development) to run it",
             kind.env()
-        );
+        ));
         return None;
     };
     if let Err(e) = Client::connect(kind, &url) {
         if ci {
             panic!("{test}: cannot connect to {}: {e}", kind.env());
         }
-        eprintln!(
+        say_skipped(format!(
             "SKIPPED: {test} on {kind:?}: cannot connect to {}: {e}",
             kind.env()
-        );
+        ));
         return None;
     }
     Some(url)
@@ -306,4 +306,11 @@ pub fn generated(prefix: &str, n: usize, t: DateTime<Utc>) -> Vec<(String, Strin
             )
         })
         .collect()
+}
+
+/// Prints straight to the process's stderr: libtest captures `eprintln!` of passing
+/// tests, and a skipped backend test must be seen without `--nocapture`.
+fn say_skipped(message: String) {
+    use std::io::Write as _;
+    let _ = writeln!(std::io::stderr(), "{message}");
 }
