@@ -106,6 +106,83 @@ impl DecodeFilter {
     /// Decodes `session` and applies the filter; an empty filter selects everything
     /// without decoding.
     pub fn select(&self, codec: &Codec, session: &StoredSession) -> bool {
-        self.is_empty() || self.matches(&codec.decode(&session.data))
+        if self.is_empty() {
+            return true;
+        }
+        match self.user_prefilter() {
+            Some(needle) => {
+                let wanted =
+                    |json: &[u8]| contains(json, b"\"_auth_user_id\"") && contains(json, needle);
+                codec
+                    .decode_unless(&session.data, &wanted)
+                    .is_some_and(|decoded| self.matches(&decoded))
+            }
+            None => self.matches(&codec.decode(&session.data)),
+        }
+    }
+
+    /// For a user-only filter, bytes every JSON payload of that user holds: Django writes
+    /// `_auth_user_id` with `ensure_ascii`, so a plain ASCII id appears verbatim. Payloads
+    /// without them are not parsed; the others are decoded and checked in full.
+    fn user_prefilter(&self) -> Option<&[u8]> {
+        let user = self.user.as_deref()?;
+        let plain = !user.is_empty()
+            && user
+                .bytes()
+                .all(|b| b.is_ascii_graphic() && b != b'"' && b != b'\\');
+        (!self.invalid && plain).then_some(user.as_bytes())
+    }
+}
+
+fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+    haystack
+        .windows(needle.len())
+        .any(|window| window == needle)
+}
+
+#[cfg(test)]
+mod tests {
+    use base64::Engine as _;
+
+    use super::*;
+
+    fn session(json: &str) -> StoredSession {
+        let payload = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(json);
+        StoredSession {
+            key: "k".repeat(32),
+            data: format!("{payload}:1uLgQ4:unsigned"),
+            expire_date: None,
+            expired: false,
+        }
+    }
+
+    fn user(id: &str) -> DecodeFilter {
+        DecodeFilter {
+            user: Some(id.to_owned()),
+            invalid: false,
+        }
+    }
+
+    /// The byte prefilter may only skip parsing; what it lets through is decided in full.
+    #[test]
+    fn user_filter_fast_path_agrees_with_a_full_decode() {
+        let codec = Codec::new(crate::codec::DEFAULT_SALT, Vec::new());
+        let cases = [
+            (r#"{"_auth_user_id":"42","x":1}"#, true),
+            (r#"{"_auth_user_id":"420"}"#, false),
+            (r#"{"_auth_user_id":"7","note":"42"}"#, false),
+            (r#"{"cart":{"_auth_user_id":"42"}}"#, false),
+            (r#"{"_auth_user_id":42}"#, true),
+            (r#"{"x":"42"}"#, false),
+            (r#"{}"#, false),
+        ];
+        for (json, want) in cases {
+            let s = session(json);
+            assert_eq!(user("42").select(&codec, &s), want, "{json}");
+            assert_eq!(user("42").matches(&codec.decode(&s.data)), want, "{json}");
+        }
+        // Ids that JSON would escape take the full path and still match.
+        let s = session(r#"{"_auth_user_id":"a\"b"}"#);
+        assert!(user("a\"b").select(&codec, &s));
     }
 }

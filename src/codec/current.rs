@@ -19,11 +19,21 @@ use super::{CodecError, Decoded, Format};
 
 const EMPTY: &str = "so Django reads the session as empty";
 
-/// Decode the signed part `value` (= `PAYLOAD ":" TS`) into `d`.
-pub(crate) fn decode_value(value: &str, d: &mut Decoded, notes: &mut Vec<String>) {
+/// A test on the raw bytes of a JSON payload: `false` means the caller does not want the
+/// session, so parsing it can be skipped (see [`super::Codec::decode_unless`]).
+pub(crate) type Prefilter<'a> = Option<&'a dyn Fn(&[u8]) -> bool>;
+
+/// Decode the signed part `value` (= `PAYLOAD ":" TS`) into `d`. Returns `false` when
+/// `prefilter` turned a JSON payload down before it was parsed (`d` is then incomplete).
+pub(crate) fn decode_value(
+    value: &str,
+    d: &mut Decoded,
+    notes: &mut Vec<String>,
+    prefilter: Prefilter<'_>,
+) -> bool {
     let Some((payload_str, ts)) = value.rsplit_once(':') else {
         d.error = Some(format!("the signed value has no timestamp field, {EMPTY}"));
-        return;
+        return true;
     };
     match b62_decode(ts) {
         Ok(B62::Value(t)) => d.timestamp = Some(t),
@@ -32,7 +42,7 @@ pub(crate) fn decode_value(value: &str, d: &mut Decoded, notes: &mut Vec<String>
         }
         Err(e) => {
             d.error = Some(format!("{e}, {EMPTY}"));
-            return;
+            return true;
         }
     }
     let (compressed, body) = match payload_str.strip_prefix('.') {
@@ -43,7 +53,7 @@ pub(crate) fn decode_value(value: &str, d: &mut Decoded, notes: &mut Vec<String>
         Ok(b) => b,
         Err(e) => {
             d.error = Some(format!("payload is not valid base64 ({e}), {EMPTY}"));
-            return;
+            return true;
         }
     };
     let bytes = if compressed {
@@ -51,15 +61,21 @@ pub(crate) fn decode_value(value: &str, d: &mut Decoded, notes: &mut Vec<String>
             Ok(b) => b,
             Err(e) => {
                 d.error = Some(format!("{e}, {EMPTY}"));
-                return;
+                return true;
             }
         }
     } else {
         bytes
     };
+    if let Some(wanted) = prefilter {
+        if payload::detect(&bytes) == Serializer::Json && !wanted(&bytes) {
+            return false;
+        }
+    }
     let (ser, result) = payload::deserialize(&bytes);
     d.format = Format::of(ser, compressed, false);
     fill(d, notes, ser, result);
+    true
 }
 
 /// Store a deserialization result (shared with the legacy format).

@@ -9,7 +9,7 @@ use super::Finished;
 use crate::cli::ListArgs;
 use crate::context::Context;
 use crate::output::{ListRow, ListWriter, Report};
-use crate::session::Condition;
+use crate::session::{Condition, DecodeFilter};
 use crate::store::sqlite::Access;
 use crate::store::Cursor;
 
@@ -25,6 +25,11 @@ pub fn run(ctx: &Context, args: &ListArgs, out: &mut dyn Write) -> Result<Finish
         Condition::ALL
     };
     let limit = args.limit.unwrap_or(u64::MAX);
+    // With --user only that user's rows are shown, so the filter's fast path applies.
+    let user_filter = args.user.as_ref().map(|user| DecodeFilter {
+        user: Some(user.clone()),
+        invalid: false,
+    });
     let mut writer = ListWriter::new(ctx.format, out);
     let mut cursor = Cursor::Start;
     let mut shown = 0u64;
@@ -33,8 +38,13 @@ pub fn run(ctx: &Context, args: &ListArgs, out: &mut dyn Write) -> Result<Finish
         if page.is_empty() {
             break;
         }
-        let users =
-            crate::parallel::map(&page, |session| ctx.codec.decode(&session.data).user_id());
+        let users = crate::parallel::map(&page, |session| match &user_filter {
+            Some(filter) => filter
+                .select(&ctx.codec, session)
+                .then(|| args.user.clone())
+                .flatten(),
+            None => ctx.codec.decode(&session.data).user_id(),
+        });
         for (session, user_id) in page.into_iter().zip(users) {
             if args.user.is_some() && user_id != args.user {
                 continue;
