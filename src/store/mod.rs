@@ -33,6 +33,15 @@ impl Cursor {
     pub fn is_done(&self) -> bool {
         matches!(self, Cursor::Done)
     }
+
+    /// Where a walk in session-key order stands after `page`: past its last key when the
+    /// page was full (there may be more), done when it was not.
+    pub fn after_key_page(page: &[StoredSession], limit: usize) -> Cursor {
+        match page.last() {
+            Some(last) if page.len() >= limit => Cursor::Key(last.key.clone()),
+            _ => Cursor::Done,
+        }
+    }
 }
 
 /// Table-wide figures for `stats`.

@@ -549,10 +549,7 @@ impl SessionStore for PostgresStore {
             .query(q.sql.as_str(), &q.refs())
             .map_err(|e| self.error(e, "reading sessions"))?;
         let page: Vec<StoredSession> = rows.iter().map(|r| self.read_session(r)).collect();
-        *cursor = match page.last() {
-            Some(last) if page.len() >= limit => Cursor::Key(last.key.clone()),
-            _ => Cursor::Done,
-        };
+        *cursor = Cursor::after_key_page(&page, limit);
         Ok(page)
     }
 
