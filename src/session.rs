@@ -6,6 +6,7 @@
 //! Django no longer loads it).
 
 use chrono::{DateTime, Utc};
+use memchr::memmem;
 
 use crate::codec::{Codec, Decoded};
 
@@ -111,8 +112,9 @@ impl DecodeFilter {
         }
         match self.user_prefilter() {
             Some(needle) => {
-                let wanted =
-                    |json: &[u8]| contains(json, b"\"_auth_user_id\"") && contains(json, needle);
+                let field = memmem::Finder::new(b"\"_auth_user_id\"");
+                let id = memmem::Finder::new(needle);
+                let wanted = |json: &[u8]| field.find(json).is_some() && id.find(json).is_some();
                 codec
                     .decode_unless(&session.data, &wanted)
                     .is_some_and(|decoded| self.matches(&decoded))
@@ -132,12 +134,6 @@ impl DecodeFilter {
                 .all(|b| b.is_ascii_graphic() && b != b'"' && b != b'\\');
         (!self.invalid && plain).then_some(user.as_bytes())
     }
-}
-
-fn contains(haystack: &[u8], needle: &[u8]) -> bool {
-    haystack
-        .windows(needle.len())
-        .any(|window| window == needle)
 }
 
 #[cfg(test)]
