@@ -61,6 +61,9 @@ impl StoreZone {
     /// offset (as some tools write) is honoured.
     pub fn parse_stored(self, text: &str) -> Result<DateTime<Utc>> {
         let text = text.trim();
+        if let Some(naive) = parse_django_text(text) {
+            return Ok(self.instant(naive));
+        }
         if let Ok(aware) = DateTime::parse_from_rfc3339(&text.replacen(' ', "T", 1)) {
             return Ok(aware.with_timezone(&Utc));
         }
@@ -75,6 +78,37 @@ impl StoreZone {
         }
         Err(anyhow!("`{text}` is not a datetime"))
     }
+}
+
+/// The form Django writes, `YYYY-MM-DD HH:MM:SS` with an optional `.f` of 1 to 9 digits,
+/// parsed without chrono's format machinery: scans read one per row, and the generic
+/// parsers cost more than everything else about a row but its decoding. Anything else
+/// (a `T`, an offset, out-of-range fields) gives None and is left to the general path.
+fn parse_django_text(text: &str) -> Option<NaiveDateTime> {
+    let b = text.as_bytes();
+    if b.len() < 19 || [b[4], b[7], b[10], b[13], b[16]] != *b"-- ::" {
+        return None;
+    }
+    let num = |range: std::ops::Range<usize>| -> Option<u32> {
+        b[range].iter().try_fold(0u32, |n, &c| {
+            c.is_ascii_digit().then(|| n * 10 + u32::from(c - b'0'))
+        })
+    };
+    let nanos = match &b[19..] {
+        [] => 0,
+        [b'.', digits @ ..] if (1..=9).contains(&digits.len()) => {
+            let value = num(20..b.len())?;
+            value * 10u32.pow(9 - digits.len() as u32)
+        }
+        _ => return None,
+    };
+    let year = i32::try_from(num(0..4)?).ok()?;
+    chrono::NaiveDate::from_ymd_opt(year, num(5..7)?, num(8..10)?)?.and_hms_nano_opt(
+        num(11..13)?,
+        num(14..16)?,
+        num(17..19)?,
+        nanos,
+    )
 }
 
 /// Parses an RFC 3339 instant given on the command line (`--now`, `--expired-before`).
@@ -97,6 +131,52 @@ mod tests {
 
     fn at(text: &str) -> DateTime<Utc> {
         parse_instant(text).unwrap()
+    }
+
+    /// The fast path may only answer where chrono's general parse gives the same value.
+    #[test]
+    fn django_text_fast_path_agrees_with_chrono() {
+        let samples = [
+            "2025-06-01 12:00:00",
+            "2025-06-01 12:00:00.5",
+            "2025-06-01 12:00:00.123456",
+            "2025-06-01 12:00:00.123456789",
+            "0001-01-01 00:00:00",
+            "9999-12-31 23:59:59.999999",
+            "2024-02-29 01:02:03",
+            "2025-02-29 01:02:03",
+            "2025-13-01 00:00:00",
+            "2025-06-01 24:00:00",
+            "2025-06-01 12:60:00",
+            "2025-06-01 12:00:60",
+            "2025-06-01 12:00:00.",
+            "2025-06-01 12:00:00.1234567890",
+            "2025-06-01T12:00:00",
+            "2025-06-01 12:00:00+02:00",
+            "2025-06-01 12:00:0x",
+            "+025-06-01 12:00:00",
+            "2025-6-01 12:00:00",
+        ];
+        for text in samples {
+            let fast = parse_django_text(text);
+            let general = NaiveDateTime::parse_from_str(text, "%Y-%m-%d %H:%M:%S%.f").ok();
+            if fast.is_some() {
+                assert_eq!(fast, general, "{text}");
+            }
+            assert_eq!(
+                StoreZone::UTC
+                    .parse_stored(text)
+                    .ok()
+                    .map(|t| t.naive_utc()),
+                general
+                    .or_else(|| NaiveDateTime::parse_from_str(text, "%Y-%m-%dT%H:%M:%S%.f").ok())
+                    .or_else(|| DateTime::parse_from_rfc3339(&text.replacen(' ', "T", 1))
+                        .ok()
+                        .map(|t| t.naive_utc())),
+                "{text}"
+            );
+        }
+        assert!(parse_django_text("2025-06-01 12:00:00.25").is_some());
     }
 
     #[test]
