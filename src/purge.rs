@@ -176,6 +176,7 @@ impl Engine<'_> {
         let started = Instant::now();
         let mut cursor = Cursor::Start;
         let mut pending: Vec<Target> = Vec::new();
+        let selector = filter.selector(self.codec);
         loop {
             if self.should_stop(started, &mut outcome) {
                 break;
@@ -184,8 +185,7 @@ impl Engine<'_> {
                 .store
                 .scan_page(&mut cursor, cond, self.now, self.scan_page_size())?;
             let examined = page.len() as u64;
-            let selected =
-                crate::parallel::map(&page, |session| filter.select(self.codec, session));
+            let selected = crate::parallel::map(&page, |session| selector.select(session));
             for (session, chosen) in page.into_iter().zip(selected) {
                 if chosen {
                     outcome.matched += 1;

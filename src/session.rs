@@ -104,22 +104,18 @@ impl DecodeFilter {
         }
     }
 
-    /// Decodes `session` and applies the filter; an empty filter selects everything
-    /// without decoding.
-    pub fn select(&self, codec: &Codec, session: &StoredSession) -> bool {
-        if self.is_empty() {
-            return true;
-        }
-        match self.user_prefilter() {
-            Some(needle) => {
-                let field = memmem::Finder::new(b"\"_auth_user_id\"");
-                let id = memmem::Finder::new(needle);
-                let wanted = |json: &[u8]| field.find(json).is_some() && id.find(json).is_some();
-                codec
-                    .decode_unless(&session.data, &wanted)
-                    .is_some_and(|decoded| self.matches(&decoded))
-            }
-            None => self.matches(&codec.decode(&session.data)),
+    /// What applies this filter to the sessions of a scan (built once per scan).
+    pub fn selector<'a>(&'a self, codec: &'a Codec) -> Selector<'a> {
+        let needles = self.user_prefilter().map(|id| {
+            (
+                memmem::Finder::new(b"\"_auth_user_id\""),
+                memmem::Finder::new(id),
+            )
+        });
+        Selector {
+            filter: self,
+            codec,
+            needles,
         }
     }
 
@@ -133,6 +129,33 @@ impl DecodeFilter {
                 .bytes()
                 .all(|b| b.is_ascii_graphic() && b != b'"' && b != b'\\');
         (!self.invalid && plain).then_some(user.as_bytes())
+    }
+}
+
+/// A [`DecodeFilter`] ready to test sessions: the codec, and the prefilter's substring
+/// searchers, which cost about as much to build as to run once.
+pub struct Selector<'a> {
+    filter: &'a DecodeFilter,
+    codec: &'a Codec,
+    needles: Option<(memmem::Finder<'static>, memmem::Finder<'a>)>,
+}
+
+impl Selector<'_> {
+    /// Decodes `session` and applies the filter; an empty filter selects everything
+    /// without decoding.
+    pub fn select(&self, session: &StoredSession) -> bool {
+        if self.filter.is_empty() {
+            return true;
+        }
+        match &self.needles {
+            Some((field, id)) => {
+                let wanted = |json: &[u8]| field.find(json).is_some() && id.find(json).is_some();
+                self.codec
+                    .decode_unless(&session.data, &wanted)
+                    .is_some_and(|decoded| self.filter.matches(&decoded))
+            }
+            None => self.filter.matches(&self.codec.decode(&session.data)),
+        }
     }
 }
 
@@ -174,11 +197,11 @@ mod tests {
         ];
         for (json, want) in cases {
             let s = session(json);
-            assert_eq!(user("42").select(&codec, &s), want, "{json}");
+            assert_eq!(user("42").selector(&codec).select(&s), want, "{json}");
             assert_eq!(user("42").matches(&codec.decode(&s.data)), want, "{json}");
         }
         // Ids that JSON would escape take the full path and still match.
         let s = session(r#"{"_auth_user_id":"a\"b"}"#);
-        assert!(user("a\"b").select(&codec, &s));
+        assert!(user("a\"b").selector(&codec).select(&s));
     }
 }

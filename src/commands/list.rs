@@ -30,6 +30,7 @@ pub fn run(ctx: &Context, args: &ListArgs, out: &mut dyn Write) -> Result<Finish
         user: Some(user.clone()),
         invalid: false,
     });
+    let selector = user_filter.as_ref().map(|f| f.selector(&ctx.codec));
     let mut writer = ListWriter::new(ctx.format, out);
     let mut cursor = Cursor::Start;
     let mut shown = 0u64;
@@ -38,9 +39,9 @@ pub fn run(ctx: &Context, args: &ListArgs, out: &mut dyn Write) -> Result<Finish
         if page.is_empty() {
             break;
         }
-        let users = crate::parallel::map(&page, |session| match &user_filter {
-            Some(filter) => filter
-                .select(&ctx.codec, session)
+        let users = crate::parallel::map(&page, |session| match &selector {
+            Some(selector) => selector
+                .select(session)
                 .then(|| args.user.clone())
                 .flatten(),
             None => ctx.codec.decode(&session.data).user_id(),
