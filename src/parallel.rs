@@ -1,12 +1,57 @@
-//! A parallel map over a page of sessions.
+//! A parallel map over pages of sessions.
 //!
 //! Filters such as `--user` and `--invalid` must decode every session (HMAC, inflate,
 //! JSON), which costs far more than reading the rows; spreading a page over the cores
-//! keeps such scans close to the speed of the store. Pages are small (one batch), so
-//! scoped threads are enough: no pool, no shared state, order preserved.
+//! keeps such scans close to the speed of the store, and [`pipeline`] reads the next
+//! page while the last one is decoded. Pages are small (one batch), so scoped threads
+//! are enough: no pool, no shared state, order preserved.
 
 use std::num::NonZeroUsize;
 use std::thread;
+
+use anyhow::Result;
+
+/// Reads pages with `read` on the calling thread and hands each, with `f` of each item,
+/// to `take`, in order, until `read` gives None or `take` says stop (false). While one
+/// page is mapped on other threads, the next is read: the store and the decoding overlap.
+///
+/// At most two pages are held at once, so memory stays bounded by the page size. `read`
+/// may run once more after the page `take` stops at (a read-ahead); nothing of that page
+/// is handed on. `state` is what both `read` and `take` need to change (the store, when
+/// `take` writes to it).
+pub fn pipeline<S, T, R>(
+    state: &mut S,
+    mut read: impl FnMut(&mut S) -> Result<Option<Vec<T>>>,
+    f: impl Fn(&T) -> R + Sync,
+    mut take: impl FnMut(&mut S, Vec<T>, Vec<R>) -> Result<bool>,
+) -> Result<()>
+where
+    T: Send + Sync,
+    R: Send,
+{
+    let f = &f;
+    thread::scope(|scope| {
+        let mut in_flight: Option<thread::ScopedJoinHandle<'_, (Vec<T>, Vec<R>)>> = None;
+        loop {
+            let next = read(state);
+            if let Some(handle) = in_flight.take() {
+                let (page, mapped) = handle.join().expect("a decoding thread panicked");
+                if !take(state, page, mapped)? {
+                    return Ok(());
+                }
+            }
+            match next? {
+                Some(page) if !page.is_empty() => {
+                    in_flight = Some(scope.spawn(move || {
+                        let mapped = map(&page, f);
+                        (page, mapped)
+                    }));
+                }
+                _ => return Ok(()),
+            }
+        }
+    })
+}
 
 /// Below this many items a page is mapped on the calling thread.
 const MIN_PARALLEL: usize = 512;
@@ -39,5 +84,56 @@ mod tests {
         let doubled = super::map(&items, |x| x * 2);
         assert_eq!(doubled, items.iter().map(|x| x * 2).collect::<Vec<_>>());
         assert_eq!(super::map(&[1, 2, 3], |x| x + 1), vec![2, 3, 4]);
+    }
+
+    /// Every page arrives once, in order, with its own results; a stop ends it at once.
+    #[test]
+    fn pipeline_hands_pages_in_order_and_stops_when_told() {
+        let pages: Vec<Vec<u32>> = (0..7)
+            .map(|p| (p * 1000..p * 1000 + 999).collect())
+            .collect();
+        let mut next = 0;
+        let mut seen = Vec::new();
+        super::pipeline(
+            &mut (),
+            |_| {
+                next += 1;
+                Ok(pages.get(next - 1).cloned())
+            },
+            |x| x + 1,
+            |_, page, mapped| {
+                assert_eq!(mapped, page.iter().map(|x| x + 1).collect::<Vec<_>>());
+                seen.push(page[0]);
+                Ok(page[0] < 3000)
+            },
+        )
+        .unwrap();
+        assert_eq!(seen, vec![0, 1000, 2000, 3000]);
+        assert!(
+            next <= 5,
+            "read at most one page beyond the last taken, read {next}"
+        );
+    }
+
+    #[test]
+    fn pipeline_passes_on_read_errors_after_the_page_before() {
+        let mut taken = 0;
+        let result = super::pipeline(
+            &mut taken,
+            |taken| {
+                if *taken == 0 {
+                    Ok(Some(vec![1u8; 10]))
+                } else {
+                    Err(anyhow::anyhow!("the store went away"))
+                }
+            },
+            |x| *x,
+            |taken, _, _| {
+                *taken += 1;
+                Ok(true)
+            },
+        );
+        assert!(result.is_err());
+        assert_eq!(taken, 2, "the pages read before the error are still taken");
     }
 }

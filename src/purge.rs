@@ -166,58 +166,89 @@ impl Engine<'_> {
         filter: &DecodeFilter,
         action: Action,
     ) -> Result<Outcome> {
-        let mut outcome = Outcome::default();
+        let outcome = Outcome::default();
         if self.store.counting_reads_everything() && *cond != Condition::ALL {
             self.progress.start_unsized("examined");
         } else {
             let examine = self.store.count(cond)?;
             self.progress.start(examine, "examined");
         }
-        let started = Instant::now();
-        let mut cursor = Cursor::Start;
-        let mut pending: Vec<Target> = Vec::new();
+        let scan = DecodedScan {
+            started: Instant::now(),
+            cursor: Cursor::Start,
+            pending: Vec::new(),
+            outcome,
+        };
         let selector = filter.selector(self.codec);
-        loop {
-            if self.should_stop(started, &mut outcome) {
-                break;
-            }
-            let page = self
-                .store
-                .scan_page(&mut cursor, cond, self.now, self.scan_page_size())?;
-            let examined = page.len() as u64;
-            let selected = crate::parallel::map(&page, |session| selector.select(session));
-            for (session, chosen) in page.into_iter().zip(selected) {
-                if chosen {
-                    outcome.matched += 1;
-                    // A dry run only counts: keeping its matches would hold every
-                    // selected session in memory.
-                    if self.policy.dry_run {
-                        continue;
-                    }
-                    pending.push(Target {
-                        key: session.key,
-                        data: Some(session.data),
-                    });
+        let mut state = (self, scan);
+        crate::parallel::pipeline(
+            &mut state,
+            |(engine, scan)| {
+                if scan.cursor.is_done() || engine.should_stop(scan.started, &mut scan.outcome) {
+                    return Ok(None);
                 }
-            }
-            self.progress.advance(examined);
-            let finished = cursor.is_done();
-            if !self.policy.dry_run
-                && (pending.len() >= self.policy.batch_size || (finished && !pending.is_empty()))
-            {
-                let batch_started = Instant::now();
-                let changed = self.store.apply_exact(&pending, cond, action)?;
-                record_batch(&mut outcome, batch_started.elapsed(), changed);
-                pending.clear();
-                if !finished {
-                    self.pause();
+                let size = engine.scan_page_size();
+                let page = engine
+                    .store
+                    .scan_page(&mut scan.cursor, cond, engine.now, size)?;
+                Ok(Some(page))
+            },
+            |session| selector.select(session),
+            |(engine, scan), page, selected| {
+                // A stop seen while reading ahead also ends the page before: no batch
+                // starts once a signal or --max-runtime has been noticed.
+                if scan.outcome.stopped.is_some() {
+                    return Ok(false);
                 }
-            }
-            if finished {
-                break;
+                engine.take_selected(scan, page, selected, cond, action)?;
+                Ok(true)
+            },
+        )?;
+        Ok(state.1.outcome)
+    }
+
+    /// Queues a decoded page's chosen sessions and changes them once a batch is full or
+    /// the scan has read its last page.
+    fn take_selected(
+        &mut self,
+        scan: &mut DecodedScan,
+        page: Vec<crate::session::StoredSession>,
+        selected: Vec<bool>,
+        cond: &Condition,
+        action: Action,
+    ) -> Result<()> {
+        let examined = page.len() as u64;
+        for (session, chosen) in page.into_iter().zip(selected) {
+            if chosen {
+                scan.outcome.matched += 1;
+                // A dry run only counts: keeping its matches would hold every selected
+                // session in memory.
+                if self.policy.dry_run {
+                    continue;
+                }
+                scan.pending.push(Target {
+                    key: session.key,
+                    data: Some(session.data),
+                });
             }
         }
-        Ok(outcome)
+        self.progress.advance(examined);
+        // The next page has been read already (or the scan has stopped), so a done cursor
+        // means nothing else will join this batch.
+        let finished = scan.cursor.is_done();
+        if !self.policy.dry_run
+            && (scan.pending.len() >= self.policy.batch_size
+                || (finished && !scan.pending.is_empty()))
+        {
+            let batch_started = Instant::now();
+            let changed = self.store.apply_exact(&scan.pending, cond, action)?;
+            record_batch(&mut scan.outcome, batch_started.elapsed(), changed);
+            scan.pending.clear();
+            if !finished {
+                self.pause();
+            }
+        }
+        Ok(())
     }
 
     fn run_targets(
@@ -281,6 +312,14 @@ impl Engine<'_> {
             std::thread::sleep(left.min(Duration::from_millis(50)));
         }
     }
+}
+
+/// Where a decoding scan is: shared by the page reader and the batch writer.
+struct DecodedScan {
+    started: Instant,
+    cursor: Cursor,
+    pending: Vec<Target>,
+    outcome: Outcome,
 }
 
 fn record_batch(outcome: &mut Outcome, took: Duration, changed: u64) {

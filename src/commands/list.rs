@@ -34,38 +34,41 @@ pub fn run(ctx: &Context, args: &ListArgs, out: &mut dyn Write) -> Result<Finish
     let mut writer = ListWriter::new(ctx.format, out);
     let mut cursor = Cursor::Start;
     let mut shown = 0u64;
-    'pages: while shown < limit {
-        let page = store.scan_page(&mut cursor, &cond, ctx.now, PAGE)?;
-        if page.is_empty() {
-            break;
-        }
-        let users = crate::parallel::map(&page, |session| match &selector {
+    crate::parallel::pipeline(
+        &mut (),
+        |_| {
+            if cursor.is_done() {
+                return Ok(None);
+            }
+            store.scan_page(&mut cursor, &cond, ctx.now, PAGE).map(Some)
+        },
+        |session| match &selector {
             Some(selector) => selector
                 .select(session)
                 .then(|| args.user.clone())
                 .flatten(),
             None => ctx.codec.decode(&session.data).user_id(),
-        });
-        for (session, user_id) in page.into_iter().zip(users) {
-            if args.user.is_some() && user_id != args.user {
-                continue;
+        },
+        |_, page, users| {
+            for (session, user_id) in page.into_iter().zip(users) {
+                if shown >= limit {
+                    break;
+                }
+                if args.user.is_some() && user_id != args.user {
+                    continue;
+                }
+                writer.row(&ListRow {
+                    size: session.data.len(),
+                    session_key: session.key,
+                    expire_date: session.expire_date,
+                    expired: session.expired,
+                    user_id,
+                })?;
+                shown += 1;
             }
-            writer.row(&ListRow {
-                size: session.data.len(),
-                session_key: session.key,
-                expire_date: session.expire_date,
-                expired: session.expired,
-                user_id,
-            })?;
-            shown += 1;
-            if shown >= limit {
-                break 'pages;
-            }
-        }
-        if cursor.is_done() {
-            break;
-        }
-    }
+            Ok(shown < limit)
+        },
+    )?;
     writer.finish(ctx.quiet)?;
     Ok(super::with_notices(
         Finished::ok(Report::None),
