@@ -635,12 +635,27 @@ fn connect(server: &ServerUrl, shown: &str) -> Result<Conn> {
         }
         other => other,
     };
-    result.map_err(|e| connect_error(&e, server, shown))
+    let plain_tcp = !socket && mode == TlsMode::Disable;
+    result.map_err(|e| connect_error(&e, server, shown, plain_tcp))
 }
 
-fn connect_error(e: &mysql::Error, server: &ServerUrl, shown: &str) -> anyhow::Error {
+/// `plain_tcp`: the URL turned TLS off for a TCP connection (ssl-mode=DISABLED).
+fn connect_error(
+    e: &mysql::Error,
+    server: &ServerUrl,
+    shown: &str,
+    plain_tcp: bool,
+) -> anyhow::Error {
     let user = server.user.as_deref().unwrap_or("");
     let reason = match mysql_code(e) {
+        // MariaDB refuses a plain-text connection under require_secure_transport with
+        // this same "access denied" (MySQL says so with its own error, 3159).
+        Some(1045) if plain_tcp => format!(
+            "authentication failed for user `{user}` ({}); check the user and password in the URL, \
+             or drop ssl-mode=DISABLED: a server running with require_secure_transport refuses \
+             connections without TLS this way",
+            server_message(e)
+        ),
         Some(1045) => format!(
             "authentication failed for user `{user}` ({}); check the user and password in the URL",
             server_message(e)
@@ -797,5 +812,21 @@ mod tests {
                 .to_string(),
             "2025-06-15 11:00:00"
         );
+    }
+
+    #[test]
+    fn refused_plain_text_points_at_tls() {
+        let url = Url::parse("mysql://app:hunter2@db/x?ssl-mode=DISABLED").unwrap();
+        let server = ServerUrl::parse(&url, "db").unwrap();
+        let denied = mysql::Error::MySqlError(mysql::MySqlError {
+            state: "28000".into(),
+            message: "Access denied for user 'app'@'10.0.0.2' (using password: YES)".into(),
+            code: 1045,
+        });
+        let plain = format!("{:#}", connect_error(&denied, &server, "db", true));
+        assert!(plain.contains("require_secure_transport"), "{plain}");
+        assert!(plain.contains("check the user and password"), "{plain}");
+        let tls = format!("{:#}", connect_error(&denied, &server, "db", false));
+        assert!(!tls.contains("require_secure_transport"), "{tls}");
     }
 }
