@@ -30,7 +30,7 @@
 pub mod rule;
 
 use std::fs::File;
-use std::io::{Read, Write};
+use std::io::Write;
 use std::os::fd::{AsFd, OwnedFd};
 use std::path::PathBuf;
 
@@ -368,18 +368,12 @@ impl FileStore {
         let ident = Ident::of(&st);
         let blocks = st.st_blocks as u64;
         let mut buf = std::mem::take(&mut self.buf);
-        buf.clear();
-        let read = File::from(fd).take(MAX_FILE + 1).read_to_end(&mut buf);
-        let result = match read {
+        let result = match read_content(&fd, st.st_size as u64, &mut buf) {
             Err(e) => {
-                let errno = e
-                    .raw_os_error()
-                    .map(Errno::from_raw_os_error)
-                    .unwrap_or(Errno::IO);
-                self.fail(name, "cannot read", errno);
+                self.fail(name, "cannot read", e);
                 Err(Skip::Failed)
             }
-            Ok(_) => Ok(self.judge_content(name, ident, blocks, &buf, note)),
+            Ok(()) => Ok(self.judge_content(name, ident, blocks, &buf, note)),
         };
         self.buf = buf;
         result
@@ -720,6 +714,33 @@ impl FileStore {
             Action::ExpireAt(t) => self.expire(ex, t),
         }
     }
+}
+
+/// Reads `fd`, a regular file that fstat found `size` bytes long, into `buf`: to its end,
+/// or to `MAX_FILE + 1` bytes for a larger file (which is then judged too large).
+///
+/// A read that comes back short at exactly `size` bytes is taken as the end, so a file
+/// costs one read(2), not two (the second only to see 0). A file that changes meanwhile
+/// is read on to its end; it then has a new size, mtime or ctime, so it is not deleted or
+/// rewritten on what was read here ([`FileStore::unchanged`] compares them first).
+fn read_content(fd: &OwnedFd, size: u64, buf: &mut Vec<u8>) -> Result<(), Errno> {
+    const CAP: usize = MAX_FILE as usize + 1;
+    let size = usize::try_from(size).map_or(CAP, |s| s.min(CAP));
+    buf.clear();
+    buf.reserve_exact(size + 1);
+    while buf.len() < CAP {
+        if buf.len() == buf.capacity() {
+            buf.reserve_exact(buf.len().max(4096).min(CAP - buf.len()));
+        }
+        let asked = buf.capacity() - buf.len();
+        match rustix::io::read(fd, rustix::buffer::spare_capacity(buf)) {
+            Ok(0) => break,
+            Ok(n) if n < asked && buf.len() == size => break,
+            Ok(_) | Err(Errno::INTR) => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(())
 }
 
 /// Eight characters of `[a-z0-9_]`, like `mkstemp`'s, from the standard library's
@@ -1076,6 +1097,24 @@ mod tests {
         let ex = store.examine(name, true).ok().unwrap();
         assert!(store.remove(&ex));
         assert!(!tmp.path().join(name).exists());
+    }
+
+    #[test]
+    fn a_file_is_read_whole_whatever_size_fstat_gave() {
+        let tmp = tempfile::tempdir().unwrap();
+        let path = tmp.path().join("f");
+        let open =
+            || rustix::fs::open(&path, OFlags::RDONLY | OFlags::CLOEXEC, Mode::empty()).unwrap();
+        let mut buf = Vec::new();
+        for len in [0usize, 1, 200, 4095, 4096, 4097, 100_000] {
+            let content: Vec<u8> = (0..len).map(|i| b'a' + (i % 26) as u8).collect();
+            std::fs::write(&path, &content).unwrap();
+            // The size fstat gave, and sizes of a file that grew or shrank since.
+            for size in [len, 0, len / 2, len + 1, len * 3 + 10] {
+                read_content(&open(), size as u64, &mut buf).unwrap();
+                assert_eq!(buf, content, "{len} bytes read as {size}");
+            }
+        }
     }
 
     #[test]
