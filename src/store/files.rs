@@ -132,12 +132,27 @@ struct Examined {
     name: String,
     ident: Ident,
     blocks: u64,
-    /// The content as text (lossy for non-ASCII bytes, which make it undecided anyway).
+    /// The content as text (lossy for non-ASCII bytes, which make it undecided anyway);
+    /// empty unless [`Want::Content`].
     text: String,
     basis: Basis,
-    /// The verified data, when the data has to be rewritten (`expire`).
+    /// The verified data, when the data has to be rewritten (`expire`); `None` unless
+    /// [`Want::Content`].
     data: Option<Map<String, Value>>,
 }
+
+/// How much of a file [`FileStore::examine`] keeps besides the basis of its verdict.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Want {
+    /// The verdict only (counting, deleting): the content is not copied, and of the data
+    /// only `_session_expiry` is decoded ([`Codec::decode_only`]).
+    Verdict,
+    /// Also the content as text and the decoded data (listing, comparing, rewriting).
+    Content,
+}
+
+/// The entry of the session data that Django's file-backend expiry rule reads.
+const EXPIRY_KEY: &str = "_session_expiry";
 
 /// Why a file could not be examined.
 enum Skip {
@@ -327,7 +342,7 @@ impl FileStore {
     /// Opens and reads session file `name` without following a symlink, and works out
     /// what Django's decision rests on. `note` records unverified and undecided files
     /// (off when a file is examined again for a change already counted).
-    fn examine(&mut self, name: &str, note: bool) -> Result<Examined, Skip> {
+    fn examine(&mut self, name: &str, note: bool, want: Want) -> Result<Examined, Skip> {
         let flags =
             OFlags::RDONLY | OFlags::NOFOLLOW | OFlags::NONBLOCK | OFlags::NOCTTY | OFlags::CLOEXEC;
         // O_NOATIME: reading must not change the file. Under relatime the first read after
@@ -373,7 +388,7 @@ impl FileStore {
                 self.fail(name, "cannot read", e);
                 Err(Skip::Failed)
             }
-            Ok(()) => Ok(self.judge_content(name, ident, blocks, &buf, note)),
+            Ok(()) => Ok(self.judge_content(name, ident, blocks, &buf, note, want)),
         };
         self.buf = buf;
         result
@@ -386,6 +401,7 @@ impl FileStore {
         blocks: u64,
         bytes: &[u8],
         note: bool,
+        want: Want,
     ) -> Examined {
         let mut data = None;
         let (text, basis) = if bytes.is_empty() {
@@ -397,26 +413,36 @@ impl FileStore {
             )
         } else if !bytes.is_ascii() {
             (
-                String::from_utf8_lossy(bytes).into_owned(),
+                match want {
+                    Want::Content => String::from_utf8_lossy(bytes).into_owned(),
+                    Want::Verdict => String::new(),
+                },
                 Basis::Undecided(
                     "a non-ASCII byte (Django's clearsessions raises UnicodeDecodeError)".into(),
                 ),
             )
         } else {
-            let text = String::from_utf8_lossy(bytes).into_owned();
-            // Django reads in text mode: universal newlines turn \r\n and \r into \n.
-            let decoded = if text.contains('\r') {
-                self.codec
-                    .decode(&text.replace("\r\n", "\n").replace('\r', "\n"))
-            } else {
-                self.codec.decode(&text)
+            // ASCII is UTF-8 as it is: borrowed, not copied.
+            let raw = String::from_utf8_lossy(bytes);
+            let decode = |text: &str| match want {
+                Want::Content => self.codec.decode(text),
+                Want::Verdict => self.codec.decode_only(text, EXPIRY_KEY),
             };
-            let basis = match (&decoded.data, decoded.signature) {
+            // Django reads in text mode: universal newlines turn \r\n and \r into \n.
+            let mut decoded = if raw.contains('\r') {
+                decode(&raw.replace("\r\n", "\n").replace('\r', "\n"))
+            } else {
+                decode(&raw)
+            };
+            let basis = match (&mut decoded.data, decoded.signature) {
                 (Some(map), signature) => {
                     if signature == Signature::Unverified && note {
                         self.notes.unverified += 1;
                     }
-                    Basis::Rule(map.get("_session_expiry").cloned())
+                    Basis::Rule(match want {
+                        Want::Content => map.get(EXPIRY_KEY).cloned(),
+                        Want::Verdict => map.remove(EXPIRY_KEY),
+                    })
                 }
                 // A bad signature and undecodable data are both `{}` to Django.
                 (None, Signature::Invalid) => Basis::Rule(None),
@@ -426,7 +452,13 @@ impl FileStore {
                 ),
                 (None, _) => Basis::Rule(None),
             };
-            data = decoded.data;
+            let text = match want {
+                Want::Content => {
+                    data = decoded.data;
+                    raw.into_owned()
+                }
+                Want::Verdict => String::new(),
+            };
             (text, basis)
         };
         let basis = match basis {
@@ -789,7 +821,7 @@ impl SessionStore for FileStore {
                 }
                 continue;
             }
-            if let Ok(ex) = self.examine(&name, true) {
+            if let Ok(ex) = self.examine(&name, true, Want::Verdict) {
                 if self.satisfies(&ex, cond) {
                     n += 1;
                 }
@@ -802,7 +834,7 @@ impl SessionStore for FileStore {
         let Some(name) = self.name_of(key) else {
             return Ok(None);
         };
-        match self.examine(&name, true) {
+        match self.examine(&name, true, Want::Content) {
             Ok(ex) => Ok(Some(self.stored(ex, now))),
             Err(_) => Ok(None),
         }
@@ -825,7 +857,7 @@ impl SessionStore for FileStore {
                 self.walk = None;
                 return Ok(page);
             };
-            let Ok(ex) = self.examine(&name, true) else {
+            let Ok(ex) = self.examine(&name, true, Want::Content) else {
                 continue;
             };
             if self.satisfies(&ex, cond) {
@@ -857,7 +889,11 @@ impl SessionStore for FileStore {
                 self.walk = None;
                 return Ok(changed);
             };
-            let Ok(ex) = self.examine(&name, true) else {
+            let want = match action {
+                Action::Delete => Want::Verdict,
+                Action::ExpireAt(_) => Want::Content,
+            };
+            let Ok(ex) = self.examine(&name, true, want) else {
                 continue;
             };
             if !self.satisfies(&ex, cond) {
@@ -882,7 +918,7 @@ impl SessionStore for FileStore {
             let Some(name) = self.name_of(&target.key) else {
                 continue;
             };
-            let Ok(ex) = self.examine(&name, false) else {
+            let Ok(ex) = self.examine(&name, false, Want::Content) else {
                 continue;
             };
             if target.data.as_ref().is_some_and(|data| *data != ex.text) {
@@ -910,7 +946,7 @@ impl SessionStore for FileStore {
         };
         let mut dir = self.new_stream()?;
         while let Some((name, _)) = self.next_name(&mut dir)? {
-            let Ok(ex) = self.examine(&name, true) else {
+            let Ok(ex) = self.examine(&name, true, Want::Verdict) else {
                 continue;
             };
             stats.total += 1;
@@ -1056,7 +1092,7 @@ mod tests {
         let path = tmp.path().join(name);
         old_file(&path, "stale");
         let mut store = store(tmp.path());
-        let ex = store.examine(name, true).ok().unwrap();
+        let ex = store.examine(name, true, Want::Verdict).ok().unwrap();
         assert!(store.expired_at(&ex, Utc::now()));
         // Django saves through a temporary file renamed over the session.
         let renewed = tmp.path().join("sessionidrenewedsession01_out_abc");
@@ -1074,7 +1110,7 @@ mod tests {
         let path = tmp.path().join(name);
         old_file(&path, "stale");
         let mut store = store(tmp.path());
-        let ex = store.examine(name, true).ok().unwrap();
+        let ex = store.examine(name, true, Want::Content).ok().unwrap();
         File::options()
             .write(true)
             .open(&path)
@@ -1084,7 +1120,7 @@ mod tests {
         assert!(!store.remove(&ex));
         assert!(path.exists());
         // Judged again, it is active now and goes nowhere.
-        let ex = store.examine(name, true).ok().unwrap();
+        let ex = store.examine(name, true, Want::Content).ok().unwrap();
         assert!(!store.expired_at(&ex, Utc::now()));
     }
 
@@ -1094,7 +1130,7 @@ mod tests {
         let name = "sessionidstalesession0001";
         old_file(&tmp.path().join(name), "stale");
         let mut store = store(tmp.path());
-        let ex = store.examine(name, true).ok().unwrap();
+        let ex = store.examine(name, true, Want::Verdict).ok().unwrap();
         assert!(store.remove(&ex));
         assert!(!tmp.path().join(name).exists());
     }
