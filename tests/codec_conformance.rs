@@ -331,6 +331,47 @@ fn fixtures_decode_without_keys() {
     }
 }
 
+/// `decode_only` gives `decode`'s outcome on every stored (db/file) fixture value, with
+/// and without keys: the same format, signature and error, and the same entry.
+#[test]
+fn decode_only_keeps_one_entry_of_what_decode_gives() {
+    const KEY: &str = "_session_expiry";
+    let mut with_expiry = 0;
+    for set in all_sets() {
+        for codec in [
+            Codec::new(set.key_salt(), set.secrets()),
+            Codec::new(set.key_salt(), Vec::new()),
+        ] {
+            for item in set.items() {
+                let Some(raw) = item["raw"].as_str() else {
+                    continue;
+                };
+                if item["backend"] == "signed_cookies" {
+                    continue;
+                }
+                let id = format!("{} {}", set.name, item["id"]);
+                let full = codec.decode(raw);
+                let only = codec.decode_only(raw, KEY);
+                assert_eq!(only.format, full.format, "{id}");
+                assert_eq!(only.signature, full.signature, "{id}");
+                assert_eq!(only.algorithm, full.algorithm, "{id}");
+                assert_eq!(only.timestamp, full.timestamp, "{id}");
+                assert_eq!(only.error, full.error, "{id}");
+                let narrowed = full.data.map(|mut m| {
+                    m.retain(|k, _| k == KEY);
+                    m
+                });
+                with_expiry += usize::from(narrowed.as_ref().is_some_and(|m| !m.is_empty()));
+                assert_eq!(only.data, narrowed, "{id}");
+            }
+        }
+    }
+    assert!(
+        with_expiry > 10,
+        "fixtures with _session_expiry: {with_expiry}"
+    );
+}
+
 fn sample() -> (Value, Codec) {
     let set = FixtureSet {
         name: "sample".into(),

@@ -16,7 +16,7 @@ use super::{current, Codec, CodecError, Decoded};
 impl Codec {
     /// Decode a signed_cookies session cookie value.
     pub fn decode_cookie(&self, raw: &str) -> Decoded {
-        self.decode_with(raw, &self.cookie, false, None)
+        self.decode_with(raw, &self.cookie, false, None, None)
             .expect("without a prefilter every value is decoded")
     }
 

@@ -25,11 +25,13 @@ pub(crate) type Prefilter<'a> = Option<&'a dyn Fn(&[u8]) -> bool>;
 
 /// Decode the signed part `value` (= `PAYLOAD ":" TS`) into `d`. Returns `false` when
 /// `prefilter` turned a JSON payload down before it was parsed (`d` is then incomplete).
+/// With `only`, `d.data` may hold just that key (see [`super::Codec::decode_only`]).
 pub(crate) fn decode_value(
     value: &str,
     d: &mut Decoded,
     notes: &mut Vec<String>,
     prefilter: Prefilter<'_>,
+    only: Option<&str>,
 ) -> bool {
     let Some((payload_str, ts)) = value.rsplit_once(':') else {
         d.error = Some(format!("the signed value has no timestamp field, {EMPTY}"));
@@ -72,7 +74,7 @@ pub(crate) fn decode_value(
             return false;
         }
     }
-    let (ser, result) = payload::deserialize(&bytes);
+    let (ser, result) = payload::deserialize(&bytes, only);
     d.format = Format::of(ser, compressed, false);
     fill(d, notes, ser, result);
     true

@@ -74,6 +74,134 @@ pub(crate) fn loads(bytes: &[u8]) -> Result<Loaded, String> {
     }
 }
 
+/// `loads(bytes)` narrowed to the entry `key` of the dict: the same outcome (an error or
+/// not) and, when the dict has the key, the same value, with every other entry dropped.
+/// Callers that need one entry (the expiry rule needs `_session_expiry`) are spared
+/// building the rest of the dict.
+///
+/// The rest is still checked as JSON (`serde_json`, values skipped unbuilt), so a
+/// malformed payload is refused here as in `loads`. Where the skipping parser and
+/// `loads` could disagree the payload goes through `loads` instead: a non-ASCII byte
+/// (Latin-1 decoding), nesting deeper than [`SKIM_DEPTH`] (the skipping parser has no
+/// depth limit, `loads` has Python's), an integer longer than Python's digit limit, or
+/// anything the skipping parser refuses (`NaN`, which Python accepts, and real errors,
+/// which `loads` then words). Lone surrogate escapes in skipped strings are accepted,
+/// as `loads` accepts them, without its note about them.
+pub(crate) fn loads_only(bytes: &[u8], key: &str) -> Result<Loaded, String> {
+    if skimmable(bytes) {
+        if let Ok(found) = skim(bytes, key) {
+            let mut map = Map::new();
+            if let Some(mut value) = found {
+                normalize_numbers(&mut value, 0)?;
+                map.insert(key.to_owned(), value);
+            }
+            return Ok((map, Vec::new()));
+        }
+    }
+    let (mut map, notes) = loads(bytes)?;
+    map.retain(|k, _| k == key);
+    Ok((map, notes))
+}
+
+/// Deepest nesting [`loads_only`] leaves to the skipping parser: below the limit of
+/// `serde_json` (128), so `loads` parses whatever it accepts the same way.
+const SKIM_DEPTH: usize = 100;
+
+/// Whether `bytes` are ASCII, nest at most [`SKIM_DEPTH`] deep and hold no run of more
+/// than [`INT_MAX_STR_DIGITS`] digits outside strings. Only a guard for [`loads_only`]:
+/// on malformed JSON its answer does not matter, the parsers refuse it either way.
+fn skimmable(bytes: &[u8]) -> bool {
+    let (mut depth, mut digits) = (0usize, 0usize);
+    let (mut in_string, mut escaped) = (false, false);
+    for &b in bytes {
+        if !b.is_ascii() {
+            return false;
+        }
+        if in_string {
+            if escaped {
+                escaped = false;
+            } else if b == b'\\' {
+                escaped = true;
+            } else if b == b'"' {
+                in_string = false;
+            }
+            continue;
+        }
+        match b {
+            b'"' => in_string = true,
+            b'{' | b'[' => {
+                depth += 1;
+                if depth > SKIM_DEPTH {
+                    return false;
+                }
+            }
+            b'}' | b']' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+        if b.is_ascii_digit() {
+            digits += 1;
+            if digits > INT_MAX_STR_DIGITS {
+                return false;
+            }
+        } else {
+            digits = 0;
+        }
+    }
+    true
+}
+
+/// The value of the top-level entry `key` of the JSON object `bytes` (the last one, as
+/// Python's dict keeps, when the key repeats), every other value checked and skipped.
+fn skim(bytes: &[u8], key: &str) -> Result<Option<Value>, serde_json::Error> {
+    use serde::de::{DeserializeSeed, Deserializer, IgnoredAny, MapAccess, Visitor};
+    use std::fmt;
+
+    /// Deserializes a key into whether it is `key`, without copying it.
+    struct IsKey<'k>(&'k str);
+
+    impl<'de> DeserializeSeed<'de> for IsKey<'_> {
+        type Value = bool;
+        fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<bool, D::Error> {
+            d.deserialize_str(self)
+        }
+    }
+
+    impl Visitor<'_> for IsKey<'_> {
+        type Value = bool;
+        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+            f.write_str("a string")
+        }
+        fn visit_str<E>(self, v: &str) -> Result<bool, E> {
+            Ok(v == self.0)
+        }
+    }
+
+    struct Entry<'k>(&'k str);
+
+    impl<'de> Visitor<'de> for Entry<'_> {
+        type Value = Option<Value>;
+        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+            f.write_str("a JSON object")
+        }
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Option<Value>, A::Error> {
+            let mut found = None;
+            while let Some(is_key) = map.next_key_seed(IsKey(self.0))? {
+                if is_key {
+                    found = Some(map.next_value::<Value>()?);
+                } else {
+                    map.next_value::<IgnoredAny>()?;
+                }
+            }
+            Ok(found)
+        }
+    }
+
+    let mut de = serde_json::Deserializer::from_slice(bytes);
+    let found = de.deserialize_map(Entry(key))?;
+    de.end()?;
+    Ok(found)
+}
+
 fn kind_name(v: &Value) -> &'static str {
     match v {
         Value::Null => "null",
@@ -624,6 +752,126 @@ mod tests {
         let deep = |n: usize| format!("{{\"a\":{}1{}}}", "[".repeat(n), "]".repeat(n));
         assert!(load(&deep(500)).is_ok());
         assert!(load(&deep(5000)).unwrap_err().contains("deeper"));
+    }
+
+    /// `loads_only` gives what `loads` gives, narrowed to the key: the same error, or the
+    /// same value (or none).
+    fn same_as_loads(s: &[u8]) {
+        const KEY: &str = "_session_expiry";
+        let full = loads(s).map(|(mut m, _)| {
+            m.retain(|k, _| k == KEY);
+            m
+        });
+        let only = loads_only(s, KEY).map(|(m, _)| m);
+        assert_eq!(only, full, "{:?}", String::from_utf8_lossy(s));
+    }
+
+    #[test]
+    fn loads_only_agrees_with_loads() {
+        let deep = |n: usize| {
+            format!(
+                "{{\"a\":{}1{}, \"_session_expiry\":3}}",
+                "[".repeat(n),
+                "]".repeat(n)
+            )
+        };
+        let long_int = format!("{{\"a\":{},\"_session_expiry\":1}}", "9".repeat(4301));
+        let long_int_in_value = format!("{{\"_session_expiry\":-{}}}", "9".repeat(4301));
+        let long_float = format!("{{\"a\":{}.5,\"_session_expiry\":1}}", "9".repeat(4400));
+        let digits_in_string = format!("{{\"a\":\"{}\",\"_session_expiry\":1}}", "9".repeat(5000));
+        let mut cases: Vec<Vec<u8>> = [
+            r#"{"_session_expiry":5}"#,
+            r#"{"_session_expiry":"2030-01-01T00:00:00+00:00","a":[1,2,{"b":null}]}"#,
+            r#"{"_session_expiry":1,"x":2,"_session_expiry":-3}"#,
+            r#"{"_session_\u0065xpiry":1E5}"#,
+            r#"{"a":{"_session_expiry":1}}"#,
+            r#"{"_session_expiry":NaN}"#,
+            r#"{"a":NaN,"_session_expiry":1}"#,
+            r#"{"a":-Infinity}"#,
+            r#"{"a":"\ud800","_session_expiry":2}"#,
+            r#"{"_session_expiry":"\ud800"}"#,
+            r#"{"\ud800":1,"_session_expiry":2}"#,
+            r#"{"_session_expiry":-0}"#,
+            r#"{"_session_expiry":[1.50,{"x":-0}]}"#,
+            r#"{"_session_expiry":1e400}"#,
+            r#"  {"a" : [ 1 , 2 ] , "_session_expiry" : false }
+"#,
+            "{}",
+            "{} x",
+            "{}{}",
+            "[1]",
+            "\"x\"",
+            "1",
+            "null",
+            "",
+            "{\"a\":\"\t\"}",
+            "{\"_session_expiry\":\"\\x\"}",
+            "{\"a\":1,}",
+            "{\"a\":01}",
+            "{\"a\":1.}",
+            "{'a':1}",
+            "{\"a\" 1}",
+            "{\"a\":-}",
+            "{\"a\":+1}",
+            "{\"a\":nul}",
+            "{\"a\":\"\\u12G4\"}",
+            "{\"a\":\"\\ud800\\uZZZZ\"}",
+        ]
+        .iter()
+        .map(|s| s.as_bytes().to_vec())
+        .collect();
+        for s in [
+            deep(90),
+            deep(99),
+            deep(120),
+            deep(130),
+            deep(500),
+            deep(5000),
+        ] {
+            cases.push(s.into_bytes());
+        }
+        for s in [long_int, long_int_in_value, long_float, digits_in_string] {
+            cases.push(s.into_bytes());
+        }
+        cases.push(b"{\"k\":\"\xe9\",\"_session_expiry\":1}".to_vec());
+        cases.push(b"{\"_session_expiry\":\"\xe9\"}".to_vec());
+        for case in &cases {
+            same_as_loads(case);
+        }
+    }
+
+    #[test]
+    fn loads_only_agrees_with_loads_on_mangled_payloads() {
+        // Session-like documents, then many copies with random bytes replaced, inserted
+        // or removed, from an alphabet of the characters JSON turns on.
+        let bases = [
+            r#"{"_session_expiry":"2030-01-01T00:00:00+00:00","cart":["sku-1","sku-2"],"visits":7}"#,
+            r#"{"_auth_user_id":"1003","_auth_user_backend":"django.contrib.auth.backends.ModelBackend","_session_expiry":1209600}"#,
+            r#"{"a":{"_session_expiry":1},"_session_expiry":[0,-1.5e3,{"b":"\u00e9\ud83d\ude80"}],"n":null,"t":true}"#,
+        ];
+        let alphabet = b"{}[]:,\"\\ue0123456789-.+Ee NaInfityrlsd_x\x01\xe9";
+        let mut seed = 0x9e37_79b9_7f4a_7c15u64;
+        let mut next = move |n: usize| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            (seed % n as u64) as usize
+        };
+        for _ in 0..20_000 {
+            let mut doc = bases[next(bases.len())].as_bytes().to_vec();
+            for _ in 0..1 + next(3) {
+                let at = next(doc.len() + 1);
+                let c = alphabet[next(alphabet.len())];
+                match next(3) {
+                    0 if at < doc.len() => doc[at] = c,
+                    1 if at < doc.len() => {
+                        doc.remove(at);
+                    }
+                    _ => doc.insert(at, c),
+                }
+            }
+            same_as_loads(&doc);
+        }
     }
 
     #[test]

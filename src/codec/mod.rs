@@ -314,8 +314,24 @@ impl Codec {
 
     /// Decode a db/file backend `session_data` value.
     pub fn decode(&self, raw: &str) -> Decoded {
-        self.decode_with(raw, &self.store, true, None)
+        self.decode_with(raw, &self.store, true, None, None)
             .expect("without a prefilter every value is decoded")
+    }
+
+    /// `decode`, for callers that need one entry of the data, such as `_session_expiry`:
+    /// `data` holds `key` only (or nothing, when the dict lacks it), with the value
+    /// `decode` gives it, and is `None` exactly when `decode` gives `None`; the format,
+    /// signature and error are `decode`'s. The rest of a JSON dict is parsed but not
+    /// built, which is most of the decoding work saved; notes about the dropped entries
+    /// may be missing.
+    pub fn decode_only(&self, raw: &str, key: &str) -> Decoded {
+        let mut d = self
+            .decode_with(raw, &self.store, true, None, Some(key))
+            .expect("without a prefilter every value is decoded");
+        if let Some(data) = d.data.as_mut() {
+            data.retain(|k, _| k == key);
+        }
+        d
     }
 
     /// `decode`, except that a current-format JSON payload whose bytes `wanted` turns
@@ -323,7 +339,7 @@ impl Codec {
     /// Filters that look for one user scan millions of sessions: parsing only the
     /// payloads that can hold the user is most of the work saved.
     pub fn decode_unless(&self, raw: &str, wanted: &dyn Fn(&[u8]) -> bool) -> Option<Decoded> {
-        self.decode_with(raw, &self.store, true, Some(wanted))
+        self.decode_with(raw, &self.store, true, Some(wanted), None)
     }
 
     /// JSON serializer, Django's compression rule (compress iff `len(z) < len(json)-1`),
@@ -344,6 +360,7 @@ impl Codec {
         keys: &SignerKeys,
         allow_legacy: bool,
         prefilter: current::Prefilter<'_>,
+        only: Option<&str>,
     ) -> Option<Decoded> {
         let mut notes = Vec::new();
         if !self.has_keys {
@@ -351,7 +368,7 @@ impl Codec {
             let mut d = Decoded::new(Signature::Unverified);
             if let Some((value, _sig)) = raw.rsplit_once(':') {
                 if value.contains(':') {
-                    if !current::decode_value(value, &mut d, &mut notes, prefilter) {
+                    if !current::decode_value(value, &mut d, &mut notes, prefilter, only) {
                         return None;
                     }
                     return Some(d.finish(notes));
@@ -359,7 +376,7 @@ impl Codec {
             }
             if allow_legacy {
                 if let Some(parts) = legacy::parse(raw) {
-                    self.decode_legacy_payload(&parts.serialized, &mut d, &mut notes);
+                    self.decode_legacy_payload(&parts.serialized, &mut d, &mut notes, only);
                     return Some(d.finish(notes));
                 }
             }
@@ -385,7 +402,7 @@ impl Codec {
                         index - 1
                     ));
                 }
-                if !current::decode_value(value, &mut d, &mut notes, prefilter) {
+                if !current::decode_value(value, &mut d, &mut notes, prefilter, only) {
                     return None;
                 }
                 return Some(d.finish(notes));
@@ -397,7 +414,7 @@ impl Codec {
                 if key.verify(&parts) {
                     d.signature = Signature::Valid;
                     d.algorithm = Some(Algorithm::Sha1);
-                    self.decode_legacy_payload(&parts.serialized, &mut d, &mut notes);
+                    self.decode_legacy_payload(&parts.serialized, &mut d, &mut notes, only);
                 } else {
                     d.format = Format::of(payload::detect(&parts.serialized), false, true);
                     d.error = Some(
@@ -430,9 +447,15 @@ impl Codec {
         Some(d.finish(notes))
     }
 
-    fn decode_legacy_payload(&self, serialized: &[u8], d: &mut Decoded, notes: &mut Vec<String>) {
+    fn decode_legacy_payload(
+        &self,
+        serialized: &[u8],
+        d: &mut Decoded,
+        notes: &mut Vec<String>,
+        only: Option<&str>,
+    ) {
         notes.push(LEGACY_NOTE.to_owned());
-        let (ser, result) = payload::deserialize(serialized);
+        let (ser, result) = payload::deserialize(serialized, only);
         d.format = Format::of(ser, false, true);
         current::fill(d, notes, ser, result);
     }

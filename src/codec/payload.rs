@@ -35,11 +35,16 @@ pub(crate) fn detect(bytes: &[u8]) -> Serializer {
     }
 }
 
-/// Deserialize with the detected serializer. Ok carries the session dict and notes.
-pub(crate) fn deserialize(bytes: &[u8]) -> (Serializer, Result<Loaded, String>) {
-    match detect(bytes) {
-        Serializer::Json => (Serializer::Json, json::loads(bytes)),
-        Serializer::Pickle => (Serializer::Pickle, pickle::loads(bytes)),
+/// Deserialize with the detected serializer. Ok carries the session dict and notes;
+/// with `only`, a JSON dict may hold just that key (see [`json::loads_only`]).
+pub(crate) fn deserialize(
+    bytes: &[u8],
+    only: Option<&str>,
+) -> (Serializer, Result<Loaded, String>) {
+    match (detect(bytes), only) {
+        (Serializer::Json, None) => (Serializer::Json, json::loads(bytes)),
+        (Serializer::Json, Some(key)) => (Serializer::Json, json::loads_only(bytes, key)),
+        (Serializer::Pickle, _) => (Serializer::Pickle, pickle::loads(bytes)),
     }
 }
 

@@ -23,6 +23,9 @@
 //!   it was judged (another inode, size, mtime or ctime: Django renewed it) is left alone;
 //! - the directory is streamed with `getdents`, never listed whole: memory does not grow
 //!   with the number of files; files that vanish or change mid-scan are skipped;
+//! - range deletions (`clear-expired`, `purge`, `flush`) read and judge files in a second
+//!   thread ([`ReadAhead`]) at most a few hundred files ahead of the unlinks, which keep
+//!   the re-stat above; a stop between batches leaves the files judged ahead untouched;
 //! - a per-file failure (permission denied) is reported and counted, and the scan goes on.
 //!
 //! Deliberate differences from Django are listed in `docs/file-backend.md`.
@@ -30,9 +33,13 @@
 pub mod rule;
 
 use std::fs::File;
-use std::io::{Read, Write};
+use std::io::Write;
 use std::os::fd::{AsFd, OwnedFd};
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{self, Receiver, SyncSender};
+use std::sync::Arc;
+use std::thread::JoinHandle;
 
 use anyhow::Result;
 use chrono::{DateTime, Duration, Utc};
@@ -53,6 +60,12 @@ use crate::zone::StoreZone;
 const MAX_FILE: u64 = 64 << 20;
 /// Per-file failures and undecided files named in the notices; the counts stay exact.
 const MAX_NAMED: usize = 20;
+/// Directory entries the read-ahead thread examines before handing over what it found.
+const AHEAD_CHUNK: usize = 128;
+/// Chunks that may wait for the deleting thread. With the chunk being taken and the one
+/// being filled, at most `(AHEAD_CHUNKS + 2) * AHEAD_CHUNK` files are judged ahead of
+/// the deletions, whatever the size of the directory.
+const AHEAD_CHUNKS: usize = 2;
 
 /// What `--session-dir`, `--cookie-name`, `--cookie-age` and `--time-zone` resolve to.
 #[derive(Clone, Debug)]
@@ -82,6 +95,8 @@ pub struct FileStore {
     purge_lock: Option<OwnedFd>,
     /// Whether O_NOATIME is still worth trying (it fails with EPERM on others' files).
     noatime: bool,
+    /// The read-ahead of the range deletion in progress.
+    ahead: Option<ReadAhead>,
 }
 
 /// Identity of a file's state: if any of it differs, the file was rewritten or touched.
@@ -132,12 +147,27 @@ struct Examined {
     name: String,
     ident: Ident,
     blocks: u64,
-    /// The content as text (lossy for non-ASCII bytes, which make it undecided anyway).
+    /// The content as text (lossy for non-ASCII bytes, which make it undecided anyway);
+    /// empty unless [`Want::Content`].
     text: String,
     basis: Basis,
-    /// The verified data, when the data has to be rewritten (`expire`).
+    /// The verified data, when the data has to be rewritten (`expire`); `None` unless
+    /// [`Want::Content`].
     data: Option<Map<String, Value>>,
 }
+
+/// How much of a file [`FileStore::examine`] keeps besides the basis of its verdict.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Want {
+    /// The verdict only (counting, deleting): the content is not copied, and of the data
+    /// only `_session_expiry` is decoded ([`Codec::decode_only`]).
+    Verdict,
+    /// Also the content as text and the decoded data (listing, comparing, rewriting).
+    Content,
+}
+
+/// The entry of the session data that Django's file-backend expiry rule reads.
+const EXPIRY_KEY: &str = "_session_expiry";
 
 /// Why a file could not be examined.
 enum Skip {
@@ -160,6 +190,119 @@ struct Notes {
     not_expirable: u64,
     failures: u64,
     failures_named: Vec<String>,
+}
+
+impl Notes {
+    fn is_empty(&self) -> bool {
+        self.unverified == 0
+            && self.undecided == 0
+            && self.changed_meanwhile == 0
+            && self.not_expirable == 0
+            && self.failures == 0
+    }
+
+    /// Adds `later`, gathered after these, as if it had been gathered here.
+    fn absorb(&mut self, later: Notes) {
+        fn named(into: &mut Vec<String>, more: Vec<String>) {
+            let room = MAX_NAMED.saturating_sub(into.len());
+            into.extend(more.into_iter().take(room));
+        }
+        self.unverified += later.unverified;
+        self.undecided += later.undecided;
+        named(&mut self.undecided_named, later.undecided_named);
+        self.changed_meanwhile += later.changed_meanwhile;
+        self.not_expirable += later.not_expirable;
+        self.failures += later.failures;
+        named(&mut self.failures_named, later.failures_named);
+    }
+}
+
+/// A thread that walks the directory and reads and judges the session files ahead of a
+/// range deletion, while the store's own thread re-checks and unlinks the files it hands
+/// over ([`FileStore::delete_range`]). An unlink mostly waits for the file system;
+/// reading and decoding the next files meanwhile takes them off the deleting thread.
+///
+/// What it hands over is bounded ([`AHEAD_CHUNKS`] chunks of [`AHEAD_CHUNK`] entries,
+/// each file a name and its [`Ident`]), and nothing is changed on its judgement alone:
+/// the deleting thread re-stats every file just before unlinking it, as it always did.
+/// Dropping it stops the thread and waits for it; files judged but not taken yet are
+/// neither deleted nor reported, as if the walk had not reached them.
+struct ReadAhead {
+    cond: Condition,
+    /// Directory position after the last entry taken.
+    pos: i64,
+    taken: std::vec::IntoIter<Ahead>,
+    rx: Option<Receiver<Vec<Ahead>>>,
+    stop: Arc<AtomicBool>,
+    thread: Option<JoinHandle<()>>,
+}
+
+/// What the read-ahead thread hands over, in directory order.
+enum Ahead {
+    /// An entry to delete (`file`: name and identity as judged), or one that left
+    /// notices, or both; `pos` is the directory position after it.
+    File {
+        pos: i64,
+        file: Option<(String, Ident)>,
+        notes: Notes,
+    },
+    /// The walk is over.
+    End,
+    /// Reading the directory failed.
+    Failed(anyhow::Error),
+}
+
+impl ReadAhead {
+    /// Starts judging the entries of `dir` from where it stands, with `examiner` (see
+    /// [`FileStore::examiner`]); `pos` is the position of `dir`.
+    fn start(examiner: FileStore, dir: Dir, cond: Condition, pos: i64) -> Result<ReadAhead> {
+        let (tx, rx) = mpsc::sync_channel(AHEAD_CHUNKS);
+        let stop = Arc::new(AtomicBool::new(false));
+        let flag = Arc::clone(&stop);
+        let thread = std::thread::Builder::new()
+            .name("sessctl-read-ahead".to_owned())
+            .spawn(move || examiner.read_ahead(dir, cond, &tx, &flag))?;
+        Ok(ReadAhead {
+            cond,
+            pos,
+            taken: Vec::new().into_iter(),
+            rx: Some(rx),
+            stop,
+            thread: Some(thread),
+        })
+    }
+
+    /// The next entry handed over, waiting for the thread if need be.
+    fn next(&mut self) -> Ahead {
+        loop {
+            if let Some(next) = self.taken.next() {
+                return next;
+            }
+            match self.rx.as_ref().map(Receiver::recv) {
+                Some(Ok(chunk)) => self.taken = chunk.into_iter(),
+                // The thread ended without saying `End`: it panicked, and so does this one.
+                _ => {
+                    if let Some(Err(panic)) = self.thread.take().map(JoinHandle::join) {
+                        std::panic::resume_unwind(panic);
+                    }
+                    return Ahead::Failed(anyhow::anyhow!(
+                        "the thread reading the session directory ahead stopped"
+                    ));
+                }
+            }
+        }
+    }
+}
+
+impl Drop for ReadAhead {
+    fn drop(&mut self) {
+        // The flag stops it between two files; a closed channel, if it waits to hand over.
+        self.stop.store(true, Ordering::Relaxed);
+        self.rx = None;
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
 }
 
 impl FileStore {
@@ -209,7 +352,141 @@ impl FileStore {
             matched: 0,
             purge_lock: None,
             noatime: true,
+            ahead: None,
         })
+    }
+
+    /// A read-only store on the same directory, for the read-ahead thread: a duplicate
+    /// of the descriptor opened once (the path is not resolved again), the same settings
+    /// and codec, notices of its own.
+    fn examiner(&self) -> Result<FileStore> {
+        Ok(FileStore {
+            settings: self.settings.clone(),
+            dir: rustix::io::fcntl_dupfd_cloexec(&self.dir, 0)?,
+            codec: self.codec.clone(),
+            access: Access::Read,
+            walk: None,
+            buf: Vec::with_capacity(4096),
+            notes: Notes::default(),
+            matched: 0,
+            purge_lock: None,
+            noatime: self.noatime,
+            ahead: None,
+        })
+    }
+
+    /// The read-ahead thread: judges each entry of `dir` for `cond` and hands over, in
+    /// chunks, the files that satisfy it and the notices of each entry, until the walk
+    /// ends, fails, `stop` is raised or nobody takes them any more.
+    fn read_ahead(
+        mut self,
+        mut dir: Dir,
+        cond: Condition,
+        tx: &SyncSender<Vec<Ahead>>,
+        stop: &AtomicBool,
+    ) {
+        let mut chunk = Vec::new();
+        let mut examined = 0;
+        loop {
+            if stop.load(Ordering::Relaxed) {
+                return;
+            }
+            let last = match self.next_name(&mut dir) {
+                Ok(Some((name, pos))) => {
+                    let file = match self.examine(&name, true, Want::Verdict) {
+                        Ok(ex) if self.satisfies(&ex, &cond) => Some((ex.name, ex.ident)),
+                        _ => None,
+                    };
+                    let notes = std::mem::take(&mut self.notes);
+                    if file.is_some() || !notes.is_empty() {
+                        chunk.push(Ahead::File { pos, file, notes });
+                    }
+                    examined += 1;
+                    if examined < AHEAD_CHUNK {
+                        continue;
+                    }
+                    false
+                }
+                Ok(None) => {
+                    chunk.push(Ahead::End);
+                    true
+                }
+                Err(e) => {
+                    chunk.push(Ahead::Failed(e));
+                    true
+                }
+            };
+            examined = 0;
+            if !chunk.is_empty() && tx.send(std::mem::take(&mut chunk)).is_err() {
+                return;
+            }
+            if last {
+                return;
+            }
+        }
+    }
+
+    /// `apply_range` for deletions: a [`ReadAhead`] thread reads and judges the files
+    /// while this one re-checks and unlinks those it hands over. The walk goes on from
+    /// one call to the next (the cursor is the position after the last file taken); a
+    /// cursor from elsewhere starts a new walk there.
+    fn delete_range(&mut self, cursor: &mut Cursor, cond: &Condition, limit: usize) -> Result<u64> {
+        let from = match cursor {
+            Cursor::Done => return Ok(0),
+            Cursor::Start => None,
+            Cursor::RowId(pos) => Some(*pos),
+            Cursor::Key(_) => unreachable!("file-store cursors are directory offsets"),
+        };
+        let going_on = self
+            .ahead
+            .as_ref()
+            .is_some_and(|a| from == Some(a.pos) && a.cond == *cond);
+        if !going_on {
+            // Dropping a previous read-ahead stops its thread.
+            self.ahead = None;
+            self.walk = None;
+            let mut dir = self.new_stream()?;
+            if let Some(pos) = from {
+                dir.seek(pos)?;
+            }
+            let examiner = self.examiner()?;
+            self.ahead = Some(ReadAhead::start(examiner, dir, *cond, from.unwrap_or(0))?);
+        }
+        let mut selected = 0;
+        let mut changed = 0;
+        loop {
+            let Some(ahead) = self.ahead.as_mut() else {
+                unreachable!("started above");
+            };
+            match ahead.next() {
+                Ahead::File { pos, file, notes } => {
+                    ahead.pos = pos;
+                    self.notes.absorb(notes);
+                    let Some((name, ident)) = file else {
+                        continue;
+                    };
+                    self.matched += 1;
+                    selected += 1;
+                    if self.remove(&name, ident) {
+                        changed += 1;
+                    }
+                    if selected >= limit {
+                        break;
+                    }
+                }
+                Ahead::End => {
+                    self.ahead = None;
+                    *cursor = Cursor::Done;
+                    return Ok(changed);
+                }
+                Ahead::Failed(e) => {
+                    self.ahead = None;
+                    return Err(e);
+                }
+            }
+        }
+        *cursor = Cursor::RowId(self.ahead.as_ref().map_or(0, |a| a.pos));
+        Ok(changed)
     }
 
     fn clock(&self) -> Clock {
@@ -327,7 +604,7 @@ impl FileStore {
     /// Opens and reads session file `name` without following a symlink, and works out
     /// what Django's decision rests on. `note` records unverified and undecided files
     /// (off when a file is examined again for a change already counted).
-    fn examine(&mut self, name: &str, note: bool) -> Result<Examined, Skip> {
+    fn examine(&mut self, name: &str, note: bool, want: Want) -> Result<Examined, Skip> {
         let flags =
             OFlags::RDONLY | OFlags::NOFOLLOW | OFlags::NONBLOCK | OFlags::NOCTTY | OFlags::CLOEXEC;
         // O_NOATIME: reading must not change the file. Under relatime the first read after
@@ -368,18 +645,12 @@ impl FileStore {
         let ident = Ident::of(&st);
         let blocks = st.st_blocks as u64;
         let mut buf = std::mem::take(&mut self.buf);
-        buf.clear();
-        let read = File::from(fd).take(MAX_FILE + 1).read_to_end(&mut buf);
-        let result = match read {
+        let result = match read_content(&fd, st.st_size as u64, &mut buf) {
             Err(e) => {
-                let errno = e
-                    .raw_os_error()
-                    .map(Errno::from_raw_os_error)
-                    .unwrap_or(Errno::IO);
-                self.fail(name, "cannot read", errno);
+                self.fail(name, "cannot read", e);
                 Err(Skip::Failed)
             }
-            Ok(_) => Ok(self.judge_content(name, ident, blocks, &buf, note)),
+            Ok(()) => Ok(self.judge_content(name, ident, blocks, &buf, note, want)),
         };
         self.buf = buf;
         result
@@ -392,6 +663,7 @@ impl FileStore {
         blocks: u64,
         bytes: &[u8],
         note: bool,
+        want: Want,
     ) -> Examined {
         let mut data = None;
         let (text, basis) = if bytes.is_empty() {
@@ -403,26 +675,36 @@ impl FileStore {
             )
         } else if !bytes.is_ascii() {
             (
-                String::from_utf8_lossy(bytes).into_owned(),
+                match want {
+                    Want::Content => String::from_utf8_lossy(bytes).into_owned(),
+                    Want::Verdict => String::new(),
+                },
                 Basis::Undecided(
                     "a non-ASCII byte (Django's clearsessions raises UnicodeDecodeError)".into(),
                 ),
             )
         } else {
-            let text = String::from_utf8_lossy(bytes).into_owned();
-            // Django reads in text mode: universal newlines turn \r\n and \r into \n.
-            let decoded = if text.contains('\r') {
-                self.codec
-                    .decode(&text.replace("\r\n", "\n").replace('\r', "\n"))
-            } else {
-                self.codec.decode(&text)
+            // ASCII is UTF-8 as it is: borrowed, not copied.
+            let raw = String::from_utf8_lossy(bytes);
+            let decode = |text: &str| match want {
+                Want::Content => self.codec.decode(text),
+                Want::Verdict => self.codec.decode_only(text, EXPIRY_KEY),
             };
-            let basis = match (&decoded.data, decoded.signature) {
+            // Django reads in text mode: universal newlines turn \r\n and \r into \n.
+            let mut decoded = if raw.contains('\r') {
+                decode(&raw.replace("\r\n", "\n").replace('\r', "\n"))
+            } else {
+                decode(&raw)
+            };
+            let basis = match (&mut decoded.data, decoded.signature) {
                 (Some(map), signature) => {
                     if signature == Signature::Unverified && note {
                         self.notes.unverified += 1;
                     }
-                    Basis::Rule(map.get("_session_expiry").cloned())
+                    Basis::Rule(match want {
+                        Want::Content => map.get(EXPIRY_KEY).cloned(),
+                        Want::Verdict => map.remove(EXPIRY_KEY),
+                    })
                 }
                 // A bad signature and undecodable data are both `{}` to Django.
                 (None, Signature::Invalid) => Basis::Rule(None),
@@ -432,7 +714,13 @@ impl FileStore {
                 ),
                 (None, _) => Basis::Rule(None),
             };
-            data = decoded.data;
+            let text = match want {
+                Want::Content => {
+                    data = decoded.data;
+                    raw.into_owned()
+                }
+                Want::Verdict => String::new(),
+            };
             (text, basis)
         };
         let basis = match basis {
@@ -524,18 +812,19 @@ impl FileStore {
         }
     }
 
-    fn remove(&mut self, ex: &Examined) -> bool {
-        if !self.unchanged(&ex.name, ex.ident) {
+    /// Unlinks session file `name` if it is still the file judged (`ident`).
+    fn remove(&mut self, name: &str, ident: Ident) -> bool {
+        if !self.unchanged(name, ident) {
             return false;
         }
-        match rustix::fs::unlinkat(&self.dir, ex.name.as_str(), AtFlags::empty()) {
+        match rustix::fs::unlinkat(&self.dir, name, AtFlags::empty()) {
             Ok(()) => true,
             Err(Errno::NOENT) => {
                 self.notes.changed_meanwhile += 1;
                 false
             }
             Err(e) => {
-                self.fail(&ex.name, "cannot delete", e);
+                self.fail(name, "cannot delete", e);
                 false
             }
         }
@@ -716,10 +1005,37 @@ impl FileStore {
     fn act(&mut self, ex: &Examined, action: Action) -> Result<bool> {
         debug_assert_eq!(self.access, Access::Write);
         match action {
-            Action::Delete => Ok(self.remove(ex)),
+            Action::Delete => Ok(self.remove(&ex.name, ex.ident)),
             Action::ExpireAt(t) => self.expire(ex, t),
         }
     }
+}
+
+/// Reads `fd`, a regular file that fstat found `size` bytes long, into `buf`: to its end,
+/// or to `MAX_FILE + 1` bytes for a larger file (which is then judged too large).
+///
+/// A read that comes back short at exactly `size` bytes is taken as the end, so a file
+/// costs one read(2), not two (the second only to see 0). A file that changes meanwhile
+/// is read on to its end; it then has a new size, mtime or ctime, so it is not deleted or
+/// rewritten on what was read here ([`FileStore::unchanged`] compares them first).
+fn read_content(fd: &OwnedFd, size: u64, buf: &mut Vec<u8>) -> Result<(), Errno> {
+    const CAP: usize = MAX_FILE as usize + 1;
+    let size = usize::try_from(size).map_or(CAP, |s| s.min(CAP));
+    buf.clear();
+    buf.reserve_exact(size + 1);
+    while buf.len() < CAP {
+        if buf.len() == buf.capacity() {
+            buf.reserve_exact(buf.len().max(4096).min(CAP - buf.len()));
+        }
+        let asked = buf.capacity() - buf.len();
+        match rustix::io::read(fd, rustix::buffer::spare_capacity(buf)) {
+            Ok(0) => break,
+            Ok(n) if n < asked && buf.len() == size => break,
+            Ok(_) | Err(Errno::INTR) => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(())
 }
 
 /// Eight characters of `[a-z0-9_]`, like `mkstemp`'s, from the standard library's
@@ -768,7 +1084,7 @@ impl SessionStore for FileStore {
                 }
                 continue;
             }
-            if let Ok(ex) = self.examine(&name, true) {
+            if let Ok(ex) = self.examine(&name, true, Want::Verdict) {
                 if self.satisfies(&ex, cond) {
                     n += 1;
                 }
@@ -781,7 +1097,7 @@ impl SessionStore for FileStore {
         let Some(name) = self.name_of(key) else {
             return Ok(None);
         };
-        match self.examine(&name, true) {
+        match self.examine(&name, true, Want::Content) {
             Ok(ex) => Ok(Some(self.stored(ex, now))),
             Err(_) => Ok(None),
         }
@@ -804,7 +1120,7 @@ impl SessionStore for FileStore {
                 self.walk = None;
                 return Ok(page);
             };
-            let Ok(ex) = self.examine(&name, true) else {
+            let Ok(ex) = self.examine(&name, true, Want::Content) else {
                 continue;
             };
             if self.satisfies(&ex, cond) {
@@ -825,6 +1141,9 @@ impl SessionStore for FileStore {
         limit: usize,
         action: Action,
     ) -> Result<u64> {
+        if action == Action::Delete {
+            return self.delete_range(cursor, cond, limit);
+        }
         if !self.resume(cursor)? {
             return Ok(0);
         }
@@ -836,7 +1155,11 @@ impl SessionStore for FileStore {
                 self.walk = None;
                 return Ok(changed);
             };
-            let Ok(ex) = self.examine(&name, true) else {
+            let want = match action {
+                Action::Delete => Want::Verdict,
+                Action::ExpireAt(_) => Want::Content,
+            };
+            let Ok(ex) = self.examine(&name, true, want) else {
                 continue;
             };
             if !self.satisfies(&ex, cond) {
@@ -861,7 +1184,7 @@ impl SessionStore for FileStore {
             let Some(name) = self.name_of(&target.key) else {
                 continue;
             };
-            let Ok(ex) = self.examine(&name, false) else {
+            let Ok(ex) = self.examine(&name, false, Want::Content) else {
                 continue;
             };
             if target.data.as_ref().is_some_and(|data| *data != ex.text) {
@@ -889,7 +1212,7 @@ impl SessionStore for FileStore {
         };
         let mut dir = self.new_stream()?;
         while let Some((name, _)) = self.next_name(&mut dir)? {
-            let Ok(ex) = self.examine(&name, true) else {
+            let Ok(ex) = self.examine(&name, true, Want::Verdict) else {
                 continue;
             };
             stats.total += 1;
@@ -1004,6 +1327,8 @@ fn append_named(line: &mut String, named: &[String], total: u64) {
 
 #[cfg(test)]
 mod tests {
+    use std::collections::BTreeSet;
+
     use super::*;
 
     const OLD: i64 = 1_577_836_800; // 2020-01-01
@@ -1035,13 +1360,13 @@ mod tests {
         let path = tmp.path().join(name);
         old_file(&path, "stale");
         let mut store = store(tmp.path());
-        let ex = store.examine(name, true).ok().unwrap();
+        let ex = store.examine(name, true, Want::Verdict).ok().unwrap();
         assert!(store.expired_at(&ex, Utc::now()));
         // Django saves through a temporary file renamed over the session.
         let renewed = tmp.path().join("sessionidrenewedsession01_out_abc");
         std::fs::write(&renewed, "fresh").unwrap();
         std::fs::rename(&renewed, &path).unwrap();
-        assert!(!store.remove(&ex));
+        assert!(!store.remove(&ex.name, ex.ident));
         assert_eq!(std::fs::read_to_string(&path).unwrap(), "fresh");
         assert_eq!(store.notes.changed_meanwhile, 1);
     }
@@ -1053,17 +1378,17 @@ mod tests {
         let path = tmp.path().join(name);
         old_file(&path, "stale");
         let mut store = store(tmp.path());
-        let ex = store.examine(name, true).ok().unwrap();
+        let ex = store.examine(name, true, Want::Content).ok().unwrap();
         File::options()
             .write(true)
             .open(&path)
             .unwrap()
             .set_modified(std::time::SystemTime::now())
             .unwrap();
-        assert!(!store.remove(&ex));
+        assert!(!store.remove(&ex.name, ex.ident));
         assert!(path.exists());
         // Judged again, it is active now and goes nowhere.
-        let ex = store.examine(name, true).ok().unwrap();
+        let ex = store.examine(name, true, Want::Content).ok().unwrap();
         assert!(!store.expired_at(&ex, Utc::now()));
     }
 
@@ -1073,9 +1398,143 @@ mod tests {
         let name = "sessionidstalesession0001";
         old_file(&tmp.path().join(name), "stale");
         let mut store = store(tmp.path());
-        let ex = store.examine(name, true).ok().unwrap();
-        assert!(store.remove(&ex));
+        let ex = store.examine(name, true, Want::Verdict).ok().unwrap();
+        assert!(store.remove(&ex.name, ex.ident));
         assert!(!tmp.path().join(name).exists());
+    }
+
+    /// `n` session files, every third one fresh (active), the rest expired by mtime.
+    fn mixed_dir(n: usize) -> (tempfile::TempDir, BTreeSet<String>) {
+        let tmp = tempfile::tempdir().unwrap();
+        let mut active = BTreeSet::new();
+        for i in 0..n {
+            let name = format!("sessionid{i:08}x");
+            let path = tmp.path().join(&name);
+            if i % 3 == 0 {
+                std::fs::write(&path, "fresh").unwrap();
+                active.insert(name);
+            } else {
+                old_file(&path, "stale");
+            }
+        }
+        (tmp, active)
+    }
+
+    fn left(dir: &std::path::Path) -> BTreeSet<String> {
+        std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().into_string().unwrap())
+            .collect()
+    }
+
+    fn delete_batch(store: &mut FileStore, cursor: &mut Cursor, limit: usize) -> u64 {
+        let cond = Condition::expired_at(Utc::now());
+        store
+            .apply_range(cursor, &cond, limit, Action::Delete)
+            .unwrap()
+    }
+
+    #[test]
+    fn range_deletion_in_small_batches_deletes_exactly_the_expired_files() {
+        let (tmp, active) = mixed_dir(1000);
+        let mut store = store(tmp.path());
+        let (mut cursor, mut batches, mut changed) = (Cursor::Start, 0, 0);
+        while !cursor.is_done() {
+            let n = delete_batch(&mut store, &mut cursor, 7);
+            assert!(n <= 7);
+            changed += n;
+            batches += 1;
+        }
+        assert_eq!(left(tmp.path()), active);
+        assert_eq!(changed, 1000 - active.len() as u64);
+        assert_eq!(store.matched, changed);
+        assert!(batches >= changed / 7);
+        assert!(store.ahead.is_none(), "the read-ahead ends with the walk");
+        assert!(store.take_notices().messages.is_empty());
+    }
+
+    #[test]
+    fn files_renewed_while_judged_ahead_are_not_deleted() {
+        let (tmp, _) = mixed_dir(900);
+        let mut store = store(tmp.path());
+        let mut cursor = Cursor::Start;
+        assert_eq!(delete_batch(&mut store, &mut cursor, 1), 1);
+        // The read-ahead has judged files beyond the first by now (or is about to):
+        // Django renews every session that is left, through a renamed temporary file.
+        let before = left(tmp.path());
+        for name in &before {
+            let tmp_name = tmp.path().join(format!("{name}_out_renew"));
+            std::fs::write(&tmp_name, "renewed").unwrap();
+            std::fs::rename(&tmp_name, tmp.path().join(name)).unwrap();
+        }
+        let mut changed = 0;
+        while !cursor.is_done() {
+            changed += delete_batch(&mut store, &mut cursor, 50);
+        }
+        assert_eq!(changed, 0);
+        assert_eq!(left(tmp.path()), before);
+        // Files judged expired before they were renewed were found changed.
+        assert_eq!(store.notes.changed_meanwhile, store.matched - 1);
+    }
+
+    #[test]
+    fn a_stopped_range_deletion_leaves_the_rest_and_a_cursor_resumes_it() {
+        let (tmp, active) = mixed_dir(1000);
+        let mut cursor = Cursor::Start;
+        {
+            let mut store = store(tmp.path());
+            assert_eq!(delete_batch(&mut store, &mut cursor, 10), 10);
+            // Dropped mid-walk, as after a signal: the read-ahead thread stops with it.
+        }
+        assert_eq!(left(tmp.path()).len(), 990);
+        let mut store = store(tmp.path());
+        while !cursor.is_done() {
+            delete_batch(&mut store, &mut cursor, 100);
+        }
+        assert_eq!(left(tmp.path()), active);
+    }
+
+    #[test]
+    fn notices_gathered_ahead_keep_their_order_and_limits() {
+        let mut notes = Notes::default();
+        for i in 0..30 {
+            let mut one = Notes {
+                failures: 1,
+                failures_named: vec![format!("f{i}")],
+                ..Notes::default()
+            };
+            if i % 2 == 0 {
+                one.undecided = 1;
+                one.undecided_named.push(format!("u{i}"));
+            }
+            assert!(!one.is_empty());
+            notes.absorb(one);
+        }
+        notes.absorb(Notes::default());
+        assert_eq!(notes.failures, 30);
+        assert_eq!(notes.undecided, 15);
+        assert_eq!(notes.failures_named.len(), MAX_NAMED);
+        assert_eq!(notes.failures_named[..3], ["f0", "f1", "f2"]);
+        assert_eq!(notes.undecided_named.len(), 15);
+        assert_eq!(notes.undecided_named[1], "u2");
+    }
+
+    #[test]
+    fn a_file_is_read_whole_whatever_size_fstat_gave() {
+        let tmp = tempfile::tempdir().unwrap();
+        let path = tmp.path().join("f");
+        let open =
+            || rustix::fs::open(&path, OFlags::RDONLY | OFlags::CLOEXEC, Mode::empty()).unwrap();
+        let mut buf = Vec::new();
+        for len in [0usize, 1, 200, 4095, 4096, 4097, 100_000] {
+            let content: Vec<u8> = (0..len).map(|i| b'a' + (i % 26) as u8).collect();
+            std::fs::write(&path, &content).unwrap();
+            // The size fstat gave, and sizes of a file that grew or shrank since.
+            for size in [len, 0, len / 2, len + 1, len * 3 + 10] {
+                read_content(&open(), size as u64, &mut buf).unwrap();
+                assert_eq!(buf, content, "{len} bytes read as {size}");
+            }
+        }
     }
 
     #[test]
