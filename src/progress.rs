@@ -24,6 +24,11 @@ impl Progress {
         Progress { bar: None }
     }
 
+    /// Whether anything is drawn: work done only to feed the bar can be skipped otherwise.
+    pub fn is_shown(&self) -> bool {
+        self.bar.is_some()
+    }
+
     /// Sizes the bar (`total` sessions) and labels it with what is being counted.
     pub fn start(&mut self, total: u64, what: &str) {
         if let Some(bar) = &self.bar {

@@ -119,9 +119,13 @@ impl Engine<'_> {
     }
 
     fn run_condition(&mut self, cond: &Condition, action: Action) -> Result<Outcome> {
-        // Counting first would double the work of a store that must read every session to
-        // know its expiry; such a store counts as it goes instead.
-        let count_first = self.policy.dry_run || !self.store.counting_reads_everything();
+        // A dry run's answer is the count, and --max-runtime reports what is left, so both
+        // count first; otherwise the count only sizes the bar. Without a bar it is
+        // skipped: it scans the expiry index, a large share of a purge on a server. A
+        // store that must read every session to know its expiry counts as it goes.
+        let count_first = self.policy.dry_run
+            || (!self.store.counting_reads_everything()
+                && (self.progress.is_shown() || self.policy.max_runtime.is_some()));
         let mut outcome = Outcome {
             matched: if count_first {
                 self.store.count(cond)?
@@ -155,6 +159,7 @@ impl Engine<'_> {
             }
         }
         if !count_first {
+            // Interrupted without a count: only what was done is known.
             outcome.matched = self.store.matched_so_far().unwrap_or(outcome.changed);
         }
         Ok(outcome)
