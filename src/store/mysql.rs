@@ -677,10 +677,30 @@ fn connect_error(
             mysql::Error::DriverError(DriverError::ConnectTimeout) => {
                 "timed out (connect_timeout)".to_owned()
             }
-            other => other.to_string(),
+            other => {
+                let text = other.to_string();
+                refused_certificate(&text).unwrap_or(text)
+            }
         },
     };
     unavailable(format!("cannot connect to {shown}: {reason}"))
+}
+
+/// The driver reports a refused server certificate as a nested debug string
+/// (``CodecError { IO error: `invalid peer certificate: UnknownIssuer' }``); this keeps
+/// rustls' reason and says what to check.
+fn refused_certificate(text: &str) -> Option<String> {
+    const MARK: &str = "invalid peer certificate: ";
+    let rest = &text[text.find(MARK)? + MARK.len()..];
+    let reason = rest
+        .split(['`', '\'', '"', '}'])
+        .next()
+        .unwrap_or(rest)
+        .trim();
+    Some(format!(
+        "the server's TLS certificate was refused ({reason}); check ssl-ca (the CA that \
+         signed it) and, for VERIFY_IDENTITY, that it names the host in the URL"
+    ))
 }
 
 fn mysql_code(e: &mysql::Error) -> Option<u16> {
@@ -784,6 +804,18 @@ fn naive(value: Value) -> Option<NaiveDateTime> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn refused_certificates_are_explained() {
+        let text = "CodecError { IO error: `invalid peer certificate: UnknownIssuer' }";
+        let message = refused_certificate(text).unwrap();
+        assert!(
+            message.contains("certificate was refused (UnknownIssuer)"),
+            "{message}"
+        );
+        assert!(message.contains("ssl-ca"), "{message}");
+        assert_eq!(refused_certificate("Connection refused"), None);
+    }
 
     #[test]
     fn identifiers_are_quoted() {
