@@ -11,11 +11,12 @@ use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+mod tls;
+
+use tls::{is_root, make_certs};
+
 fn skip(why: &str) {
-    if std::env::var("CI").is_ok_and(|v| v == "true") {
-        panic!("TLS test cannot run in CI: {why}");
-    }
-    say_skipped(format!("SKIPPED: PostgreSQL TLS test: {why}"));
+    tls::skip("PostgreSQL TLS test", why);
 }
 
 fn pg_bin() -> Option<PathBuf> {
@@ -26,13 +27,6 @@ fn pg_bin() -> Option<PathBuf> {
         .collect();
     dirs.sort();
     dirs.pop()
-}
-
-fn is_root() -> bool {
-    Command::new("id")
-        .arg("-u")
-        .output()
-        .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
 }
 
 /// Runs a PostgreSQL tool, as `postgres` when we are root (initdb refuses root).
@@ -55,84 +49,6 @@ fn pg(bin: &Path, tool: &str, args: &[&str]) -> std::process::Output {
         String::from_utf8_lossy(&out.stderr)
     );
     out
-}
-
-fn openssl(dir: &Path, args: &[&str]) {
-    let out = Command::new("openssl")
-        .current_dir(dir)
-        .args(args)
-        .output()
-        .expect("openssl runs");
-    assert!(
-        out.status.success(),
-        "openssl {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
-
-/// A CA and a server certificate for 127.0.0.1 / localhost signed by it, and a second,
-/// unrelated CA.
-fn make_certs(dir: &Path) {
-    for ca in ["ca", "other-ca"] {
-        openssl(
-            dir,
-            &[
-                "req",
-                "-x509",
-                "-newkey",
-                "rsa:2048",
-                "-nodes",
-                "-days",
-                "2",
-                "-subj",
-                &format!("/CN=sessctl test {ca}"),
-                "-keyout",
-                &format!("{ca}.key"),
-                "-out",
-                &format!("{ca}.pem"),
-            ],
-        );
-    }
-    openssl(
-        dir,
-        &[
-            "req",
-            "-newkey",
-            "rsa:2048",
-            "-nodes",
-            "-subj",
-            "/CN=localhost",
-            "-keyout",
-            "server.key",
-            "-out",
-            "server.csr",
-        ],
-    );
-    std::fs::write(
-        dir.join("san.ext"),
-        "subjectAltName=IP:127.0.0.1,DNS:localhost\nbasicConstraints=CA:FALSE\n",
-    )
-    .unwrap();
-    openssl(
-        dir,
-        &[
-            "x509",
-            "-req",
-            "-in",
-            "server.csr",
-            "-CA",
-            "ca.pem",
-            "-CAkey",
-            "ca.key",
-            "-CAcreateserial",
-            "-days",
-            "2",
-            "-extfile",
-            "san.ext",
-            "-out",
-            "server.crt",
-        ],
-    );
 }
 
 struct Cluster {
@@ -306,11 +222,4 @@ fn postgres_tls_modes() {
     fails("sslmode=verify-full".into(), "certificate");
     // The server takes TCP connections only with TLS.
     fails("sslmode=disable".into(), "cannot connect");
-}
-
-/// Prints straight to the process's stderr: libtest captures `eprintln!` of passing
-/// tests, and a skipped backend test must be seen without `--nocapture`.
-fn say_skipped(message: String) {
-    use std::io::Write as _;
-    let _ = writeln!(std::io::stderr(), "{message}");
 }

@@ -12,7 +12,7 @@
 //! Without the MariaDB server binaries or openssl the test says SKIPPED (fails under CI=true).
 
 use std::os::unix::fs::PermissionsExt;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -20,11 +20,12 @@ use mysql::prelude::Queryable;
 
 const PASSWORD: &str = "hunter2";
 
+mod tls;
+
+use tls::{is_root, make_certs, say_skipped};
+
 fn skip(why: &str) {
-    if std::env::var("CI").is_ok_and(|v| v == "true") {
-        panic!("MySQL TLS test cannot run in CI: {why}");
-    }
-    say_skipped(format!("SKIPPED: MySQL/MariaDB TLS test: {why}"));
+    tls::skip("MySQL/MariaDB TLS test", why);
 }
 
 /// `name` on the PATH or in the sbin directories (often not on a user's PATH).
@@ -34,91 +35,6 @@ fn find_bin(name: &str) -> Option<PathBuf> {
         .chain(["/usr/sbin", "/usr/local/sbin", "/usr/bin"].map(PathBuf::from))
         .map(|dir| dir.join(name))
         .find(|p| p.is_file())
-}
-
-fn is_root() -> bool {
-    Command::new("id")
-        .arg("-u")
-        .output()
-        .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
-}
-
-fn openssl(dir: &Path, args: &[&str]) {
-    let out = Command::new("openssl")
-        .current_dir(dir)
-        .args(args)
-        .output()
-        .expect("openssl runs");
-    assert!(
-        out.status.success(),
-        "openssl {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
-
-/// A CA and a server certificate for 127.0.0.1 / localhost signed by it, and a second,
-/// unrelated CA.
-fn make_certs(dir: &Path) {
-    for ca in ["ca", "other-ca"] {
-        openssl(
-            dir,
-            &[
-                "req",
-                "-x509",
-                "-newkey",
-                "rsa:2048",
-                "-nodes",
-                "-days",
-                "2",
-                "-subj",
-                &format!("/CN=sessctl test {ca}"),
-                "-keyout",
-                &format!("{ca}.key"),
-                "-out",
-                &format!("{ca}.pem"),
-            ],
-        );
-    }
-    openssl(
-        dir,
-        &[
-            "req",
-            "-newkey",
-            "rsa:2048",
-            "-nodes",
-            "-subj",
-            "/CN=localhost",
-            "-keyout",
-            "server.key",
-            "-out",
-            "server.csr",
-        ],
-    );
-    std::fs::write(
-        dir.join("san.ext"),
-        "subjectAltName=IP:127.0.0.1,DNS:localhost\nbasicConstraints=CA:FALSE\n",
-    )
-    .unwrap();
-    openssl(
-        dir,
-        &[
-            "x509",
-            "-req",
-            "-in",
-            "server.csr",
-            "-CA",
-            "ca.pem",
-            "-CAkey",
-            "ca.key",
-            "-CAcreateserial",
-            "-days",
-            "2",
-            "-extfile",
-            "san.ext",
-            "-out",
-            "server.crt",
-        ],
-    );
 }
 
 /// The running server: killed (it holds only throwaway data) and its directory removed
@@ -381,11 +297,4 @@ fn mysql_tls_modes() {
                 .to_owned(),
         ),
     }
-}
-
-/// Prints straight to the process's stderr: libtest captures `eprintln!` of passing
-/// tests, and a skipped backend test must be seen without `--nocapture`.
-fn say_skipped(message: String) {
-    use std::io::Write as _;
-    let _ = writeln!(std::io::stderr(), "{message}");
 }
