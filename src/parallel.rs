@@ -7,6 +7,7 @@
 //! are enough: no pool, no shared state, order preserved.
 
 use std::num::NonZeroUsize;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::thread;
 
 use anyhow::Result;
@@ -16,8 +17,8 @@ use anyhow::Result;
 /// page is mapped on other threads, the next is read: the store and the decoding overlap.
 ///
 /// At most two pages are held at once, so memory stays bounded by the page size. `read`
-/// may run once more after the page `take` stops at (a read-ahead); nothing of that page
-/// is handed on. `state` is what both `read` and `take` need to change (the store, when
+/// may run once more after the page `take` stops at (a read-ahead), and that page may be
+/// mapped; nothing of it is handed on. `state` is what both `read` and `take` need to change (the store, when
 /// `take` writes to it).
 pub fn pipeline<S, T, R>(
     state: &mut S,
@@ -34,20 +35,32 @@ where
         let mut in_flight: Option<thread::ScopedJoinHandle<'_, (Vec<T>, Vec<R>)>> = None;
         loop {
             let next = read(state);
-            if let Some(handle) = in_flight.take() {
-                let (page, mapped) = handle.join().expect("a decoding thread panicked");
-                if !take(state, page, mapped)? {
-                    return Ok(());
-                }
-            }
-            match next? {
-                Some(page) if !page.is_empty() => {
+            let finished = in_flight
+                .take()
+                .map(|handle| handle.join().expect("a decoding thread panicked"));
+            // The page just read starts decoding before the last one is handed on, so
+            // that `take`'s own work (output, deletes) overlaps decoding as well.
+            let read_error = match next {
+                Ok(Some(page)) if !page.is_empty() => {
                     in_flight = Some(scope.spawn(move || {
                         let mapped = map(&page, f);
                         (page, mapped)
                     }));
+                    None
                 }
-                _ => return Ok(()),
+                Ok(_) => None,
+                Err(e) => Some(e),
+            };
+            if let Some((page, mapped)) = finished {
+                if !take(state, page, mapped)? {
+                    return Ok(());
+                }
+            }
+            if let Some(e) = read_error {
+                return Err(e);
+            }
+            if in_flight.is_none() {
+                return Ok(());
             }
         }
     })
@@ -56,32 +69,60 @@ where
 /// Below this many items a page is mapped on the calling thread.
 const MIN_PARALLEL: usize = 512;
 
-/// `items.iter().map(f)`, split over the available cores, results in input order.
+/// Items a thread takes from the shared counter at a time.
+const SLICE: usize = 64;
+
+/// `items.iter().map(f)`, spread over the available cores, results in input order.
+///
+/// Threads take small slices from a shared counter instead of one equal share each: a
+/// thread whose core is shared (with [`pipeline`]'s reader, or anything else on the
+/// machine) would otherwise still be working on its share while the others sit idle,
+/// at the end of every page.
 pub fn map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
     let workers = thread::available_parallelism().map_or(1, NonZeroUsize::get);
     if workers < 2 || items.len() < MIN_PARALLEL {
         return items.iter().map(f).collect();
     }
-    let chunk = items.len().div_ceil(workers);
-    let f = &f;
-    thread::scope(|scope| {
-        let handles: Vec<_> = items
-            .chunks(chunk)
-            .map(|part| scope.spawn(move || part.iter().map(f).collect::<Vec<R>>()))
+    let next = AtomicUsize::new(0);
+    let (f, next) = (&f, &next);
+    let mut slices: Vec<(usize, Vec<R>)> = thread::scope(|scope| {
+        let handles: Vec<_> = (0..workers)
+            .map(|_| {
+                scope.spawn(move || {
+                    let mut done = Vec::new();
+                    loop {
+                        let start = next.fetch_add(SLICE, Ordering::Relaxed);
+                        if start >= items.len() {
+                            return done;
+                        }
+                        let slice = &items[start..(start + SLICE).min(items.len())];
+                        done.push((start, slice.iter().map(f).collect::<Vec<R>>()));
+                    }
+                })
+            })
             .collect();
         handles
             .into_iter()
             .flat_map(|h| h.join().expect("a decoding thread panicked"))
             .collect()
-    })
+    });
+    slices.sort_unstable_by_key(|(start, _)| *start);
+    slices.into_iter().flat_map(|(_, mapped)| mapped).collect()
 }
 
 #[cfg(test)]
 mod tests {
     #[test]
     fn order_is_preserved() {
-        let items: Vec<u32> = (0..10_000).collect();
-        let doubled = super::map(&items, |x| x * 2);
+        // An odd length, so the last slice is short; some items slow, so threads take
+        // different numbers of slices.
+        let items: Vec<u32> = (0..10_001).collect();
+        let doubled = super::map(&items, |x| {
+            if x % 997 == 0 {
+                std::thread::sleep(std::time::Duration::from_millis(1));
+            }
+            x * 2
+        });
         assert_eq!(doubled, items.iter().map(|x| x * 2).collect::<Vec<_>>());
         assert_eq!(super::map(&[1, 2, 3], |x| x + 1), vec![2, 3, 4]);
     }
