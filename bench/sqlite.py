@@ -374,6 +374,27 @@ def ensure_sessctl(args):
     return os.path.join(ROOT, "target", "release", "sessctl")
 
 
+def ensure_decode_floor(args):
+    """bench/decode_floor.rs, built next to the sessctl binary in use (or in target/release)."""
+    if args.sessctl:
+        floor = os.path.join(os.path.dirname(os.path.abspath(args.sessctl)), "examples", "decode-floor")
+        if os.path.exists(floor):
+            return floor
+    log("cargo build --release --example decode-floor")
+    subprocess.check_call(["cargo", "build", "--release", "--quiet", "--example", "decode-floor"], cwd=ROOT)
+    return os.path.join(ROOT, "target", "release", "examples", "decode-floor")
+
+
+def decode_floor_round(tools, base, meta):
+    """zlib inflation alone, and sessctl's decoding alone, over the table's rows in memory."""
+    env = dict(os.environ, DJANGO_SECRET_KEY=SECRET_KEY)
+    out = json.loads(subprocess.check_output([tools["floor"], base, meta["bench_user"]], env=env))
+    if out["matched"] != meta["bench_user_rows"]:
+        raise SystemExit("decode-floor matched %d sessions of user %s, expected %d"
+                         % (out["matched"], meta["bench_user"], meta["bench_user_rows"]))
+    return out
+
+
 def get_payloads(args, django_python):
     path = os.path.join(args.work, "payloads-%d-%d.json" % (args.payloads, args.seed))
     if not os.path.exists(path):
@@ -763,6 +784,9 @@ def main():
         results["probe"] = probe
 
     if "decode" not in skip:
+        tools["floor"] = ensure_decode_floor(args)
+        log("decode: floor (inflate alone) and sessctl's decoding alone, in memory")
+        floor = decode_floor_round(tools, base, meta)
         log("decode: sessctl list --user (verified)")
         verified = decode_round(args, tools, base, meta, verified=True)
         log("decode: sessctl list --user (no key)")
@@ -772,6 +796,10 @@ def main():
         print("Decode throughput over %d sessions (list --user %s: %d match)"
               % (meta["rows"], meta["bench_user"], meta["bench_user_rows"]))
         print_table(["decoder", "sessions", "time", "sessions/s", "peak RSS"], [
+            ["floor: zlib inflate alone, in memory", meta["rows"], fmt_s(floor["inflate_s"]),
+             fmt_rate(meta["rows"] / floor["inflate_s"]), "-"],
+            ["sessctl decoding alone, in memory, verified", meta["rows"], fmt_s(floor["decode_s"]),
+             fmt_rate(meta["rows"] / floor["decode_s"]), "-"],
             ["sessctl list --user, signatures verified", meta["rows"], fmt_s(verified["wall"]),
              fmt_rate(verified["rate"]), fmt_mib(verified["maxrss_kib"])],
             ["sessctl list --user, no key (unverified)", meta["rows"], fmt_s(unverified["wall"]),
@@ -779,9 +807,13 @@ def main():
             ["Django SessionStore().decode loop", django_dec["sessions"], fmt_s(django_dec["seconds"]),
              fmt_rate(django_dec["rate"]), "-"],
         ])
-        print("  Django at %d rows would take %s; target for sessctl: >= 500,000/s verified\n"
-              % (meta["rows"], fmt_s(django_dec["projected"])))
-        results["decode"] = {"verified": verified, "unverified": unverified, "django": django_dec}
+        print("  floor: %d of the %d payloads are compressed (%.0f inflated bytes on average), inflated on"
+              " %d threads;\n  sessctl list --user takes %.2fx the floor; Django at %d rows would take %s;"
+              " target for sessctl: >= 500,000/s verified\n"
+              % (floor["compressed"], floor["rows"], floor["inflated_bytes"] / max(floor["compressed"], 1),
+                 floor["threads"], verified["wall"] / floor["inflate_s"], meta["rows"],
+                 fmt_s(django_dec["projected"])))
+        results["decode"] = {"floor": floor, "verified": verified, "unverified": unverified, "django": django_dec}
 
     if "memory" not in skip and args.memory_rows and args.memory_rows != args.rows:
         small_base, small_meta = build_base(args, args.memory_rows, bundle)
