@@ -13,10 +13,12 @@ DDL), copied afresh before each method, and purged by:
 
 While each method runs, a probe connection does what a live site does -- load a session
 by key and renew one -- and its latencies are compared with the same probe on the idle
-table just before.
+table just before. With --repeat N every method runs N times on fresh tables: the time
+shown is the median, and the probe's samples are pooled over the rounds.
 
 Usage:
   bench/servers.py [--rows N] [--only postgres|mysql] [--sessctl PATH] [--python PY]
+                   [--repeat N] [--variant 'CLEAR-EXPIRED OPTIONS']... [--skip METHOD]...
 Env:  SESSCTL_TEST_POSTGRES_URL / SESSCTL_TEST_MYSQL_URL name the servers (the bench
       database is created next to the one named); the Python that runs this file needs
       psycopg and PyMySQL, and so does the one running Django (--python, default: this
@@ -172,7 +174,7 @@ class Probe(threading.Thread):
         super().__init__(daemon=True)
         self.server, self.keys = server, keys
         self.stop = threading.Event()
-        self.latencies = []
+        self.latencies = []  # (load | renew, seconds)
 
     def run(self):
         c = self.server.connect()
@@ -192,7 +194,7 @@ class Probe(threading.Thread):
                 cur.execute(sql, (key,))
                 if sql is load:
                     cur.fetchall()
-                self.latencies.append(time.perf_counter() - started)
+                self.latencies.append(("load" if sql is load else "renew", time.perf_counter() - started))
                 time.sleep(0.002)
         c.close()
 
@@ -260,39 +262,54 @@ def django_clearsessions(server, python):
     return float(out.stdout.strip().splitlines()[-1])
 
 
-def sessctl(server, binary, batch_size):
+def sessctl(server, binary, options):
     out = subprocess.run([binary, "--database-url", server.bench_url, "--format", "json", "-v",
-                          "clear-expired", "--batch-size", str(batch_size)],
+                          "clear-expired"] + options,
                          check=True, capture_output=True, text=True)
     return json.loads(out.stdout)
 
 
-def measure(server, name, fn):
-    server.reset()
-    keys = server.active_keys()
-    idle = Probe(server, keys)
-    idle.start()
-    time.sleep(2.0)
-    idle.stop.set()
-    idle.join()
-    probe = Probe(server, keys)
-    probe.start()
-    started = time.perf_counter()
-    extra = fn()
-    elapsed = time.perf_counter() - started
-    probe.stop.set()
-    probe.join()
-    c = server.connect()
-    with c.cursor() as cur:
-        cur.execute("SELECT count(*) FROM %s WHERE expire_date < %s" % (server.q(TABLE), server.now_sql()))
-        left = cur.fetchone()[0]
-    c.close()
+def measure(server, name, fn, repeat):
+    """`repeat` rounds, each on a fresh table: the idle probe for 1.5 s, then the probe
+    during `fn`. Probe samples are pooled over the rounds (one round of a sub-second purge
+    gives a few hundred, too few for a steady p99); the time is the median round."""
+    rounds, idle, during = [], [], []
+    for _ in range(repeat):
+        server.reset()
+        keys = server.active_keys()
+        idle_probe = Probe(server, keys)
+        idle_probe.start()
+        time.sleep(1.5)
+        idle_probe.stop.set()
+        idle_probe.join()
+        probe = Probe(server, keys)
+        probe.start()
+        started = time.perf_counter()
+        extra = fn()
+        elapsed = time.perf_counter() - started
+        probe.stop.set()
+        probe.join()
+        c = server.connect()
+        with c.cursor() as cur:
+            cur.execute("SELECT count(*) FROM %s WHERE expire_date < %s" % (server.q(TABLE), server.now_sql()))
+            left = cur.fetchone()[0]
+        c.close()
+        if left:
+            raise SystemExit("%s on %s left %d expired sessions" % (name, server.kind, left))
+        rounds.append((elapsed, extra))
+        idle += idle_probe.latencies
+        during += probe.latencies
+    elapsed, extra = sorted(rounds, key=lambda r: r[0])[len(rounds) // 2]
+
+    def ms(samples, p, kind=None):
+        return percentile([t for k, t in samples if kind in (None, k)], p) * 1000
+
     return {
-        "server": server.kind, "method": name, "seconds": elapsed, "left": left,
-        "idle_p99_ms": percentile(idle.latencies, 99) * 1000,
-        "p50_ms": percentile(probe.latencies, 50) * 1000,
-        "p99_ms": percentile(probe.latencies, 99) * 1000,
-        "probes": len(probe.latencies), "extra": extra,
+        "server": server.kind, "method": name, "seconds": elapsed,
+        "all_seconds": [r[0] for r in rounds], "extra": extra,
+        "p50_ms": ms(during, 50), "p99_ms": ms(during, 99), "renew_p99_ms": ms(during, 99, "renew"),
+        "idle_p99_ms": ms(idle, 99), "idle_renew_p99_ms": ms(idle, 99, "renew"),
+        "probes": len(during), "idle_probes": len(idle),
     }
 
 
@@ -303,7 +320,11 @@ def main():
     ap.add_argument("--sessctl", default=os.path.join(os.path.dirname(__file__), "..", "target", "release", "sessctl"))
     ap.add_argument("--python", default=sys.executable, help="Python with Django, psycopg and PyMySQL")
     ap.add_argument("--batch-size", type=int, default=20000)
+    ap.add_argument("--variant", action="append", default=[],
+                    help="also run sessctl clear-expired with these options, e.g. '--batch-size 2000 --sleep 10ms'")
+    ap.add_argument("--repeat", type=int, default=1, help="rounds per method (median time, pooled probe samples)")
     ap.add_argument("--skip", action="append", default=[], help="method to leave out (raw, naive, django, sessctl)")
+    ap.add_argument("--json", help="also write all figures to this file")
     args = ap.parse_args()
     servers = []
     for kind, env in (("postgres", "SESSCTL_TEST_POSTGRES_URL"), ("mysql", "SESSCTL_TEST_MYSQL_URL")):
@@ -320,23 +341,33 @@ def main():
             ("raw", "raw DELETE", lambda s=server: raw_delete(s)),
             ("naive", "naive loop (5,000)", lambda s=server: naive_loop(s)),
             ("django", "Django clearsessions", lambda s=server: django_clearsessions(s, args.python)),
-            ("sessctl", "sessctl clear-expired", lambda s=server: sessctl(s, args.sessctl, args.batch_size)),
+            ("sessctl", "sessctl clear-expired",
+             lambda s=server: sessctl(s, args.sessctl, ["--batch-size", str(args.batch_size)])),
         ]
+        for variant in args.variant:
+            methods.append(("sessctl", "sessctl clear-expired " + variant,
+                            lambda s=server, v=variant: sessctl(s, args.sessctl, v.split())))
         for short, name, fn in methods:
             if short in args.skip:
                 continue
             log("%s: %s ..." % (server.kind, name))
-            results.append(measure(server, name, fn))
-    print("| server | method | time (s) | probe p50 (ms) | probe p99 (ms) | idle p99 (ms) | left |")
-    print("|---|---|---:|---:|---:|---:|---:|")
+            results.append(measure(server, name, fn, args.repeat))
+    print("| server | method | time (s) | × raw | probe p50 (ms) | probe p99 (ms) | renew p99 (ms) | idle p99 (ms) | idle renew p99 (ms) | probes |")
+    print("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|")
     for r in results:
-        print("| %s | %s | %.2f | %.1f | %.1f | %.1f | %d |" % (
-            r["server"], r["method"], r["seconds"], r["p50_ms"], r["p99_ms"], r["idle_p99_ms"], r["left"]))
+        raw = next((x["seconds"] for x in results if x["server"] == r["server"] and x["method"] == "raw DELETE"), None)
+        print("| %s | %s | %.2f | %s | %.1f | %.1f | %.1f | %.1f | %.1f | %d |" % (
+            r["server"], r["method"], r["seconds"], "%.2f" % (r["seconds"] / raw) if raw else "-",
+            r["p50_ms"], r["p99_ms"], r["renew_p99_ms"], r["idle_p99_ms"], r["idle_renew_p99_ms"], r["probes"]))
     for r in results:
         if r["method"].startswith("sessctl") and isinstance(r["extra"], dict):
             e = r["extra"]
-            print("%s sessctl: %d batches, first %.3f s, last %.3f s" % (
-                r["server"], e.get("batches", 0), e.get("first_batch_seconds") or 0, e.get("last_batch_seconds") or 0))
+            print("%s %s: %d batches, first %.3f s, last %.3f s; round times %s" % (
+                r["server"], r["method"], e.get("batches", 0), e.get("first_batch_seconds") or 0,
+                e.get("last_batch_seconds") or 0, ", ".join("%.2f" % t for t in r["all_seconds"])))
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump(results, f, indent=1)
 
 
 if __name__ == "__main__":
