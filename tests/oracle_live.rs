@@ -80,10 +80,3 @@ fn fresh_django_sets_decode_as_django_decodes() {
         }
     }
 }
-
-/// Prints straight to the process's stderr: libtest captures `eprintln!` of passing
-/// tests, and a skipped backend test must be seen without `--nocapture`.
-fn say_skipped(message: String) {
-    use std::io::Write as _;
-    let _ = writeln!(std::io::stderr(), "{message}");
-}

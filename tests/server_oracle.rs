@@ -14,7 +14,7 @@ mod servers;
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
-use servers::{manifest, sessctl, Client, Kind, Table};
+use servers::{manifest, say_skipped, sessctl, Client, Kind, Table};
 
 fn oracle_dir() -> Option<(PathBuf, Option<tempfile::TempDir>)> {
     if let Some(dir) = std::env::var_os("SESSCTL_ORACLE_DIR").filter(|d| !d.is_empty()) {
@@ -131,11 +131,4 @@ fn clear_expired_matches_clearsessions_on_servers() {
         dir.display()
     );
     eprintln!("oracle parity: {}", checked.join(", "));
-}
-
-/// Prints straight to the process's stderr: libtest captures `eprintln!` of passing
-/// tests, and a skipped backend test must be seen without `--nocapture`.
-fn say_skipped(message: String) {
-    use std::io::Write as _;
-    let _ = writeln!(std::io::stderr(), "{message}");
 }

@@ -2,6 +2,11 @@
 //! binary with a clean environment (nothing leaks in from the developer's shell).
 #![allow(dead_code)]
 
+#[path = "../skipped/mod.rs"]
+mod skipped;
+#[allow(unused_imports)] // used by some of the test crates that include this module
+pub use skipped::say_skipped;
+
 use std::path::{Path, PathBuf};
 
 use assert_cmd::Command;

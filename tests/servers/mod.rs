@@ -8,6 +8,10 @@
 
 #![allow(dead_code)]
 
+#[path = "../skipped/mod.rs"]
+mod skipped;
+pub use skipped::say_skipped;
+
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU32, Ordering};
@@ -306,11 +310,4 @@ pub fn generated(prefix: &str, n: usize, t: DateTime<Utc>) -> Vec<(String, Strin
             )
         })
         .collect()
-}
-
-/// Prints straight to the process's stderr: libtest captures `eprintln!` of passing
-/// tests, and a skipped backend test must be seen without `--nocapture`.
-fn say_skipped(message: String) {
-    use std::io::Write as _;
-    let _ = writeln!(std::io::stderr(), "{message}");
 }

@@ -2,6 +2,10 @@
 //! the openssl CLI, and says SKIPPED (or fails under CI=true) when it cannot.
 #![allow(dead_code)]
 
+#[path = "../skipped/mod.rs"]
+mod skipped;
+pub use skipped::say_skipped;
+
 use std::path::Path;
 use std::process::Command;
 
@@ -11,13 +15,6 @@ pub fn skip(what: &str, why: &str) {
         panic!("{what} cannot run in CI: {why}");
     }
     say_skipped(format!("SKIPPED: {what}: {why}"));
-}
-
-/// Prints straight to the process's stderr: libtest captures `eprintln!` of passing
-/// tests, and a skipped backend test must be seen without `--nocapture`.
-pub fn say_skipped(message: String) {
-    use std::io::Write as _;
-    let _ = writeln!(std::io::stderr(), "{message}");
 }
 
 pub fn is_root() -> bool {
