@@ -595,6 +595,14 @@ fn connect(server: &ServerUrl, shown: &str) -> Result<Conn> {
         server.tls_mode(shown, TlsMode::Prefer)?
     };
     let ca = server.ca_file();
+    if ca.is_none() && matches!(mode, TlsMode::VerifyCa | TlsMode::VerifyFull) {
+        // The driver trusts no public CA (patches/webpki-roots), so there would be
+        // nothing to verify against; the mysql client refuses these modes without a CA too.
+        return Err(unavailable(format!(
+            "{shown}: ssl-mode={} needs ssl-ca=CA.pem, the CA that signed the server's certificate              (sessctl trusts no public CA for MySQL)",
+            if mode == TlsMode::VerifyCa { "VERIFY_CA" } else { "VERIFY_IDENTITY" }
+        )));
+    }
     let ssl = match mode {
         TlsMode::Disable => None,
         TlsMode::Prefer => Some(SslOpts::default().with_danger_accept_invalid_certs(true)),
@@ -815,6 +823,22 @@ mod tests {
         );
         assert!(message.contains("ssl-ca"), "{message}");
         assert_eq!(refused_certificate("Connection refused"), None);
+    }
+
+    /// The driver puts `webpki_roots::TLS_SERVER_ROOTS` in every TLS trust store next to
+    /// ssl-ca. The build must use patches/webpki-roots (one anchor no certificate chains
+    /// to), not Mozilla's set of well over a hundred public CAs.
+    #[test]
+    fn the_driver_trusts_no_public_ca() {
+        let roots = webpki_roots::TLS_SERVER_ROOTS;
+        assert_eq!(roots.len(), 1, "webpki-roots is not the patched crate");
+        let subject: &[u8] = roots[0].subject.as_ref();
+        assert!(subject.ends_with(b"sessctl: no public roots; MySQL TLS trusts ssl-ca only"));
+        let key: &[u8] = roots[0].subject_public_key_info.as_ref();
+        assert!(
+            key.ends_with(&[0; 32]),
+            "the anchor's key must be the all-zero key"
+        );
     }
 
     #[test]

@@ -890,7 +890,11 @@ fn tls_config(mode: TlsMode, ca: Option<&Path>, shown: &str) -> Result<rustls::C
                     )));
                 }
             }
-            None => roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned()),
+            None => {
+                roots.add_parsable_certificates(
+                    webpki_root_certs::TLS_SERVER_ROOT_CERTS.iter().cloned(),
+                );
+            }
         }
         Ok(Arc::new(roots))
     };
