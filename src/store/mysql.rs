@@ -834,11 +834,62 @@ mod tests {
         assert_eq!(roots.len(), 1, "webpki-roots is not the patched crate");
         let subject: &[u8] = roots[0].subject.as_ref();
         assert!(subject.ends_with(b"sessctl: no public roots; MySQL TLS trusts ssl-ca only"));
+        // AlgorithmIdentifier { id-X25519 }: a key no signature algorithm verifies with.
         let key: &[u8] = roots[0].subject_public_key_info.as_ref();
         assert!(
-            key.ends_with(&[0; 32]),
-            "the anchor's key must be the all-zero key"
+            key.starts_with(b"\x30\x05\x06\x03\x2b\x65\x6e"),
+            "{key:02x?}"
         );
+    }
+
+    /// A certificate whose issuer carries the anchor's name (anyone can make one) does
+    /// not verify against the driver's store; trusting its real CA, as ssl-ca does, makes
+    /// it verify, so the refusal comes from the anchor's key, not from the fixture.
+    #[test]
+    fn the_placeholder_anchor_verifies_nothing() {
+        use rustls::client::danger::ServerCertVerifier;
+        use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
+
+        let ca = CertificateDer::from(
+            &include_bytes!("../../tests/fixtures/tls/anchor-name-ca.der")[..],
+        );
+        let leaf = CertificateDer::from(
+            &include_bytes!("../../tests/fixtures/tls/anchor-name-leaf.der")[..],
+        );
+        let provider = std::sync::Arc::new(rustls::crypto::ring::default_provider());
+        let verify = |extra: Option<&CertificateDer<'_>>| {
+            let mut roots = rustls::RootCertStore::empty();
+            roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
+            if let Some(ca) = extra {
+                roots.add(ca.clone()).unwrap();
+            }
+            rustls::client::WebPkiServerVerifier::builder_with_provider(
+                std::sync::Arc::new(roots),
+                provider.clone(),
+            )
+            .build()
+            .unwrap()
+            .verify_server_cert(
+                &leaf,
+                &[],
+                &ServerName::try_from("localhost").unwrap(),
+                &[],
+                UnixTime::now(),
+            )
+            .map(|_| ())
+        };
+        let refused = verify(None).expect_err("the placeholder anchor let a certificate through");
+        // Refused for the key's algorithm, before any signature arithmetic.
+        assert!(
+            matches!(
+                refused,
+                rustls::Error::InvalidCertificate(
+                    rustls::CertificateError::UnsupportedSignatureAlgorithmForPublicKeyContext { .. }
+                )
+            ),
+            "{refused:?}"
+        );
+        verify(Some(&ca)).expect("the fixture chain verifies once its CA is trusted");
     }
 
     #[test]
