@@ -8,7 +8,7 @@
 use chrono::{DateTime, Utc};
 use memchr::memmem;
 
-use crate::codec::{Codec, Decoded};
+use crate::codec::{Codec, Decoded, USER_ID_KEY};
 
 /// One stored session, as read from a store.
 #[derive(Clone, Debug)]
@@ -154,7 +154,12 @@ impl Selector<'_> {
                     .decode_unless(&session.data, &wanted)
                     .is_some_and(|decoded| self.filter.matches(&decoded))
             }
-            None => self.filter.matches(&self.codec.decode(&session.data)),
+            // `matches` looks only at whether the data decodes and at the user id, and
+            // `decode_only` answers both as `decode` does without building the rest of
+            // the dict (most of the cost of `--invalid`).
+            None => self
+                .filter
+                .matches(&self.codec.decode_only(&session.data, USER_ID_KEY)),
         }
     }
 }
@@ -203,5 +208,38 @@ mod tests {
         // Ids that JSON would escape take the full path and still match.
         let s = session(r#"{"_auth_user_id":"a\"b"}"#);
         assert!(user("a\"b").selector(&codec).select(&s));
+    }
+
+    /// `--invalid` (alone or with `--user`) decides on one entry of the data; it must
+    /// select exactly what a full decode says is undecodable.
+    #[test]
+    fn invalid_filter_agrees_with_a_full_decode() {
+        let codec = Codec::new(crate::codec::DEFAULT_SALT, Vec::new());
+        let invalid = DecodeFilter {
+            user: None,
+            invalid: true,
+        };
+        let invalid_of_42 = DecodeFilter {
+            user: Some("42".to_owned()),
+            invalid: true,
+        };
+        let cases = [
+            r#"{"_auth_user_id":"42"}"#,
+            r#"{"a":NaN,"_auth_user_id":"42"}"#,
+            r#"{"a":[1,2,{"b":"\ud800"}]}"#,
+            r#"{"a":1,}"#,
+            r#"{"a":"unterminated}"#,
+            r#"[1,2,3]"#,
+            r#""a string""#,
+            r#"{"a":1} trailing"#,
+            "",
+        ];
+        for json in cases {
+            let s = session(json);
+            let undecodable = codec.decode(&s.data).data.is_none();
+            assert_eq!(invalid.selector(&codec).select(&s), undecodable, "{json}");
+            // An undecodable session has no user, so both criteria never hold together.
+            assert!(!invalid_of_42.selector(&codec).select(&s), "{json}");
+        }
     }
 }

@@ -332,11 +332,19 @@ fn fixtures_decode_without_keys() {
 }
 
 /// `decode_only` gives `decode`'s outcome on every stored (db/file) fixture value, with
-/// and without keys: the same format, signature and error, and the same entry.
+/// and without keys: the same format, signature and error, and the same entry. Checked
+/// for the two entries it is used for: the expiry rule's and the user filters'.
 #[test]
 fn decode_only_keeps_one_entry_of_what_decode_gives() {
-    const KEY: &str = "_session_expiry";
-    let mut with_expiry = 0;
+    for key in ["_session_expiry", codec::USER_ID_KEY] {
+        let found = decode_only_agrees_with_decode(key);
+        assert!(found > 10, "fixtures with {key}: {found}");
+    }
+}
+
+/// The number of decoded values that hold `key`.
+fn decode_only_agrees_with_decode(key: &str) -> usize {
+    let mut with_key = 0;
     for set in all_sets() {
         for codec in [
             Codec::new(set.key_salt(), set.secrets()),
@@ -351,25 +359,22 @@ fn decode_only_keeps_one_entry_of_what_decode_gives() {
                 }
                 let id = format!("{} {}", set.name, item["id"]);
                 let full = codec.decode(raw);
-                let only = codec.decode_only(raw, KEY);
+                let only = codec.decode_only(raw, key);
                 assert_eq!(only.format, full.format, "{id}");
                 assert_eq!(only.signature, full.signature, "{id}");
                 assert_eq!(only.algorithm, full.algorithm, "{id}");
                 assert_eq!(only.timestamp, full.timestamp, "{id}");
                 assert_eq!(only.error, full.error, "{id}");
                 let narrowed = full.data.map(|mut m| {
-                    m.retain(|k, _| k == KEY);
+                    m.retain(|k, _| k == key);
                     m
                 });
-                with_expiry += usize::from(narrowed.as_ref().is_some_and(|m| !m.is_empty()));
+                with_key += usize::from(narrowed.as_ref().is_some_and(|m| !m.is_empty()));
                 assert_eq!(only.data, narrowed, "{id}");
             }
         }
     }
-    assert!(
-        with_expiry > 10,
-        "fixtures with _session_expiry: {with_expiry}"
-    );
+    with_key
 }
 
 fn sample() -> (Value, Codec) {

@@ -45,6 +45,9 @@ use signing::SignerKeys;
 
 /// `key_salt` of every built-in store (db, file, cache, cached_db).
 pub const DEFAULT_SALT: &str = "django.contrib.sessions.SessionStore";
+
+/// The session entry `django.contrib.auth` keeps the logged-in user's id in.
+pub const USER_ID_KEY: &str = "_auth_user_id";
 /// Salt of the signed_cookies backend.
 pub const COOKIE_SALT: &str = "django.contrib.sessions.backends.signed_cookies";
 
@@ -228,7 +231,7 @@ impl Decoded {
 
     /// `_auth_user_id` (a string in Django; a JSON number is rendered as its digits).
     pub fn user_id(&self) -> Option<String> {
-        match self.data.as_ref()?.get("_auth_user_id")? {
+        match self.data.as_ref()?.get(USER_ID_KEY)? {
             Value::String(s) => Some(s.clone()),
             Value::Number(n) => Some(n.to_string()),
             _ => None,

@@ -7,6 +7,7 @@ use anyhow::Result;
 
 use super::Finished;
 use crate::cli::ListArgs;
+use crate::codec::USER_ID_KEY;
 use crate::context::Context;
 use crate::output::{ListRow, ListWriter, Report};
 use crate::session::{Condition, DecodeFilter};
@@ -47,7 +48,7 @@ pub fn run(ctx: &Context, args: &ListArgs, out: &mut dyn Write) -> Result<Finish
                 .select(session)
                 .then(|| args.user.clone())
                 .flatten(),
-            None => ctx.codec.decode(&session.data).user_id(),
+            None => ctx.codec.decode_only(&session.data, USER_ID_KEY).user_id(),
         },
         |_, page, users| {
             for (session, user_id) in page.into_iter().zip(users) {
