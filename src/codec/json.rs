@@ -111,24 +111,32 @@ const SKIM_DEPTH: usize = 100;
 /// than [`INT_MAX_STR_DIGITS`] digits outside strings. Only a guard for [`loads_only`]:
 /// on malformed JSON its answer does not matter, the parsers refuse it either way.
 fn skimmable(bytes: &[u8]) -> bool {
+    // Most of a session's JSON is inside strings: checked for ASCII a word at a time
+    // and skipped from quote to quote, not byte by byte.
+    if !bytes.is_ascii() {
+        return false;
+    }
     let (mut depth, mut digits) = (0usize, 0usize);
-    let (mut in_string, mut escaped) = (false, false);
-    for &b in bytes {
-        if !b.is_ascii() {
-            return false;
-        }
-        if in_string {
-            if escaped {
-                escaped = false;
-            } else if b == b'\\' {
-                escaped = true;
-            } else if b == b'"' {
-                in_string = false;
-            }
-            continue;
-        }
+    let mut i = 0;
+    while let Some(&b) = bytes.get(i) {
+        i += 1;
         match b {
-            b'"' => in_string = true,
+            b'"' => {
+                // To the closing quote, stepping over each escaped byte.
+                loop {
+                    let Some(at) = bytes
+                        .get(i..)
+                        .and_then(|rest| memchr::memchr2(b'"', b'\\', rest))
+                    else {
+                        return true;
+                    };
+                    i += at + 1;
+                    if bytes[i - 1] == b'"' {
+                        break;
+                    }
+                    i += 1;
+                }
+            }
             b'{' | b'[' => {
                 depth += 1;
                 if depth > SKIM_DEPTH {
@@ -658,6 +666,94 @@ fn write_str(out: &mut String, s: &str) {
 
 #[cfg(test)]
 mod tests {
+
+    /// The byte-at-a-time [`super::skimmable`] it replaced, as the reference.
+    fn skimmable_byte_by_byte(bytes: &[u8]) -> bool {
+        let (mut depth, mut digits) = (0usize, 0usize);
+        let (mut in_string, mut escaped) = (false, false);
+        for &b in bytes {
+            if !b.is_ascii() {
+                return false;
+            }
+            if in_string {
+                if escaped {
+                    escaped = false;
+                } else if b == b'\\' {
+                    escaped = true;
+                } else if b == b'"' {
+                    in_string = false;
+                }
+                continue;
+            }
+            match b {
+                b'"' => in_string = true,
+                b'{' | b'[' => {
+                    depth += 1;
+                    if depth > SKIM_DEPTH {
+                        return false;
+                    }
+                }
+                b'}' | b']' => depth = depth.saturating_sub(1),
+                _ => {}
+            }
+            if b.is_ascii_digit() {
+                digits += 1;
+                if digits > INT_MAX_STR_DIGITS {
+                    return false;
+                }
+            } else {
+                digits = 0;
+            }
+        }
+        true
+    }
+
+    /// The quote-to-quote scan answers as the byte-at-a-time one on JSON-like noise:
+    /// escapes (also a final backslash), unterminated strings, digit runs around the
+    /// limit, nesting around the limit, non-ASCII bytes.
+    #[test]
+    fn skimmable_agrees_with_a_byte_by_byte_scan() {
+        let alphabet: &[&[u8]] = &[
+            b"\"", b"\\", b"{", b"}", b"[", b"]", b"7", b"a", b",", b":", b"\x80", b"\\\"", b" ",
+        ];
+        let mut seed = 0x9e37_79b9_7f4a_7c15_u64;
+        let mut next = move || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed
+        };
+        let mut inputs: Vec<Vec<u8>> = Vec::new();
+        for _ in 0..20_000 {
+            let len = (next() % 40) as usize;
+            let mut v = Vec::new();
+            for _ in 0..len {
+                v.extend_from_slice(alphabet[(next() % alphabet.len() as u64) as usize]);
+            }
+            inputs.push(v);
+        }
+        for n in [INT_MAX_STR_DIGITS, INT_MAX_STR_DIGITS + 1] {
+            inputs.push(format!("{{\"a\":{}}}", "9".repeat(n)).into_bytes());
+            inputs.push(format!("{{\"a\":\"{}\"}}", "9".repeat(n + 5)).into_bytes());
+        }
+        for n in [SKIM_DEPTH, SKIM_DEPTH + 1] {
+            inputs.push(format!("{}{}", "[".repeat(n), "]".repeat(n)).into_bytes());
+            inputs.push(format!("\"{}\"", "[".repeat(n + 5)).into_bytes());
+        }
+        inputs.push(b"\"abc\\".to_vec());
+        let mut verdicts = [0usize; 2];
+        for input in &inputs {
+            let want = skimmable_byte_by_byte(input);
+            verdicts[usize::from(want)] += 1;
+            assert_eq!(
+                super::skimmable(input),
+                want,
+                "{:?}",
+                String::from_utf8_lossy(input)
+            );
+        }
+        assert!(verdicts[0] > 100 && verdicts[1] > 100, "{verdicts:?}");
+    }
     use super::*;
 
     fn load(s: &str) -> Result<Loaded, String> {
