@@ -599,7 +599,8 @@ fn connect(server: &ServerUrl, shown: &str) -> Result<Conn> {
         // The driver trusts no public CA (patches/webpki-roots), so there would be
         // nothing to verify against; the mysql client refuses these modes without a CA too.
         return Err(unavailable(format!(
-            "{shown}: ssl-mode={} needs ssl-ca=CA.pem, the CA that signed the server's certificate              (sessctl trusts no public CA for MySQL)",
+            "{shown}: ssl-mode={} needs ssl-ca=CA.pem, the CA that signed the server's certificate \
+             (sessctl trusts no public CA for MySQL)",
             if mode == TlsMode::VerifyCa { "VERIFY_CA" } else { "VERIFY_IDENTITY" }
         )));
     }
