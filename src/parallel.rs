@@ -18,8 +18,8 @@ use anyhow::Result;
 ///
 /// At most two pages are held at once, so memory stays bounded by the page size. `read`
 /// may run once more after the page `take` stops at (a read-ahead), and that page may be
-/// mapped; nothing of it is handed on. `state` is what both `read` and `take` need to change (the store, when
-/// `take` writes to it).
+/// mapped; nothing of it is handed on. `state` is what both `read` and `take` need to
+/// change (the store, when `take` writes to it).
 pub fn pipeline<S, T, R>(
     state: &mut S,
     mut read: impl FnMut(&mut S) -> Result<Option<Vec<T>>>,

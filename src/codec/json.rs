@@ -666,6 +666,7 @@ fn write_str(out: &mut String, s: &str) {
 
 #[cfg(test)]
 mod tests {
+    use super::*;
 
     /// The byte-at-a-time [`super::skimmable`] it replaced, as the reference.
     fn skimmable_byte_by_byte(bytes: &[u8]) -> bool {
@@ -754,7 +755,6 @@ mod tests {
         }
         assert!(verdicts[0] > 100 && verdicts[1] > 100, "{verdicts:?}");
     }
-    use super::*;
 
     fn load(s: &str) -> Result<Loaded, String> {
         loads(s.as_bytes())

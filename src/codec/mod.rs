@@ -48,6 +48,7 @@ pub const DEFAULT_SALT: &str = "django.contrib.sessions.SessionStore";
 
 /// The session entry `django.contrib.auth` keeps the logged-in user's id in.
 pub const USER_ID_KEY: &str = "_auth_user_id";
+
 /// Salt of the signed_cookies backend.
 pub const COOKIE_SALT: &str = "django.contrib.sessions.backends.signed_cookies";
 
