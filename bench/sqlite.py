@@ -635,6 +635,20 @@ def decode_round(args, tools, base, meta, verified=True):
             "matched": len(listed)}
 
 
+def invalid_round(args, tools, base, meta):
+    """`purge --invalid --dry-run`: every payload verified, inflated and checked as JSON to
+    its last byte. Django made every row with SECRET_KEY, so none may match."""
+    env = dict(os.environ, DJANGO_SECRET_KEY=SECRET_KEY)
+    env.pop("DJANGO_SECRET_KEY_FALLBACKS", None)
+    cmd = [tools["sessctl"], "--format", "json", "--database-url", "sqlite:///" + base,
+           "--now", meta["ref"], "purge", "--invalid", "--dry-run"]
+    run = run_measured(cmd, args.work, env=env)
+    matched = json.loads(run.stdout)["matched"]
+    if matched:
+        raise SystemExit("sessctl purge --invalid found %d invalid sessions in a table Django made" % matched)
+    return {"wall": run.wall, "maxrss_kib": run.maxrss_kib, "rate": meta["rows"] / run.wall}
+
+
 def django_decode_round(args, tools, base, meta):
     sample = min(args.decode_sample, meta["rows"])
     run = run_measured([tools["django"], os.path.abspath(__file__), "_role", "django-decode", base,
@@ -791,6 +805,8 @@ def main():
         verified = decode_round(args, tools, base, meta, verified=True)
         log("decode: sessctl list --user (no key)")
         unverified = decode_round(args, tools, base, meta, verified=False)
+        log("decode: sessctl purge --invalid --dry-run")
+        invalid = invalid_round(args, tools, base, meta)
         log("decode: Django's decode loop")
         django_dec = django_decode_round(args, tools, base, meta)
         print("Decode throughput over %d sessions (list --user %s: %d match)"
@@ -804,6 +820,8 @@ def main():
              fmt_rate(verified["rate"]), fmt_mib(verified["maxrss_kib"])],
             ["sessctl list --user, no key (unverified)", meta["rows"], fmt_s(unverified["wall"]),
              fmt_rate(unverified["rate"]), fmt_mib(unverified["maxrss_kib"])],
+            ["sessctl purge --invalid --dry-run, verified", meta["rows"], fmt_s(invalid["wall"]),
+             fmt_rate(invalid["rate"]), fmt_mib(invalid["maxrss_kib"])],
             ["Django SessionStore().decode loop", django_dec["sessions"], fmt_s(django_dec["seconds"]),
              fmt_rate(django_dec["rate"]), "-"],
         ])
@@ -813,7 +831,8 @@ def main():
               % (floor["compressed"], floor["rows"], floor["inflated_bytes"] / max(floor["compressed"], 1),
                  floor["threads"], verified["wall"] / floor["inflate_s"], meta["rows"],
                  fmt_s(django_dec["projected"])))
-        results["decode"] = {"floor": floor, "verified": verified, "unverified": unverified, "django": django_dec}
+        results["decode"] = {"floor": floor, "verified": verified, "unverified": unverified, "invalid": invalid,
+                             "django": django_dec}
 
     if "memory" not in skip and args.memory_rows and args.memory_rows != args.rows:
         small_base, small_meta = build_base(args, args.memory_rows, bundle)
