@@ -171,7 +171,6 @@ impl Engine<'_> {
         filter: &DecodeFilter,
         action: Action,
     ) -> Result<Outcome> {
-        let outcome = Outcome::default();
         if self.store.counting_reads_everything() && *cond != Condition::ALL {
             self.progress.start_unsized("examined");
         } else {
@@ -182,7 +181,7 @@ impl Engine<'_> {
             started: Instant::now(),
             cursor: Cursor::Start,
             pending: Vec::new(),
-            outcome,
+            outcome: Outcome::default(),
         };
         let selector = filter.selector(self.codec);
         let mut state = (self, scan);
