@@ -171,11 +171,15 @@ impl Engine<'_> {
         filter: &DecodeFilter,
         action: Action,
     ) -> Result<Outcome> {
-        if self.store.counting_reads_everything() && *cond != Condition::ALL {
-            self.progress.start_unsized("examined");
-        } else {
-            let examine = self.store.count(cond)?;
-            self.progress.start(examine, "examined");
+        // The count only sizes the bar (what matches is known only by decoding), so
+        // without a bar it is skipped, as in `run_condition`.
+        if self.progress.is_shown() {
+            if self.store.counting_reads_everything() && *cond != Condition::ALL {
+                self.progress.start_unsized("examined");
+            } else {
+                let examine = self.store.count(cond)?;
+                self.progress.start(examine, "examined");
+            }
         }
         let scan = DecodedScan {
             started: Instant::now(),
