@@ -385,10 +385,20 @@ def ensure_decode_floor(args):
     return os.path.join(ROOT, "target", "release", "examples", "decode-floor")
 
 
+def key_env(verified=True):
+    """The environment for sessctl: the payloads' key only, or no key at all."""
+    env = dict(os.environ)
+    env.pop("DJANGO_SECRET_KEY_FALLBACKS", None)
+    if verified:
+        env["DJANGO_SECRET_KEY"] = SECRET_KEY
+    else:
+        env.pop("DJANGO_SECRET_KEY", None)
+    return env
+
+
 def decode_floor_round(tools, base, meta):
     """zlib inflation alone, and sessctl's decoding alone, over the table's rows in memory."""
-    env = dict(os.environ, DJANGO_SECRET_KEY=SECRET_KEY)
-    out = json.loads(subprocess.check_output([tools["floor"], base, meta["bench_user"]], env=env))
+    out = json.loads(subprocess.check_output([tools["floor"], base, meta["bench_user"]], env=key_env()))
     if out["matched"] != meta["bench_user_rows"]:
         raise SystemExit("decode-floor matched %d sessions of user %s, expected %d"
                          % (out["matched"], meta["bench_user"], meta["bench_user_rows"]))
@@ -617,16 +627,14 @@ def pct(sorted_values, p):
     return sorted_values[i]
 
 
+def decode_cmd(tools, base, meta, *command):
+    return [tools["sessctl"], "--format", "json", "--database-url", "sqlite:///" + base,
+            "--now", meta["ref"]] + list(command)
+
+
 def decode_round(args, tools, base, meta, verified=True):
-    env = dict(os.environ)
-    env.pop("DJANGO_SECRET_KEY_FALLBACKS", None)
-    if verified:
-        env["DJANGO_SECRET_KEY"] = SECRET_KEY
-    else:
-        env.pop("DJANGO_SECRET_KEY", None)
-    cmd = [tools["sessctl"], "--format", "json", "--database-url", "sqlite:///" + base,
-           "--now", meta["ref"], "list", "--user", meta["bench_user"]]
-    run = run_measured(cmd, args.work, env=env)
+    run = run_measured(decode_cmd(tools, base, meta, "list", "--user", meta["bench_user"]), args.work,
+                       env=key_env(verified))
     listed = [json.loads(line) for line in run.stdout.splitlines() if line.strip()]
     if len(listed) != meta["bench_user_rows"]:
         raise SystemExit("sessctl list --user %s listed %d sessions, expected %d"
@@ -638,11 +646,8 @@ def decode_round(args, tools, base, meta, verified=True):
 def invalid_round(args, tools, base, meta):
     """`purge --invalid --dry-run`: every payload verified, inflated and checked as JSON to
     its last byte. Django made every row with SECRET_KEY, so none may match."""
-    env = dict(os.environ, DJANGO_SECRET_KEY=SECRET_KEY)
-    env.pop("DJANGO_SECRET_KEY_FALLBACKS", None)
-    cmd = [tools["sessctl"], "--format", "json", "--database-url", "sqlite:///" + base,
-           "--now", meta["ref"], "purge", "--invalid", "--dry-run"]
-    run = run_measured(cmd, args.work, env=env)
+    run = run_measured(decode_cmd(tools, base, meta, "purge", "--invalid", "--dry-run"), args.work,
+                       env=key_env())
     matched = json.loads(run.stdout)["matched"]
     if matched:
         raise SystemExit("sessctl purge --invalid found %d invalid sessions in a table Django made" % matched)

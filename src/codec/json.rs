@@ -668,6 +668,18 @@ fn write_str(out: &mut String, s: &str) {
 mod tests {
     use super::*;
 
+    /// A fixed pseudo-random sequence (xorshift), each value below the bound asked for:
+    /// the same inputs on every run.
+    fn random_below() -> impl FnMut(usize) -> usize {
+        let mut seed = 0x9e37_79b9_7f4a_7c15_u64;
+        move |n| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            (seed % n as u64) as usize
+        }
+    }
+
     /// The byte-at-a-time [`super::skimmable`] it replaced, as the reference.
     fn skimmable_byte_by_byte(bytes: &[u8]) -> bool {
         let (mut depth, mut digits) = (0usize, 0usize);
@@ -717,19 +729,13 @@ mod tests {
         let alphabet: &[&[u8]] = &[
             b"\"", b"\\", b"{", b"}", b"[", b"]", b"7", b"a", b",", b":", b"\x80", b"\\\"", b" ",
         ];
-        let mut seed = 0x9e37_79b9_7f4a_7c15_u64;
-        let mut next = move || {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            seed
-        };
+        let mut next = random_below();
         let mut inputs: Vec<Vec<u8>> = Vec::new();
         for _ in 0..20_000 {
-            let len = (next() % 40) as usize;
+            let len = next(40);
             let mut v = Vec::new();
             for _ in 0..len {
-                v.extend_from_slice(alphabet[(next() % alphabet.len() as u64) as usize]);
+                v.extend_from_slice(alphabet[next(alphabet.len())]);
             }
             inputs.push(v);
         }
@@ -946,13 +952,7 @@ mod tests {
             r#"{"a":{"_session_expiry":1},"_session_expiry":[0,-1.5e3,{"b":"\u00e9\ud83d\ude80"}],"n":null,"t":true}"#,
         ];
         let alphabet = b"{}[]:,\"\\ue0123456789-.+Ee NaInfityrlsd_x\x01\xe9";
-        let mut seed = 0x9e37_79b9_7f4a_7c15u64;
-        let mut next = move |n: usize| {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            (seed % n as u64) as usize
-        };
+        let mut next = random_below();
         for _ in 0..20_000 {
             let mut doc = bases[next(bases.len())].as_bytes().to_vec();
             for _ in 0..1 + next(3) {
