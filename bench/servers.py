@@ -16,6 +16,11 @@ by key and renew one -- and its latencies are compared with the same probe on th
 table just before. With --repeat N every method runs N times on fresh tables: the time
 shown is the median, and the probe's samples are pooled over the rounds.
 
+Also shown: the bytes each method made the server write to its log (PostgreSQL's WAL,
+InnoDB's redo), and on MySQL/MariaDB the time until InnoDB has also purged the deleted
+rows (a DELETE returns before that work is done; batches that commit early get it done
+while they run).
+
 Usage:
   bench/servers.py [--rows N] [--only postgres|mysql] [--sessctl PATH] [--python PY]
                    [--repeat N] [--variant 'CLEAR-EXPIRED OPTIONS']... [--skip METHOD]...
@@ -156,6 +161,37 @@ class Server:
                 cur.execute("ANALYZE TABLE %s" % self.q(TABLE))
                 cur.fetchall()
         c.close()
+        if self.kind == "mysql":
+            self.wait_purged()
+
+    def log_position(self):
+        """Bytes written to the write-ahead log (PostgreSQL) or the InnoDB redo log so far."""
+        c = self.connect()
+        with c.cursor() as cur:
+            if self.kind == "postgres":
+                cur.execute("SELECT (pg_current_wal_lsn() - '0/0'::pg_lsn)::bigint")
+                position = cur.fetchone()[0]
+            else:
+                cur.execute("SHOW GLOBAL STATUS LIKE 'Innodb_os_log_written'")
+                position = int(cur.fetchone()[1])
+        c.close()
+        return position
+
+    def wait_purged(self, timeout=300):
+        """MySQL/MariaDB: waits until InnoDB has purged what deleted rows left behind (its
+        history list is empty). A DELETE returns before that work is done, and batches that
+        commit early get it done while they run, so it is part of what a purge costs."""
+        c = self.connect()
+        deadline = time.monotonic() + timeout
+        with c.cursor() as cur:
+            while time.monotonic() < deadline:
+                cur.execute("SELECT count FROM information_schema.INNODB_METRICS WHERE name = 'trx_rseg_history_len'")
+                if cur.fetchone()[0] == 0:
+                    break
+                time.sleep(0.05)
+            else:
+                raise SystemExit("InnoDB's history list did not empty within %d s" % timeout)
+        c.close()
 
     def active_keys(self, n=2000):
         c = self.connect()
@@ -273,7 +309,7 @@ def measure(server, name, fn, repeat):
     """`repeat` rounds, each on a fresh table: the idle probe for 1.5 s, then the probe
     during `fn`. Probe samples are pooled over the rounds (one round of a sub-second purge
     gives a few hundred, too few for a steady p99); the time is the median round."""
-    rounds, idle, during = [], [], []
+    rounds, idle, during, log_bytes, purged = [], [], [], [], []
     for _ in range(repeat):
         server.reset()
         keys = server.active_keys()
@@ -283,12 +319,17 @@ def measure(server, name, fn, repeat):
         idle_probe.stop.set()
         idle_probe.join()
         probe = Probe(server, keys)
+        log_before = server.log_position()
         probe.start()
         started = time.perf_counter()
         extra = fn()
         elapsed = time.perf_counter() - started
         probe.stop.set()
         probe.join()
+        log_bytes.append(server.log_position() - log_before)
+        if server.kind == "mysql":
+            server.wait_purged()
+            purged.append(time.perf_counter() - started)
         c = server.connect()
         with c.cursor() as cur:
             cur.execute("SELECT count(*) FROM %s WHERE expire_date < %s" % (server.q(TABLE), server.now_sql()))
@@ -310,6 +351,8 @@ def measure(server, name, fn, repeat):
         "p50_ms": ms(during, 50), "p99_ms": ms(during, 99), "renew_p99_ms": ms(during, 99, "renew"),
         "idle_p99_ms": ms(idle, 99), "idle_renew_p99_ms": ms(idle, 99, "renew"),
         "probes": len(during), "idle_probes": len(idle),
+        "log_mb": statistics.median(log_bytes) / 1e6,
+        "purged_seconds": statistics.median(purged) if purged else None,
     }
 
 
@@ -319,7 +362,7 @@ def main():
     ap.add_argument("--only", choices=["postgres", "mysql"])
     ap.add_argument("--sessctl", default=os.path.join(os.path.dirname(__file__), "..", "target", "release", "sessctl"))
     ap.add_argument("--python", default=sys.executable, help="Python with Django, psycopg and PyMySQL")
-    ap.add_argument("--batch-size", type=int, default=20000)
+    ap.add_argument("--batch-size", type=int, help="sessctl's --batch-size (default: sessctl's own)")
     ap.add_argument("--variant", action="append", default=[],
                     help="also run sessctl clear-expired with these options, e.g. '--batch-size 2000 --sleep 10ms'")
     ap.add_argument("--repeat", type=int, default=1, help="rounds per method (median time, pooled probe samples)")
@@ -342,7 +385,7 @@ def main():
             ("naive", "naive loop (5,000)", lambda s=server: naive_loop(s)),
             ("django", "Django clearsessions", lambda s=server: django_clearsessions(s, args.python)),
             ("sessctl", "sessctl clear-expired",
-             lambda s=server: sessctl(s, args.sessctl, ["--batch-size", str(args.batch_size)])),
+             lambda s=server: sessctl(s, args.sessctl, ["--batch-size", str(args.batch_size)] if args.batch_size else [])),
         ]
         for variant in args.variant:
             methods.append(("sessctl", "sessctl clear-expired " + variant,
@@ -352,13 +395,13 @@ def main():
                 continue
             log("%s: %s ..." % (server.kind, name))
             results.append(measure(server, name, fn, args.repeat))
-    print("| server | method | time (s) | × raw | probe p50 (ms) | probe p99 (ms) | renew p99 (ms) | idle p99 (ms) | idle renew p99 (ms) | probes |")
-    print("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+    print("| server | method | time (s) | × raw | purged (s) | log (MB) | probe p50 (ms) | probe p99 (ms) | renew p99 (ms) | idle p99 (ms) | idle renew p99 (ms) | probes |")
+    print("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for r in results:
         raw = next((x["seconds"] for x in results if x["server"] == r["server"] and x["method"] == "raw DELETE"), None)
-        print("| %s | %s | %.2f | %s | %.1f | %.1f | %.1f | %.1f | %.1f | %d |" % (
+        print("| %s | %s | %.2f | %s | %s | %.0f | %.1f | %.1f | %.1f | %.1f | %.1f | %d |" % (
             r["server"], r["method"], r["seconds"], "%.2f" % (r["seconds"] / raw) if raw else "-",
-            r["p50_ms"], r["p99_ms"], r["renew_p99_ms"], r["idle_p99_ms"], r["idle_renew_p99_ms"], r["probes"]))
+            "%.2f" % r["purged_seconds"] if r["purged_seconds"] else "-", r["log_mb"], r["p50_ms"], r["p99_ms"], r["renew_p99_ms"], r["idle_p99_ms"], r["idle_renew_p99_ms"], r["probes"]))
     for r in results:
         if r["method"].startswith("sessctl") and isinstance(r["extra"], dict):
             e = r["extra"]
