@@ -8,6 +8,7 @@ pub mod cli;
 pub mod codec;
 pub mod commands;
 pub mod context;
+pub mod db;
 pub mod dburl;
 pub mod docs;
 pub mod duration;

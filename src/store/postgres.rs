@@ -18,28 +18,16 @@
 //! - the purge lock is a session-level advisory lock keyed by the table's oid, held for
 //!   as long as the connection lives.
 
-use std::path::Path;
-use std::sync::Arc;
-
 use anyhow::Result;
 use chrono::{DateTime, NaiveDateTime, Utc};
 use postgres::error::SqlState;
 use postgres::types::ToSql;
-use postgres::{Client, Config, NoTls};
-use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
-use rustls::client::WebPkiServerVerifier;
-use rustls::crypto::CryptoProvider;
-use rustls::pki_types::pem::PemObject;
-use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
-use rustls::{CertificateError, DigitallySignedStruct, RootCertStore, SignatureScheme};
 use url::Url;
 
-use super::sql::{
-    batch_backoff, retry_connect, unavailable, ServerHost, ServerUrl, Span, TlsMode, BATCH_RETRIES,
-    LOCK_TIMEOUT, STATEMENT_TIMEOUT,
-};
-use super::sqlite::Access;
+use super::sql::{batch_backoff, Span, BATCH_RETRIES, LOCK_TIMEOUT, STATEMENT_TIMEOUT};
 use super::{Cursor, SessionStore, StoreStats};
+use crate::db::postgres::{self as pg, is_retryable, quote_ident, Connection};
+use crate::db::{unavailable, Access};
 use crate::exit::{coded, ExitCode};
 use crate::session::{Action, Condition, StoredSession, Target};
 use crate::zone::StoreZone;
@@ -70,8 +58,7 @@ struct Walk {
 }
 
 pub struct PostgresStore {
-    client: Client,
-    shown: String,
+    conn: Connection,
     table: String,
     quoted: String,
     oid: u32,
@@ -120,113 +107,56 @@ impl PostgresStore {
         zone: StoreZone,
         access: Access,
     ) -> Result<PostgresStore> {
-        let server = ServerUrl::parse(url, shown)?;
-        let (config, tls) = config(&server, shown)?;
-        let client = retry_connect(
-            std::time::Duration::from_secs(3),
-            || match &tls {
-                Some(tls) => config.connect(tls.clone()),
-                None => config.connect(NoTls),
-            },
-            is_transient,
-        )
-        .map_err(|e| connect_error(&e, &server, shown))?;
+        let conn = pg::connect(url, shown, access)?;
         let mut store = PostgresStore {
-            client,
-            shown: shown.to_owned(),
+            tid_ranges: conn.version >= 140_000,
+            conn,
             table: table.to_owned(),
             quoted: quote_ident(table),
             oid: 0,
             time: TimeKind::Instant,
             zone,
-            tid_ranges: false,
             walk: None,
         };
-        let version: i32 = store
-            .client
-            .query_one("SELECT current_setting('server_version_num')::int", &[])
-            .map_err(|e| store.error(e, "reading the server version"))?
-            .get(0);
-        store.tid_ranges = version >= 140_000;
         store.check_schema(access)?;
-        if access == Access::Read {
-            // A command that only reads cannot change anything, whatever goes wrong.
-            store
-                .client
-                .batch_execute("SET default_transaction_read_only = on")
-                .map_err(|e| store.error(e, "opening a read-only session"))?;
-        }
         Ok(store)
     }
 
     /// Fails with exit 3 unless the table exists, has Django's three session columns,
     /// and (for changes) may be deleted from by this role.
     fn check_schema(&mut self, access: Access) -> Result<()> {
-        let rows = self
-            .client
-            .query(
-                "SELECT c.oid::bigint, a.attname::text, format_type(a.atttypid, a.atttypmod), \
-                 has_table_privilege(c.oid, 'DELETE'), current_user::text, current_database()::text \
-                 FROM pg_class c LEFT JOIN pg_attribute a \
-                 ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped \
-                 WHERE c.oid = to_regclass($1::text)",
-                &[&self.quoted],
-            )
-            .map_err(|e| self.error(e, "reading the table definition"))?;
-        let Some(first) = rows.first() else {
-            let db: String = self
-                .client
-                .query_one("SELECT current_database()::text", &[])
-                .map(|r| r.get(0))
-                .unwrap_or_default();
+        let Some(table) = self.conn.table(&self.table)? else {
+            let db = self.conn.database();
             return Err(unavailable(format!(
                 "database `{db}` at {} has no table `{}` (in its search_path); is this the Django database? (custom session models: --table)",
-                self.shown, self.table
+                self.conn.shown, self.table
             )));
         };
-        self.oid = first.get::<_, i64>(0) as u32;
-        let may_delete: bool = first.get(3);
-        let user: String = first.get(4);
-        let columns: Vec<(String, String)> = rows
-            .iter()
-            .filter_map(|r| Some((r.get::<_, Option<String>>(1)?, r.get::<_, String>(2))))
-            .collect();
-        let missing: Vec<&str> = ["session_key", "session_data", "expire_date"]
-            .into_iter()
-            .filter(|c| !columns.iter().any(|(have, _)| have == c))
-            .collect();
+        self.oid = table.oid;
+        let missing = table.missing(&["session_key", "session_data", "expire_date"]);
         if !missing.is_empty() {
             return Err(unavailable(format!(
                 "table `{}` at {} is not a session table: no column {} (it has {})",
                 self.table,
-                self.shown,
+                self.conn.shown,
                 missing.join(", "),
-                columns
-                    .iter()
-                    .map(|(c, _)| c.as_str())
-                    .collect::<Vec<_>>()
-                    .join(", ")
+                table.column_list()
             )));
         }
-        let expire_type = columns
-            .iter()
-            .find(|(c, _)| c == "expire_date")
-            .map(|(_, t)| t.as_str())
-            .unwrap_or_default();
-        self.time = match expire_type {
+        self.time = match table.column_type("expire_date").unwrap_or_default() {
             t if t.starts_with("timestamp with time zone") => TimeKind::Instant,
             t if t.starts_with("timestamp") => TimeKind::Naive,
             other => {
                 return Err(unavailable(format!(
                 "table `{}` at {} is not a session table: expire_date is {other}, not a timestamp",
-                self.table, self.shown
+                self.table, self.conn.shown
             )))
             }
         };
-        if access == Access::Write && !may_delete {
+        if access == Access::Write && !table.may_delete {
             return Err(unavailable(format!(
-                "role `{user}` may not DELETE from table `{}` at {} (permission denied); grant DELETE, UPDATE on it",
-                self.table, self.shown
+                "role `{}` may not DELETE from table `{}` at {} (permission denied); grant DELETE, UPDATE on it",
+                table.user, self.table, self.conn.shown
             )));
         }
         Ok(())
@@ -294,7 +224,7 @@ impl PostgresStore {
     /// Runs `q` in its own short transaction with per-batch lock and statement
     /// timeouts. Returns the rows changed.
     fn batch(&mut self, q: &Query) -> Result<u64, postgres::Error> {
-        let mut tx = self.client.transaction()?;
+        let mut tx = self.conn.client.transaction()?;
         tx.batch_execute(&format!(
             "SET LOCAL lock_timeout = {}; SET LOCAL statement_timeout = {}",
             LOCK_TIMEOUT.as_millis(),
@@ -341,6 +271,7 @@ impl PostgresStore {
             });
         }
         let row = self
+            .conn
             .client
             .query_one(
                 &format!(
@@ -363,6 +294,7 @@ impl PostgresStore {
             // Never analyzed: count the rows of the first blocks.
             let sample = blocks.clamp(1, 32);
             let n: i64 = self
+                .conn
                 .client
                 .query_one(
                     &format!(
@@ -439,6 +371,7 @@ impl PostgresStore {
                 units - 1
             ));
             boundary = store
+                .conn
                 .client
                 .query_opt(b.sql.as_str(), &b.refs())
                 .map_err(|e| store.error(e, "finding the end of a batch"))?
@@ -467,35 +400,21 @@ impl PostgresStore {
         Ok(changed)
     }
 
-    /// Maps a failure to an error that names the table; problems that make the store
-    /// unusable (permission, missing table or column) exit 3.
     fn error(&self, e: postgres::Error, what: &str) -> anyhow::Error {
-        let context = format!("{what} in table `{}` at {}", self.table, self.shown);
-        match e.code() {
-            Some(c) if *c == SqlState::INSUFFICIENT_PRIVILEGE => {
-                unavailable(format!("{context}: permission denied ({})", db_message(&e)))
-            }
-            Some(c) if *c == SqlState::UNDEFINED_TABLE || *c == SqlState::UNDEFINED_COLUMN => {
-                unavailable(format!("{context}: {}", db_message(&e)))
-            }
-            Some(c) if *c == SqlState::READ_ONLY_SQL_TRANSACTION => unavailable(format!(
-                "{context}: the server is read-only (a replica?): {}",
-                db_message(&e)
-            )),
-            _ => anyhow::Error::new(e).context(context),
-        }
+        self.conn.error(e, what, Some(&self.table))
     }
 }
 
 impl SessionStore for PostgresStore {
     fn describe(&self) -> String {
-        format!("table `{}` at {}", self.table, self.shown)
+        format!("table `{}` at {}", self.table, self.conn.shown)
     }
 
     fn count(&mut self, cond: &Condition) -> Result<u64> {
         let mut q = Query::new(format!("SELECT count(*) FROM {} WHERE true", self.quoted));
         self.cond_sql(&mut q, cond);
         let n: i64 = self
+            .conn
             .client
             .query_one(q.sql.as_str(), &q.refs())
             .map_err(|e| self.error(e, "counting sessions"))?
@@ -512,6 +431,7 @@ impl SessionStore for PostgresStore {
         let p = q.bind(Box::new(key.to_owned()));
         q.push(&p);
         let row = self
+            .conn
             .client
             .query_opt(q.sql.as_str(), &q.refs())
             .map_err(|e| self.error(e, "reading a session"))?;
@@ -545,6 +465,7 @@ impl SessionStore for PostgresStore {
         self.cond_sql(&mut q, cond);
         q.push(&format!(" ORDER BY session_key LIMIT {limit}"));
         let rows = self
+            .conn
             .client
             .query(q.sql.as_str(), &q.refs())
             .map_err(|e| self.error(e, "reading sessions"))?;
@@ -612,7 +533,7 @@ impl SessionStore for PostgresStore {
         let mut attempt = 0;
         loop {
             let result = (|| {
-                let mut tx = self.client.transaction()?;
+                let mut tx = self.conn.client.transaction()?;
                 tx.batch_execute(&format!(
                     "SET LOCAL lock_timeout = {}; SET LOCAL statement_timeout = {}",
                     LOCK_TIMEOUT.as_millis(),
@@ -647,6 +568,7 @@ impl SessionStore for PostgresStore {
             self.oid, self.quoted
         ));
         let row = self
+            .conn
             .client
             .query_one(q.sql.as_str(), &q.refs())
             .map_err(|e| self.error(e, "reading statistics"))?;
@@ -678,12 +600,14 @@ impl SessionStore for PostgresStore {
         // session lock means nothing; connect to the server or a session pool.)
         let key = (LOCK_NAMESPACE << 32) | i64::from(self.oid);
         if wait {
-            self.client
+            self.conn
+                .client
                 .execute("SELECT pg_advisory_lock($1)", &[&key])
                 .map_err(|e| self.error(e, "waiting for the purge lock"))?;
             return Ok(());
         }
         let got: bool = self
+            .conn
             .client
             .query_one("SELECT pg_try_advisory_lock($1)", &[&key])
             .map_err(|e| self.error(e, "taking the purge lock"))?
@@ -704,330 +628,16 @@ impl SessionStore for PostgresStore {
         // Outside any transaction (VACUUM refuses to run inside one). It marks the
         // space of deleted rows reusable and refreshes the planner's statistics; only
         // VACUUM FULL would shrink the file, at the price of an exclusive lock.
-        self.client
+        self.conn
+            .client
             .batch_execute(&format!("VACUUM (ANALYZE) {}", self.quoted))
             .map_err(|e| self.error(e, "vacuuming"))
-    }
-}
-
-fn quote_ident(name: &str) -> String {
-    format!("\"{}\"", name.replace('"', "\"\""))
-}
-
-fn db_message(e: &postgres::Error) -> String {
-    match e.as_db_error() {
-        Some(db) => db.message().to_owned(),
-        None => e.to_string(),
-    }
-}
-
-/// Deadlocks, serialization failures, lock and statement timeouts: the batch rolled
-/// back as a whole and may simply be run again.
-fn is_retryable(e: &postgres::Error) -> bool {
-    e.code().is_some_and(|c| {
-        [
-            SqlState::T_R_DEADLOCK_DETECTED,
-            SqlState::T_R_SERIALIZATION_FAILURE,
-            SqlState::LOCK_NOT_AVAILABLE,
-            SqlState::QUERY_CANCELED,
-        ]
-        .contains(c)
-    })
-}
-
-/// A connection failure that may go away by itself within seconds.
-fn is_transient(e: &postgres::Error) -> bool {
-    if let Some(code) = e.code() {
-        return *code == SqlState::CANNOT_CONNECT_NOW || *code == SqlState::TOO_MANY_CONNECTIONS;
-    }
-    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(e);
-    while let Some(err) = source {
-        if let Some(io) = err.downcast_ref::<std::io::Error>() {
-            return matches!(
-                io.kind(),
-                std::io::ErrorKind::ConnectionRefused
-                    | std::io::ErrorKind::ConnectionReset
-                    | std::io::ErrorKind::ConnectionAborted
-            );
-        }
-        source = err.source();
-    }
-    false
-}
-
-/// Exit 3 with what went wrong; the URL in it is the redacted one.
-fn connect_error(e: &postgres::Error, server: &ServerUrl, shown: &str) -> anyhow::Error {
-    let user = server.user.as_deref().unwrap_or("?");
-    let db = server.database.as_deref().unwrap_or(user);
-    let reason = match e.code() {
-        Some(c)
-            if *c == SqlState::INVALID_PASSWORD
-                || *c == SqlState::INVALID_AUTHORIZATION_SPECIFICATION =>
-        {
-            format!("authentication failed for user `{user}` ({}); check the user and password in the URL", db_message(e))
-        }
-        Some(c) if *c == SqlState::INVALID_CATALOG_NAME => {
-            format!("database `{db}` does not exist")
-        }
-        Some(_) => db_message(e),
-        None => {
-            let mut text = e.to_string();
-            let mut source = std::error::Error::source(e);
-            while let Some(s) = source {
-                let more = s.to_string();
-                if !text.contains(&more) {
-                    text.push_str(": ");
-                    text.push_str(&more);
-                }
-                source = s.source();
-            }
-            if text.contains("password missing") {
-                format!("authentication failed for user `{user}`: the server asks for a password and the URL has none")
-            } else {
-                text
-            }
-        }
-    };
-    unavailable(format!("cannot connect to {shown}: {reason}"))
-}
-
-/// The client configuration and, unless TLS is off, the rustls connector for it.
-fn config(
-    server: &ServerUrl,
-    shown: &str,
-) -> Result<(Config, Option<tokio_postgres_rustls::MakeRustlsConnect>)> {
-    let mut config = Config::new();
-    let port = server.port.unwrap_or(5432);
-    config.port(port);
-    let socket = match &server.host {
-        Some(ServerHost::Tcp(host)) => {
-            config.host(host);
-            false
-        }
-        Some(ServerHost::Socket(dir)) => {
-            config.host_path(dir);
-            true
-        }
-        None => {
-            // libpq's default: the local socket directory when there is one.
-            match ["/var/run/postgresql", "/tmp"]
-                .into_iter()
-                .find(|d| Path::new(d).join(format!(".s.PGSQL.{port}")).exists())
-            {
-                Some(dir) => {
-                    config.host_path(dir);
-                    true
-                }
-                None => {
-                    config.host("localhost");
-                    false
-                }
-            }
-        }
-    };
-    let Some(user) = &server.user else {
-        return Err(coded(
-            ExitCode::Usage,
-            format!("`{shown}` names no user; write postgres://USER[:PASSWORD]@HOST/DATABASE"),
-        ));
-    };
-    config.user(user);
-    if let Some(password) = &server.password {
-        config.password(password.as_bytes());
-    }
-    config.dbname(server.database.as_deref().unwrap_or(user));
-    config.application_name(server.option(&["application_name"]).unwrap_or("sessctl"));
-    if let Some(options) = server.option(&["options"]) {
-        config.options(options);
-    }
-    config.connect_timeout(server.connect_timeout(shown)?);
-    // libpq's default is prefer; over a Unix socket TLS is never used.
-    let mode = if socket {
-        TlsMode::Disable
-    } else {
-        server.tls_mode(shown, TlsMode::Prefer)?
-    };
-    config.ssl_mode(match mode {
-        TlsMode::Disable => postgres::config::SslMode::Disable,
-        TlsMode::Prefer => postgres::config::SslMode::Prefer,
-        _ => postgres::config::SslMode::Require,
-    });
-    let tls = match mode {
-        TlsMode::Disable => None,
-        mode => Some(tokio_postgres_rustls::MakeRustlsConnect::new(tls_config(
-            mode,
-            server.ca_file().as_deref(),
-            shown,
-        )?)),
-    };
-    Ok((config, tls))
-}
-
-/// A rustls client configuration for `mode`, with the CA file as the only trust
-/// anchor when one is given (Mozilla's roots otherwise).
-fn tls_config(mode: TlsMode, ca: Option<&Path>, shown: &str) -> Result<rustls::ClientConfig> {
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let builder = rustls::ClientConfig::builder_with_provider(provider.clone())
-        .with_safe_default_protocol_versions()
-        .map_err(|e| anyhow::anyhow!("TLS setup: {e}"))?;
-    let roots = || -> Result<Arc<RootCertStore>> {
-        let mut roots = RootCertStore::empty();
-        match ca {
-            Some(path) => {
-                let certs: Vec<CertificateDer<'static>> = CertificateDer::pem_file_iter(path)
-                    .and_then(|it| it.collect())
-                    .map_err(|e| {
-                        unavailable(format!(
-                            "{shown}: cannot read sslrootcert {}: {e}",
-                            path.display()
-                        ))
-                    })?;
-                let (added, _) = roots.add_parsable_certificates(certs);
-                if added == 0 {
-                    return Err(unavailable(format!(
-                        "{shown}: sslrootcert {} holds no usable certificate",
-                        path.display()
-                    )));
-                }
-            }
-            None => {
-                roots.add_parsable_certificates(
-                    webpki_root_certs::TLS_SERVER_ROOT_CERTS.iter().cloned(),
-                );
-            }
-        }
-        Ok(Arc::new(roots))
-    };
-    let verifier = |roots| {
-        WebPkiServerVerifier::builder_with_provider(roots, provider.clone())
-            .build()
-            .map_err(|e| anyhow::anyhow!("TLS setup: {e}"))
-    };
-    let config = match (mode, ca) {
-        (TlsMode::VerifyFull, _) => builder
-            .with_root_certificates(roots()?)
-            .with_no_client_auth(),
-        // libpq: with a root certificate, require behaves as verify-ca.
-        (TlsMode::VerifyCa, _) | (TlsMode::Require, Some(_)) => builder
-            .dangerous()
-            .with_custom_certificate_verifier(Arc::new(CaOnly(verifier(roots()?)?)))
-            .with_no_client_auth(),
-        _ => builder
-            .dangerous()
-            .with_custom_certificate_verifier(Arc::new(AnyCert(provider.clone())))
-            .with_no_client_auth(),
-    };
-    Ok(config)
-}
-
-/// verify-ca: the chain must lead to the CA; the name in the certificate is not checked.
-#[derive(Debug)]
-struct CaOnly(Arc<WebPkiServerVerifier>);
-
-impl ServerCertVerifier for CaOnly {
-    fn verify_server_cert(
-        &self,
-        end_entity: &CertificateDer<'_>,
-        intermediates: &[CertificateDer<'_>],
-        server_name: &ServerName<'_>,
-        ocsp_response: &[u8],
-        now: UnixTime,
-    ) -> Result<ServerCertVerified, rustls::Error> {
-        // webpki checks the chain before the name, so a name mismatch means the chain
-        // itself was good.
-        match self
-            .0
-            .verify_server_cert(end_entity, intermediates, server_name, ocsp_response, now)
-        {
-            Err(rustls::Error::InvalidCertificate(
-                CertificateError::NotValidForName | CertificateError::NotValidForNameContext { .. },
-            )) => Ok(ServerCertVerified::assertion()),
-            other => other,
-        }
-    }
-
-    fn verify_tls12_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        self.0.verify_tls12_signature(message, cert, dss)
-    }
-
-    fn verify_tls13_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        self.0.verify_tls13_signature(message, cert, dss)
-    }
-
-    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
-        self.0.supported_verify_schemes()
-    }
-}
-
-/// prefer / require without a CA file: encrypted, the certificate not checked (what
-/// libpq does in these modes). The handshake signatures are still verified.
-#[derive(Debug)]
-struct AnyCert(Arc<CryptoProvider>);
-
-impl ServerCertVerifier for AnyCert {
-    fn verify_server_cert(
-        &self,
-        _end_entity: &CertificateDer<'_>,
-        _intermediates: &[CertificateDer<'_>],
-        _server_name: &ServerName<'_>,
-        _ocsp_response: &[u8],
-        _now: UnixTime,
-    ) -> Result<ServerCertVerified, rustls::Error> {
-        Ok(ServerCertVerified::assertion())
-    }
-
-    fn verify_tls12_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        rustls::crypto::verify_tls12_signature(
-            message,
-            cert,
-            dss,
-            &self.0.signature_verification_algorithms,
-        )
-    }
-
-    fn verify_tls13_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        rustls::crypto::verify_tls13_signature(
-            message,
-            cert,
-            dss,
-            &self.0.signature_verification_algorithms,
-        )
-    }
-
-    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
-        self.0.signature_verification_algorithms.supported_schemes()
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn identifiers_are_quoted() {
-        assert_eq!(quote_ident("django_session"), "\"django_session\"");
-        assert_eq!(quote_ident("we\"ird"), "\"we\"\"ird\"");
-    }
 
     #[test]
     fn lock_key_keeps_namespace_and_oid_apart() {

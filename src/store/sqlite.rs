@@ -58,12 +58,7 @@ fn writer_gap(held: Duration) -> Duration {
     (Duration::from_millis(5) + held * 3 / 4).min(BUSY_HANDLER_MAX_SLEEP)
 }
 
-/// Whether the command will change the store.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Access {
-    Read,
-    Write,
-}
+pub use crate::db::Access;
 
 pub struct SqliteStore {
     conn: Connection,
