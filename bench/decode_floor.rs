@@ -20,7 +20,7 @@ use anyhow::{bail, Context, Result};
 use base64::Engine as _;
 use flate2::{Decompress, FlushDecompress, Status};
 use sessctl::codec::{Codec, DEFAULT_SALT};
-use sessctl::session::{DecodeFilter, StoredSession};
+use sessctl::session::{DecodeFilter, Payload, StoredSession};
 
 fn main() -> Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -31,7 +31,7 @@ fn main() -> Result<()> {
     let sessions = load(db)?;
     let compressed: Vec<Vec<u8>> = sessions
         .iter()
-        .filter_map(|s| compressed_payload(&s.data))
+        .filter_map(|s| s.payload.as_signed().and_then(compressed_payload))
         .collect();
 
     let started = Instant::now();
@@ -74,7 +74,7 @@ fn load(db: &str) -> Result<Vec<StoredSession>> {
     let rows = stmt.query_map([], |row| {
         Ok(StoredSession {
             key: row.get(0)?,
-            data: row.get(1)?,
+            payload: Payload::Signed(row.get(1)?),
             expire_date: None,
             expired: false,
         })

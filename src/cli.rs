@@ -184,6 +184,7 @@ pub struct BatchArgs {
     pub dry_run: bool,
 
     /// When another purge of the same table is running, wait for it instead of exiting 75
+    /// (the wait counts against --max-runtime)
     #[arg(long)]
     pub wait: bool,
 

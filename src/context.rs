@@ -12,14 +12,11 @@ use chrono::{DateTime, Utc};
 
 use crate::cli::{GlobalOpts, OutputFormat};
 use crate::codec::{self, Codec};
-use crate::dburl::{self, StoreUrl};
+use crate::dburl;
 use crate::exit::{coded, ExitCode};
 use crate::purge::StopFlag;
-use crate::store::files::{FileStore, FileStoreSettings};
-use crate::store::mysql::MysqlStore;
-use crate::store::postgres::PostgresStore;
-use crate::store::sqlite::{Access, SqliteStore};
-use crate::store::SessionStore;
+use crate::store::files::FileStoreSettings;
+use crate::store::{Access, EngineSpec, SessionStore, TableSpec};
 use crate::zone::{self, StoreZone};
 
 /// Django's SESSION_COOKIE_NAME default: also the file-name prefix of session files.
@@ -28,15 +25,12 @@ pub const DEFAULT_COOKIE_NAME: &str = "sessionid";
 pub const DEFAULT_COOKIE_AGE: i64 = 1_209_600;
 
 pub struct Context {
-    store_url: Option<StoreUrl>,
-    /// A file-backend directory (SESSION_FILE_PATH); never set together with `store_url`.
-    session_dir: Option<PathBuf>,
+    /// Where the sessions are, when the options say.
+    pub engine: Option<EngineSpec>,
     /// SESSION_COOKIE_NAME: the prefix of session file names.
     pub cookie_name: String,
     /// SESSION_COOKIE_AGE in seconds (file expiry, signed_cookies max age).
     pub cookie_age: i64,
-    /// The store URL with its password redacted, for messages.
-    pub store_shown: Option<String>,
     pub table: String,
     pub zone: StoreZone,
     /// The instant expiry is evaluated at, frozen for the whole run.
@@ -96,10 +90,23 @@ impl Context {
             (None, None) => codec::DEFAULT_SALT.to_owned(),
         };
         let secrets = read_secrets(opts)?;
+        let engine = match (store_url, session_dir) {
+            (_, Some(dir)) => Some(EngineSpec::File(FileStoreSettings {
+                dir,
+                prefix: cookie_name.clone(),
+                cookie_age,
+                zone,
+            })),
+            (Some(url), None) => Some(EngineSpec::Db(TableSpec {
+                url,
+                shown: url_text.as_deref().map(dburl::redact).unwrap_or_default(),
+                table: opts.table.clone(),
+                zone,
+            })),
+            (None, None) => None,
+        };
         Ok(Context {
-            store_shown: url_text.as_deref().map(dburl::redact),
-            store_url,
-            session_dir,
+            engine,
             cookie_name,
             cookie_age,
             table: opts.table.clone(),
@@ -119,47 +126,13 @@ impl Context {
 
     /// Opens the store the options name. Fails with a usage error when none is named.
     pub fn open_store(&self, access: Access) -> Result<Box<dyn SessionStore>> {
-        if let Some(dir) = &self.session_dir {
-            return Ok(Box::new(FileStore::open(
-                FileStoreSettings {
-                    dir: dir.clone(),
-                    prefix: self.cookie_name.clone(),
-                    cookie_age: self.cookie_age,
-                    zone: self.zone,
-                },
-                self.codec.clone(),
-                access,
-            )?));
-        }
-        let Some(url) = &self.store_url else {
+        let Some(engine) = &self.engine else {
             return Err(coded(
                 ExitCode::Usage,
                 "no session store given: pass --database-url URL or set DATABASE_URL (e.g. sqlite:////srv/app/db.sqlite3), or --session-dir DIR / SESSION_FILE_PATH for file sessions",
             ));
         };
-        let shown = self.store_shown.as_deref().unwrap_or_default();
-        match url {
-            StoreUrl::Sqlite { path } => Ok(Box::new(SqliteStore::open(
-                path,
-                &self.table,
-                self.zone,
-                access,
-            )?)),
-            StoreUrl::Postgres(url) => Ok(Box::new(PostgresStore::open(
-                url,
-                shown,
-                &self.table,
-                self.zone,
-                access,
-            )?)),
-            StoreUrl::Mysql(url) => Ok(Box::new(MysqlStore::open(
-                url,
-                shown,
-                &self.table,
-                self.zone,
-                access,
-            )?)),
-        }
+        crate::store::open(engine, &self.codec, access)
     }
 
     /// Whether a progress bar may be drawn.

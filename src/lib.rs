@@ -46,5 +46,8 @@ pub fn run(cli: &Cli) -> Result<ExitCode> {
     for warning in &finished.warnings {
         eprintln!("sessctl: {warning}");
     }
-    Ok(finished.exit)
+    match finished.failure {
+        Some(error) => Err(error),
+        None => Ok(finished.exit),
+    }
 }

@@ -7,8 +7,12 @@ use std::time::Duration;
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
+use crate::purge::{BatchRecord, Counting, Observer, Outcome};
+
 pub struct Progress {
     bar: Option<ProgressBar>,
+    /// What the bar counts in the run under way.
+    counting: Counting,
 }
 
 impl Progress {
@@ -16,12 +20,16 @@ impl Progress {
     pub fn new(enabled: bool) -> Progress {
         Progress {
             bar: enabled.then(|| ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr())),
+            counting: Counting::Changed,
         }
     }
 
     /// A progress reporter that shows nothing.
     pub fn hidden() -> Progress {
-        Progress { bar: None }
+        Progress {
+            bar: None,
+            counting: Counting::Changed,
+        }
     }
 
     /// Whether anything is drawn: work done only to feed the bar can be skipped otherwise.
@@ -70,6 +78,36 @@ impl Progress {
         if let Some(bar) = &self.bar {
             bar.finish_and_clear();
         }
+    }
+}
+
+impl Observer for Progress {
+    fn wants_total(&self) -> bool {
+        self.is_shown()
+    }
+
+    fn started(&mut self, total: Option<u64>, counting: Counting, verb: &str) {
+        self.counting = counting;
+        match total {
+            Some(total) => self.start(total, verb),
+            None => self.start_unsized(verb),
+        }
+    }
+
+    fn examined(&mut self, n: u64) {
+        if self.counting == Counting::Examined {
+            self.advance(n);
+        }
+    }
+
+    fn batch(&mut self, batch: &BatchRecord, _so_far: &Outcome) {
+        if self.counting == Counting::Changed {
+            self.advance(batch.changed);
+        }
+    }
+
+    fn finished(&mut self, _outcome: &Outcome) {
+        self.finish();
     }
 }
 

@@ -10,12 +10,43 @@ use memchr::memmem;
 
 use crate::codec::{Codec, Decoded, USER_ID_KEY};
 
+/// A session's encoded data, exactly as its store keeps it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Payload {
+    /// Django's signed `session_data` text (db, cached_db and file engines).
+    Signed(String),
+    /// The bytes a cache holds for a session (cache engine): the session dict as the
+    /// cache serialized it, unsigned.
+    Cached(Vec<u8>),
+}
+
+impl Payload {
+    /// Size in bytes, as stored.
+    pub fn len(&self) -> usize {
+        match self {
+            Payload::Signed(text) => text.len(),
+            Payload::Cached(bytes) => bytes.len(),
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The signed text, for stores that keep text.
+    pub fn as_signed(&self) -> Option<&str> {
+        match self {
+            Payload::Signed(text) => Some(text),
+            Payload::Cached(_) => None,
+        }
+    }
+}
+
 /// One stored session, as read from a store.
 #[derive(Clone, Debug)]
 pub struct StoredSession {
     pub key: String,
-    /// The encoded `session_data`, exactly as stored.
-    pub data: String,
+    pub payload: Payload,
     /// When the session expires; `None` when the store holds no fixed expiry for it.
     pub expire_date: Option<DateTime<Utc>>,
     /// Whether `clear-expired` at the evaluation time deletes it, as the store decided.
@@ -61,6 +92,16 @@ pub enum Action {
     ExpireAt(DateTime<Utc>),
 }
 
+/// What a bulk write does to the sessions it selects: the action, the condition each
+/// must still satisfy when it is changed, and whether the store reports which keys it
+/// changed (see [`crate::store::Receipt`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Edit {
+    pub action: Action,
+    pub cond: Condition,
+    pub report_keys: bool,
+}
+
 impl Action {
     pub fn verb(self) -> &'static str {
         match self {
@@ -70,13 +111,13 @@ impl Action {
     }
 }
 
-/// A session picked by key. With `data`, the store acts only if the stored data is still
+/// A session picked by key. With `payload`, the store acts only if the stored data is still
 /// exactly this value: the session was chosen by decoding it, and a session rewritten
 /// since (renewed, logged in as someone else) must be chosen again, not blindly changed.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Target {
     pub key: String,
-    pub data: Option<String>,
+    pub payload: Option<Payload>,
 }
 
 /// Selectors that need the decoded session data.
@@ -147,19 +188,21 @@ impl Selector<'_> {
         if self.filter.is_empty() {
             return true;
         }
-        match &self.needles {
-            Some((field, id)) => {
+        match (&self.needles, &session.payload) {
+            (Some((field, id)), Payload::Signed(raw)) => {
                 let wanted = |json: &[u8]| field.find(json).is_some() && id.find(json).is_some();
                 self.codec
-                    .decode_unless(&session.data, &wanted)
+                    .decode_unless(raw, &wanted)
                     .is_some_and(|decoded| self.filter.matches(&decoded))
             }
             // `matches` looks only at whether the data decodes and at the user id, and
             // `decode_only` answers both as `decode` does without building the rest of
             // the dict (most of the cost of `--invalid`).
-            None => self
-                .filter
-                .matches(&self.codec.decode_only(&session.data, USER_ID_KEY)),
+            _ => self.filter.matches(
+                &self
+                    .codec
+                    .decode_payload_only(&session.payload, USER_ID_KEY),
+            ),
         }
     }
 }
@@ -174,7 +217,7 @@ mod tests {
         let payload = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(json);
         StoredSession {
             key: "k".repeat(32),
-            data: format!("{payload}:1uLgQ4:unsigned"),
+            payload: Payload::Signed(format!("{payload}:1uLgQ4:unsigned")),
             expire_date: None,
             expired: false,
         }
@@ -203,7 +246,11 @@ mod tests {
         for (json, want) in cases {
             let s = session(json);
             assert_eq!(user("42").selector(&codec).select(&s), want, "{json}");
-            assert_eq!(user("42").matches(&codec.decode(&s.data)), want, "{json}");
+            assert_eq!(
+                user("42").matches(&codec.decode_payload(&s.payload)),
+                want,
+                "{json}"
+            );
         }
         // Ids that JSON would escape take the full path and still match.
         let s = session(r#"{"_auth_user_id":"a\"b"}"#);
@@ -236,7 +283,7 @@ mod tests {
         ];
         for json in cases {
             let s = session(json);
-            let undecodable = codec.decode(&s.data).data.is_none();
+            let undecodable = codec.decode_payload(&s.payload).data.is_none();
             assert_eq!(invalid.selector(&codec).select(&s), undecodable, "{json}");
             // An undecodable session has no user, so both criteria never hold together.
             assert!(!invalid_of_42.selector(&codec).select(&s), "{json}");

@@ -42,6 +42,7 @@ struct SessionReport {
 struct ChangeReport {
     command: String,
     matched: u64,
+    matched_complete: bool,
     #[serde(alias = "updated")]
     deleted: u64,
     batches: u64,

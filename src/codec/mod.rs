@@ -31,6 +31,8 @@ mod signing;
 
 use serde_json::{Map, Value};
 
+use crate::session::Payload;
+
 pub use cookie::cookie_expired;
 pub use expiry::{floor_seconds, parse_isoformat, IsoDateTime, SessionExpiry};
 pub use json::MAX_JSON_DEPTH;
@@ -144,6 +146,8 @@ pub enum Signature {
     Invalid,
     /// No keys were given.
     Unverified,
+    /// Not signed at all: a cache engine keeps the session dict itself.
+    Unsigned,
 }
 
 impl Signature {
@@ -153,6 +157,7 @@ impl Signature {
             Signature::ValidFallback(_) => "valid_fallback",
             Signature::Invalid => "invalid",
             Signature::Unverified => "unverified",
+            Signature::Unsigned => "unsigned",
         }
     }
 
@@ -320,6 +325,69 @@ impl Codec {
     pub fn decode(&self, raw: &str) -> Decoded {
         self.decode_with(raw, &self.store, true, None, None)
             .expect("without a prefilter every value is decoded")
+    }
+
+    /// Decode a session's payload as its store keeps it: signed text, or the bytes a
+    /// cache holds (see [`Codec::decode_cached`]).
+    pub fn decode_payload(&self, payload: &Payload) -> Decoded {
+        match payload {
+            Payload::Signed(raw) => self.decode(raw),
+            Payload::Cached(bytes) => self.decode_cached(bytes, None),
+        }
+    }
+
+    /// [`decode_only`](Codec::decode_only) for any payload.
+    pub fn decode_payload_only(&self, payload: &Payload, key: &str) -> Decoded {
+        match payload {
+            Payload::Signed(raw) => self.decode_only(raw, key),
+            Payload::Cached(bytes) => {
+                let mut d = self.decode_cached(bytes, Some(key));
+                if let Some(data) = d.data.as_mut() {
+                    data.retain(|k, _| k == key);
+                }
+                d
+            }
+        }
+    }
+
+    /// Decode the bytes a cache holds for a session: the session dict serialized by the
+    /// cache (pickle, or JSON), zlib-compressed when the bytes say so. Nothing is
+    /// signed, so there is nothing to verify; pickles are read by the safe reader,
+    /// never executed.
+    pub fn decode_cached(&self, bytes: &[u8], only: Option<&str>) -> Decoded {
+        let mut d = Decoded::new(Signature::Unsigned);
+        let mut notes = Vec::new();
+        let compressed = payload::looks_zlib(bytes);
+        let inflated;
+        let serialized = if compressed {
+            match payload::inflate(bytes) {
+                Ok(out) => {
+                    inflated = out;
+                    &inflated[..]
+                }
+                Err(e) => {
+                    d.format = Format::of(payload::Serializer::Pickle, true, false);
+                    d.error = Some(e);
+                    return d.finish(notes);
+                }
+            }
+        } else {
+            bytes
+        };
+        let (ser, result) = payload::deserialize(serialized, only);
+        d.format = Format::of(ser, compressed, false);
+        match result {
+            Ok((map, extra)) => {
+                d.data = Some(map);
+                notes.extend(extra);
+            }
+            Err(e) => {
+                d.error = Some(format!(
+                    "{e}; Django's cache engine fails to load it and starts an empty session"
+                ))
+            }
+        }
+        d.finish(notes)
     }
 
     /// `decode`, for callers that need one entry of the data, such as `_session_expiry`:

@@ -35,6 +35,12 @@ pub(crate) fn detect(bytes: &[u8]) -> Serializer {
     }
 }
 
+/// Whether `bytes` start with a zlib stream header (CMF 0x78, and the header check of
+/// RFC 1950: `(CMF * 256 + FLG) % 31 == 0`). Neither a pickle (`0x80`) nor JSON starts so.
+pub(crate) fn looks_zlib(bytes: &[u8]) -> bool {
+    matches!(bytes, [0x78, flg, ..] if (0x7800u16 | u16::from(*flg)).is_multiple_of(31))
+}
+
 /// Deserialize with the detected serializer. Ok carries the session dict and notes;
 /// with `only`, a JSON dict may hold just that key (see [`json::loads_only`]).
 pub(crate) fn deserialize(

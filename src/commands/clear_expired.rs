@@ -8,7 +8,7 @@ use crate::cli::ClearExpiredArgs;
 use crate::context::Context;
 use crate::purge::Selection;
 use crate::session::{Action, Condition};
-use crate::store::sqlite::Access;
+use crate::store::Access;
 
 pub fn run(ctx: &Context, args: &ClearExpiredArgs) -> Result<Finished> {
     let mut store = ctx.open_store(if args.batch.dry_run {

@@ -9,7 +9,7 @@ use crate::cli::ExpireArgs;
 use crate::context::Context;
 use crate::purge::Selection;
 use crate::session::{Action, Condition, DecodeFilter};
-use crate::store::sqlite::Access;
+use crate::store::Access;
 
 pub fn run(ctx: &Context, args: &ExpireArgs) -> Result<Finished> {
     let mut store = ctx.open_store(if args.batch.dry_run {

@@ -12,7 +12,7 @@ use crate::exit::{coded, ExitCode};
 use crate::output::Report;
 use crate::purge::Selection;
 use crate::session::{Action, Condition, DecodeFilter, Target};
-use crate::store::sqlite::Access;
+use crate::store::Access;
 use crate::store::SessionStore;
 
 pub fn run(ctx: &Context, args: &FlushArgs) -> Result<Finished> {
@@ -26,6 +26,7 @@ pub fn run(ctx: &Context, args: &FlushArgs) -> Result<Finished> {
             return Ok(Finished {
                 report: Report::None,
                 exit: ExitCode::Ok,
+                failure: None,
                 warnings: vec!["nothing deleted".to_owned()],
             });
         }
@@ -87,7 +88,7 @@ pub(super) fn existing(
         match store.get(key, ctx.now)? {
             Some(_) => targets.push(Target {
                 key: key.clone(),
-                data: None,
+                payload: None,
             }),
             None => missing.push(key.clone()),
         }

@@ -9,7 +9,7 @@ use crate::context::Context;
 use crate::exit::{coded, ExitCode};
 use crate::output::escape::for_terminal;
 use crate::output::{Report, SessionReport};
-use crate::store::sqlite::Access;
+use crate::store::Access;
 
 pub fn run(ctx: &Context, args: &InspectArgs) -> Result<Finished> {
     let mut store = ctx.open_store(Access::Read)?;
@@ -27,8 +27,8 @@ pub fn run(ctx: &Context, args: &InspectArgs) -> Result<Finished> {
         session_key: Some(session.key),
         expire_date: session.expire_date,
         expired: Some(session.expired),
-        size: session.data.len(),
-        decoded: ctx.codec.decode(&session.data),
+        size: session.payload.len(),
+        decoded: ctx.codec.decode_payload(&session.payload),
     })));
     Ok(super::with_notices(finished, store.as_mut()))
 }

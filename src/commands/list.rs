@@ -11,7 +11,7 @@ use crate::codec::USER_ID_KEY;
 use crate::context::Context;
 use crate::output::{ListRow, ListWriter, Report};
 use crate::session::{Condition, DecodeFilter};
-use crate::store::sqlite::Access;
+use crate::store::Access;
 use crate::store::Cursor;
 
 const PAGE: usize = 5_000;
@@ -33,7 +33,7 @@ pub fn run(ctx: &Context, args: &ListArgs, out: &mut dyn Write) -> Result<Finish
     });
     let selector = user_filter.as_ref().map(|f| f.selector(&ctx.codec));
     let mut writer = ListWriter::new(ctx.format, out);
-    let mut cursor = Cursor::Start;
+    let mut cursor = Cursor::start();
     let mut shown = 0u64;
     crate::parallel::pipeline(
         &mut (),
@@ -48,7 +48,10 @@ pub fn run(ctx: &Context, args: &ListArgs, out: &mut dyn Write) -> Result<Finish
                 .select(session)
                 .then(|| args.user.clone())
                 .flatten(),
-            None => ctx.codec.decode_only(&session.data, USER_ID_KEY).user_id(),
+            None => ctx
+                .codec
+                .decode_payload_only(&session.payload, USER_ID_KEY)
+                .user_id(),
         },
         |_, page, users| {
             for (session, user_id) in page.into_iter().zip(users) {
@@ -59,7 +62,7 @@ pub fn run(ctx: &Context, args: &ListArgs, out: &mut dyn Write) -> Result<Finish
                     continue;
                 }
                 writer.row(&ListRow {
-                    size: session.data.len(),
+                    size: session.payload.len(),
                     session_key: session.key,
                     expire_date: session.expire_date,
                     expired: session.expired,

@@ -20,16 +20,19 @@ use crate::context::Context;
 use crate::exit::ExitCode;
 use crate::output::{ChangeReport, Report};
 use crate::progress::Progress;
-use crate::purge::{Engine, Policy, Selection, Stop};
+use crate::purge::{Engine, FixedPace, Observers, Selection, Stop};
 use crate::session::Action;
 use crate::store::SessionStore;
 
-/// What a command hands back: its report, the exit code it asks for, and messages for
-/// stderr (they explain a non-zero code that is not an error, like a missed threshold).
+/// What a command hands back: its report, the exit code it asks for, messages for
+/// stderr (they explain a non-zero code that is not an error, like a missed threshold),
+/// and the error that ended it, for a command whose report must still be shown (a bulk
+/// change that failed after committing batches reports them, then the error).
 pub struct Finished {
     pub report: Report,
     pub exit: ExitCode,
     pub warnings: Vec<String>,
+    pub failure: Option<anyhow::Error>,
 }
 
 impl Finished {
@@ -38,6 +41,7 @@ impl Finished {
             report,
             exit: ExitCode::Ok,
             warnings: Vec::new(),
+            failure: None,
         }
     }
 }
@@ -74,29 +78,43 @@ pub(crate) fn run_change(
     store: &mut dyn SessionStore,
     change: Change<'_>,
 ) -> Result<Finished> {
-    let policy = Policy {
-        batch_size: change.batch.batch_size as usize,
-        sleep: change.batch.sleep,
-        max_runtime: change.batch.max_runtime,
-        dry_run: change.batch.dry_run,
-    };
-    if !policy.dry_run {
-        store.lock_purge(change.batch.wait)?;
+    let batch = change.batch;
+    // --max-runtime counts from here: waiting for another purge's lock spends it too.
+    let mut pacer = FixedPace::new(
+        batch.batch_size as usize,
+        batch.sleep,
+        batch.max_runtime,
+        ctx.stop.clone(),
+    );
+    if !batch.dry_run {
+        let wait = batch
+            .wait
+            .then(|| batch.max_runtime.unwrap_or(std::time::Duration::MAX));
+        store.lock_purge(wait)?;
         ctx.catch_signals()?;
     }
-    let mut progress = Progress::new(ctx.show_progress());
-    let outcome = Engine {
+    let mut observers = Observers::new();
+    observers.add(Progress::new(ctx.show_progress()));
+    let run = Engine {
         store,
         codec: &ctx.codec,
-        policy: &policy,
-        progress: &mut progress,
-        stop: &ctx.stop,
+        pacer: &mut pacer,
+        observers: &mut observers,
+        dry_run: batch.dry_run,
+        count_first: batch.max_runtime.is_some(),
         now: ctx.now,
+        batches_run: 0,
     }
-    .run(&change.selection, change.action)?;
-    if change.batch.vacuum && !policy.dry_run && outcome.complete() {
-        store.vacuum()?;
-    }
+    .run(&change.selection, change.action);
+    drop(observers);
+    let (outcome, failure) = match run {
+        Ok(outcome) => (outcome, None),
+        Err(failed) => (failed.outcome, Some(failed.error)),
+    };
+    let failure = match failure {
+        None if batch.vacuum && !batch.dry_run && outcome.complete() => store.vacuum().err(),
+        other => other,
+    };
     let mut warnings = Vec::new();
     let mut exit = ExitCode::Ok;
     let notices = store.take_notices();
@@ -120,6 +138,9 @@ pub(crate) fn run_change(
     if outcome.stopped == Some(Stop::Interrupted) {
         exit = ExitCode::Interrupted;
     }
+    if let Some(error) = &failure {
+        exit = crate::exit::code_of(error);
+    }
     Ok(Finished {
         report: Report::Change(ChangeReport {
             command: change.command,
@@ -130,6 +151,7 @@ pub(crate) fn run_change(
         }),
         exit,
         warnings,
+        failure,
     })
 }
 

@@ -10,7 +10,7 @@ use crate::context::Context;
 use crate::exit::{coded, ExitCode};
 use crate::purge::Selection;
 use crate::session::{Action, Condition, DecodeFilter};
-use crate::store::sqlite::Access;
+use crate::store::Access;
 use crate::zone::parse_instant;
 
 pub fn run(ctx: &Context, args: &PurgeArgs) -> Result<Finished> {

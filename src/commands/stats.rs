@@ -8,7 +8,7 @@ use crate::cli::StatsArgs;
 use crate::context::Context;
 use crate::exit::ExitCode;
 use crate::output::{Report, StatsReport};
-use crate::store::sqlite::Access;
+use crate::store::Access;
 
 pub fn run(ctx: &Context, args: &StatsArgs) -> Result<Finished> {
     let mut store = ctx.open_store(Access::Read)?;
@@ -39,6 +39,7 @@ pub fn run(ctx: &Context, args: &StatsArgs) -> Result<Finished> {
             exceeded,
         }),
         exit,
+        failure: None,
     };
     Ok(super::with_notices(finished, store.as_mut()))
 }

@@ -6,7 +6,7 @@
 //! - `inspect` / `decode`: one object: `{"session_key", "expire_date", "expired", "format",
 //!   "signature", "algorithm", "signed_at", "fallback_index", "user_id", "user_backend",
 //!   "session_expiry", "size", "data", "error", "note"}`
-//! - `clear-expired` / `purge` / `flush` / `expire`: one object: `{"command", "matched",
+//! - `clear-expired` / `purge` / `flush` / `expire`: one object: `{"command", "matched", "matched_complete",
 //!   "deleted" | "updated", "batches", "dry_run", "complete", "stopped", "not_found",
 //!   "elapsed_seconds", "first_batch_seconds", "last_batch_seconds"}`
 //! - `stats`: one object: `{"total", "expired", "active", "oldest_expire_date",
@@ -32,6 +32,7 @@ pub fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
             let mut object = Map::new();
             object.insert("command".into(), json!(change.command));
             object.insert("matched".into(), json!(o.matched));
+            object.insert("matched_complete".into(), json!(o.matched_complete));
             object.insert(change.verb.into(), json!(o.changed));
             object.insert("batches".into(), json!(o.batches));
             object.insert("dry_run".into(), json!(o.dry_run));
@@ -41,6 +42,7 @@ pub fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
                 json!(o.stopped.map(|s| match s {
                     Stop::Interrupted => "interrupted",
                     Stop::MaxRuntime => "max_runtime",
+                    Stop::Failed => "error",
                 })),
             );
             object.insert("not_found".into(), json!(change.not_found));

@@ -25,7 +25,20 @@ pub fn render(report: &Report, verbose: bool, out: &mut dyn Write) -> io::Result
 }
 
 fn plural(n: u64, word: &str) -> String {
-    format!("{n} {word}{}", if n == 1 { "" } else { "es" })
+    format!("{} {word}{}", thousands(n), if n == 1 { "" } else { "es" })
+}
+
+/// `1234567` as `1,234,567`: counts in summaries are read by people.
+pub fn thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
 }
 
 fn seconds(d: Duration) -> String {
@@ -35,46 +48,56 @@ fn seconds(d: Duration) -> String {
 fn change_summary(change: &ChangeReport, verbose: bool, out: &mut dyn Write) -> io::Result<()> {
     let o = &change.outcome;
     let what = &change.selected;
+    let command = change.command;
     if o.dry_run {
         let would = if change.verb == "deleted" {
             "delete"
         } else {
             "update"
         };
-        writeln!(
+        return writeln!(
             out,
-            "{}: would {would} {} {what} (dry run, nothing changed)",
-            change.command, o.matched
-        )?;
-    } else {
-        let mut line = format!(
-            "{}: {} {} of {} {what} in {} ({})",
-            change.command,
-            change.verb,
-            o.changed,
-            o.matched,
-            plural(o.batches, "batch"),
-            seconds(o.elapsed)
+            "{command}: would {would} {} {what} (dry run, nothing changed)",
+            thousands(o.matched)
         );
-        match o.stopped {
-            Some(Stop::Interrupted) => {
-                line.push_str("; interrupted, committed batches stay, run again to finish")
-            }
-            Some(Stop::MaxRuntime) => {
-                line.push_str("; stopped at --max-runtime, run again to finish")
-            }
-            None => {}
+    }
+    if o.complete() && o.matched == 0 && o.changed == 0 {
+        return writeln!(out, "{command}: no {what} ({})", seconds(o.elapsed));
+    }
+    // A total is printed only when it is known: a run stopped before the end of its
+    // walk, without counting first, knows only what it found.
+    let counts = if o.matched_complete {
+        format!(
+            "{} of {} {what}",
+            thousands(o.changed),
+            thousands(o.matched)
+        )
+    } else {
+        format!("{} {what} (more may remain)", thousands(o.changed))
+    };
+    let mut line = format!(
+        "{command}: {} {counts} in {} ({})",
+        change.verb,
+        plural(o.batches, "batch"),
+        seconds(o.elapsed)
+    );
+    match o.stopped {
+        Some(Stop::Interrupted) => {
+            line.push_str("; interrupted, committed batches stay, run again to finish")
         }
-        writeln!(out, "{line}")?;
-        if verbose {
-            if let (Some(first), Some(last)) = (o.first_batch, o.last_batch) {
-                writeln!(
-                    out,
-                    "first batch {}, last batch {}",
-                    seconds(first),
-                    seconds(last)
-                )?;
-            }
+        Some(Stop::MaxRuntime) => line.push_str("; stopped at --max-runtime, run again to finish"),
+        Some(Stop::Failed) => line.push_str("; failed, committed batches stay"),
+        None => {}
+    }
+    writeln!(out, "{line}")?;
+    if verbose {
+        if let (Some(first), Some(last)) = (o.first_batch, o.last_batch) {
+            writeln!(
+                out,
+                "first batch {}, last batch {}",
+                seconds(first),
+                seconds(last)
+            )?;
         }
     }
     Ok(())
@@ -106,6 +129,7 @@ fn session_table(report: &SessionReport, out: &mut dyn Write) -> io::Result<()> 
         Signature::ValidFallback(i) => format!("valid with fallback key #{}", i + 1),
         Signature::Invalid => "invalid".to_owned(),
         Signature::Unverified => "unverified (no secret key given)".to_owned(),
+        Signature::Unsigned => "unsigned (the cache engine keeps sessions unsigned)".to_owned(),
     };
     let algorithm = d
         .algorithm

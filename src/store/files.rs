@@ -48,12 +48,12 @@ use rustix::io::Errno;
 use serde_json::{Map, Value};
 
 use self::rule::{Clock, Mtime};
-use super::{Cursor, Notices, SessionStore, StoreStats};
+use super::{Capabilities, ClearExpired, Cursor, Notices, Receipt, SessionStore, StoreStats};
 use crate::codec::{Codec, Signature};
 use crate::exit::{coded, ExitCode};
 use crate::output::escape::for_terminal;
-use crate::session::{Action, Condition, StoredSession, Target};
-use crate::store::sqlite::Access;
+use crate::session::{Action, Condition, Edit, Payload, StoredSession, Target};
+use crate::store::Access;
 use crate::zone::StoreZone;
 
 /// Files larger than this are not read; no Django session comes near it.
@@ -89,8 +89,6 @@ pub struct FileStore {
     /// Read buffer, reused from file to file.
     buf: Vec<u8>,
     notes: Notes,
-    /// Sessions that satisfied the condition in `apply_range` calls.
-    matched: u64,
     /// A second descriptor of the directory holding the purge lock (flock).
     purge_lock: Option<OwnedFd>,
     /// Whether O_NOATIME is still worth trying (it fails with EPERM on others' files).
@@ -98,6 +96,9 @@ pub struct FileStore {
     /// The read-ahead of the range deletion in progress.
     ahead: Option<ReadAhead>,
 }
+
+/// Where a walk of the directory stands: its stream position (`d_off`).
+struct DirOffset(i64);
 
 /// Identity of a file's state: if any of it differs, the file was rewritten or touched.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -349,7 +350,6 @@ impl FileStore {
             walk: None,
             buf: Vec::with_capacity(4096),
             notes: Notes::default(),
-            matched: 0,
             purge_lock: None,
             noatime: true,
             ahead: None,
@@ -368,7 +368,6 @@ impl FileStore {
             walk: None,
             buf: Vec::with_capacity(4096),
             notes: Notes::default(),
-            matched: 0,
             purge_lock: None,
             noatime: self.noatime,
             ahead: None,
@@ -430,13 +429,12 @@ impl FileStore {
     /// while this one re-checks and unlinks those it hands over. The walk goes on from
     /// one call to the next (the cursor is the position after the last file taken); a
     /// cursor from elsewhere starts a new walk there.
-    fn delete_range(&mut self, cursor: &mut Cursor, cond: &Condition, limit: usize) -> Result<u64> {
-        let from = match cursor {
-            Cursor::Done => return Ok(0),
-            Cursor::Start => None,
-            Cursor::RowId(pos) => Some(*pos),
-            Cursor::Key(_) => unreachable!("file-store cursors are directory offsets"),
-        };
+    fn delete_range(&mut self, cursor: &mut Cursor, edit: &Edit, limit: usize) -> Result<Receipt> {
+        if cursor.is_done() {
+            return Ok(Receipt::default());
+        }
+        let cond = &edit.cond;
+        let from = cursor.position::<DirOffset>().map(|p| p.0);
         let going_on = self
             .ahead
             .as_ref()
@@ -452,8 +450,7 @@ impl FileStore {
             let examiner = self.examiner()?;
             self.ahead = Some(ReadAhead::start(examiner, dir, *cond, from.unwrap_or(0))?);
         }
-        let mut selected = 0;
-        let mut changed = 0;
+        let mut receipt = Receipt::default();
         loop {
             let Some(ahead) = self.ahead.as_mut() else {
                 unreachable!("started above");
@@ -465,19 +462,21 @@ impl FileStore {
                     let Some((name, ident)) = file else {
                         continue;
                     };
-                    self.matched += 1;
-                    selected += 1;
+                    receipt.matched += 1;
                     if self.remove(&name, ident) {
-                        changed += 1;
+                        receipt.changed += 1;
+                        if edit.report_keys {
+                            receipt.keys.push(self.key_of_name(&name));
+                        }
                     }
-                    if selected >= limit {
+                    if receipt.matched >= limit as u64 {
                         break;
                     }
                 }
                 Ahead::End => {
                     self.ahead = None;
-                    *cursor = Cursor::Done;
-                    return Ok(changed);
+                    cursor.finish();
+                    return Ok(receipt);
                 }
                 Ahead::Failed(e) => {
                     self.ahead = None;
@@ -485,8 +484,13 @@ impl FileStore {
                 }
             }
         }
-        *cursor = Cursor::RowId(self.ahead.as_ref().map_or(0, |a| a.pos));
-        Ok(changed)
+        cursor.advance(DirOffset(self.ahead.as_ref().map_or(0, |a| a.pos)));
+        Ok(receipt)
+    }
+
+    /// The session key of a session file name.
+    fn key_of_name(&self, name: &str) -> String {
+        name[self.settings.prefix.len()..].to_owned()
     }
 
     fn clock(&self) -> Clock {
@@ -528,19 +532,20 @@ impl FileStore {
 
     /// Positions the walk at `cursor`; `false` when the walk is over.
     fn resume(&mut self, cursor: &Cursor) -> Result<bool> {
-        match cursor {
-            Cursor::Done => return Ok(false),
-            Cursor::Start => {
+        if cursor.is_done() {
+            return Ok(false);
+        }
+        match cursor.position::<DirOffset>() {
+            None => {
                 self.walk = Some((self.new_stream()?, 0));
             }
-            Cursor::RowId(pos) => {
-                if self.walk.as_ref().map(|w| w.1) != Some(*pos) {
+            Some(&DirOffset(pos)) => {
+                if self.walk.as_ref().map(|w| w.1) != Some(pos) {
                     let mut dir = self.new_stream()?;
-                    dir.seek(*pos)?;
-                    self.walk = Some((dir, *pos));
+                    dir.seek(pos)?;
+                    self.walk = Some((dir, pos));
                 }
             }
-            Cursor::Key(_) => unreachable!("file-store cursors are directory offsets"),
         }
         Ok(true)
     }
@@ -785,8 +790,8 @@ impl FileStore {
     fn stored(&self, ex: Examined, now: DateTime<Utc>) -> StoredSession {
         let verdict = self.verdict(&ex, now);
         StoredSession {
-            key: ex.name[self.settings.prefix.len()..].to_owned(),
-            data: ex.text,
+            key: self.key_of_name(&ex.name),
+            payload: Payload::Signed(ex.text),
             expire_date: verdict.and_then(|v| v.expire_date),
             expired: verdict.is_some_and(|v| v.expired),
         }
@@ -1062,6 +1067,15 @@ fn random_suffix(attempt: u32) -> String {
 }
 
 impl SessionStore for FileStore {
+    fn capabilities(&self) -> Capabilities {
+        Capabilities {
+            enumerate: true,
+            // A file's expiry is in its content: counting reads every file.
+            cheap_count: false,
+            clear_expired: ClearExpired::Delete,
+        }
+    }
+
     fn describe(&self) -> String {
         format!(
             "session directory {} (files {}…)",
@@ -1116,7 +1130,7 @@ impl SessionStore for FileStore {
         let mut page = Vec::new();
         loop {
             let Some(name) = self.walk_next()? else {
-                *cursor = Cursor::Done;
+                cursor.finish();
                 self.walk = None;
                 return Ok(page);
             };
@@ -1130,53 +1144,48 @@ impl SessionStore for FileStore {
                 }
             }
         }
-        *cursor = Cursor::RowId(self.walk.as_ref().map_or(0, |w| w.1));
+        cursor.advance(DirOffset(self.walk.as_ref().map_or(0, |w| w.1)));
         Ok(page)
     }
 
-    fn apply_range(
-        &mut self,
-        cursor: &mut Cursor,
-        cond: &Condition,
-        limit: usize,
-        action: Action,
-    ) -> Result<u64> {
-        if action == Action::Delete {
-            return self.delete_range(cursor, cond, limit);
+    fn apply_range(&mut self, cursor: &mut Cursor, edit: &Edit, limit: usize) -> Result<Receipt> {
+        if edit.action == Action::Delete {
+            return self.delete_range(cursor, edit, limit);
         }
+        let mut receipt = Receipt::default();
         if !self.resume(cursor)? {
-            return Ok(0);
+            return Ok(receipt);
         }
-        let mut selected = 0;
-        let mut changed = 0;
         loop {
             let Some(name) = self.walk_next()? else {
-                *cursor = Cursor::Done;
+                cursor.finish();
                 self.walk = None;
-                return Ok(changed);
+                return Ok(receipt);
             };
             // Deletions went to `delete_range`: what is left rewrites the data.
             let Ok(ex) = self.examine(&name, true, Want::Content) else {
                 continue;
             };
-            if !self.satisfies(&ex, cond) {
+            if !self.satisfies(&ex, &edit.cond) {
                 continue;
             }
-            self.matched += 1;
-            selected += 1;
-            if self.act(&ex, action)? {
-                changed += 1;
+            receipt.matched += 1;
+            if self.act(&ex, edit.action)? {
+                receipt.changed += 1;
+                if edit.report_keys {
+                    receipt.keys.push(self.key_of_name(&ex.name));
+                }
             }
-            if selected >= limit {
+            if receipt.matched >= limit as u64 {
                 break;
             }
         }
-        *cursor = Cursor::RowId(self.walk.as_ref().map_or(0, |w| w.1));
-        Ok(changed)
+        cursor.advance(DirOffset(self.walk.as_ref().map_or(0, |w| w.1)));
+        Ok(receipt)
     }
 
-    fn apply_exact(&mut self, targets: &[Target], cond: &Condition, action: Action) -> Result<u64> {
-        let mut changed = 0;
+    fn apply_exact(&mut self, targets: &[Target], edit: &Edit) -> Result<Receipt> {
+        let mut receipt = Receipt::default();
         for target in targets {
             let Some(name) = self.name_of(&target.key) else {
                 continue;
@@ -1184,18 +1193,27 @@ impl SessionStore for FileStore {
             let Ok(ex) = self.examine(&name, false, Want::Content) else {
                 continue;
             };
-            if target.data.as_ref().is_some_and(|data| *data != ex.text) {
+            let same = match &target.payload {
+                None => true,
+                Some(Payload::Signed(data)) => *data == ex.text,
+                Some(Payload::Cached(_)) => false,
+            };
+            if !same {
                 self.notes.changed_meanwhile += 1;
                 continue;
             }
-            if !self.satisfies(&ex, cond) {
+            if !self.satisfies(&ex, &edit.cond) {
                 continue;
             }
-            if self.act(&ex, action)? {
-                changed += 1;
+            receipt.matched += 1;
+            if self.act(&ex, edit.action)? {
+                receipt.changed += 1;
+                if edit.report_keys {
+                    receipt.keys.push(target.key.clone());
+                }
             }
         }
-        Ok(changed)
+        Ok(receipt)
     }
 
     fn stats(&mut self, now: DateTime<Utc>) -> Result<StoreStats> {
@@ -1230,7 +1248,7 @@ impl SessionStore for FileStore {
         Ok(stats)
     }
 
-    fn lock_purge(&mut self, wait: bool) -> Result<()> {
+    fn lock_purge(&mut self, wait: Option<std::time::Duration>) -> Result<()> {
         // flock on a descriptor of the directory itself: no lock file to create in the
         // sessions directory, and Django (which takes no locks) is not affected.
         let fd = rustix::fs::openat(
@@ -1239,38 +1257,29 @@ impl SessionStore for FileStore {
             OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC,
             Mode::empty(),
         )?;
-        let op = if wait {
-            FlockOperation::LockExclusive
-        } else {
-            FlockOperation::NonBlockingLockExclusive
-        };
-        match rustix::fs::flock(fd.as_fd(), op) {
-            Ok(()) => {
-                self.purge_lock = Some(fd);
-                Ok(())
+        let taken = super::poll_lock(wait, || {
+            match rustix::fs::flock(fd.as_fd(), FlockOperation::NonBlockingLockExclusive) {
+                Ok(()) => Ok(true),
+                Err(Errno::WOULDBLOCK) => Ok(false),
+                Err(e) => Err(e.into()),
             }
-            Err(Errno::WOULDBLOCK) => Err(coded(
+        })?;
+        if !taken {
+            return Err(coded(
                 ExitCode::Busy,
                 format!(
                     "another sessctl purge of {} is running; try later, or pass --wait",
                     self.describe()
                 ),
-            )),
-            Err(e) => Err(e.into()),
+            ));
         }
+        self.purge_lock = Some(fd);
+        Ok(())
     }
 
     fn vacuum(&mut self) -> Result<()> {
         // Deleted files give their space back at once; nothing to compact.
         Ok(())
-    }
-
-    fn counting_reads_everything(&self) -> bool {
-        true
-    }
-
-    fn matched_so_far(&self) -> Option<u64> {
-        Some(self.matched)
     }
 
     fn take_notices(&mut self) -> Notices {
@@ -1424,27 +1433,42 @@ mod tests {
             .collect()
     }
 
-    fn delete_batch(store: &mut FileStore, cursor: &mut Cursor, limit: usize) -> u64 {
-        let cond = Condition::expired_at(Utc::now());
-        store
-            .apply_range(cursor, &cond, limit, Action::Delete)
-            .unwrap()
+    fn delete_batch(store: &mut FileStore, cursor: &mut Cursor, limit: usize) -> Receipt {
+        let edit = Edit {
+            action: Action::Delete,
+            cond: Condition::expired_at(Utc::now()),
+            report_keys: true,
+        };
+        let receipt = store.apply_range(cursor, &edit, limit).unwrap();
+        assert_eq!(receipt.keys.len() as u64, receipt.changed);
+        receipt
     }
 
     #[test]
     fn range_deletion_in_small_batches_deletes_exactly_the_expired_files() {
         let (tmp, active) = mixed_dir(1000);
         let mut store = store(tmp.path());
-        let (mut cursor, mut batches, mut changed) = (Cursor::Start, 0, 0);
+        let (mut cursor, mut batches, mut changed, mut matched) = (Cursor::start(), 0, 0, 0);
+        let mut keys = BTreeSet::new();
         while !cursor.is_done() {
-            let n = delete_batch(&mut store, &mut cursor, 7);
-            assert!(n <= 7);
-            changed += n;
+            let receipt = delete_batch(&mut store, &mut cursor, 7);
+            assert!(receipt.matched <= 7);
+            changed += receipt.changed;
+            matched += receipt.matched;
+            keys.extend(receipt.keys);
             batches += 1;
         }
         assert_eq!(left(tmp.path()), active);
         assert_eq!(changed, 1000 - active.len() as u64);
-        assert_eq!(store.matched, changed);
+        assert_eq!(matched, changed);
+        assert_eq!(
+            keys.len() as u64,
+            changed,
+            "every deleted key reported once"
+        );
+        assert!(keys
+            .iter()
+            .all(|k| !active.contains(&format!("sessionid{k}"))));
         assert!(batches >= changed / 7);
         assert!(store.ahead.is_none(), "the read-ahead ends with the walk");
         assert!(store.take_notices().messages.is_empty());
@@ -1454,8 +1478,9 @@ mod tests {
     fn files_renewed_while_judged_ahead_are_not_deleted() {
         let (tmp, _) = mixed_dir(900);
         let mut store = store(tmp.path());
-        let mut cursor = Cursor::Start;
-        assert_eq!(delete_batch(&mut store, &mut cursor, 1), 1);
+        let mut cursor = Cursor::start();
+        let first = delete_batch(&mut store, &mut cursor, 1);
+        assert_eq!((first.matched, first.changed), (1, 1));
         // The read-ahead has judged files beyond the first by now (or is about to):
         // Django renews every session that is left, through a renamed temporary file.
         let before = left(tmp.path());
@@ -1464,23 +1489,25 @@ mod tests {
             std::fs::write(&tmp_name, "renewed").unwrap();
             std::fs::rename(&tmp_name, tmp.path().join(name)).unwrap();
         }
-        let mut changed = 0;
+        let (mut changed, mut matched) = (0, 0);
         while !cursor.is_done() {
-            changed += delete_batch(&mut store, &mut cursor, 50);
+            let receipt = delete_batch(&mut store, &mut cursor, 50);
+            changed += receipt.changed;
+            matched += receipt.matched;
         }
         assert_eq!(changed, 0);
         assert_eq!(left(tmp.path()), before);
         // Files judged expired before they were renewed were found changed.
-        assert_eq!(store.notes.changed_meanwhile, store.matched - 1);
+        assert_eq!(store.notes.changed_meanwhile, matched);
     }
 
     #[test]
     fn a_stopped_range_deletion_leaves_the_rest_and_a_cursor_resumes_it() {
         let (tmp, active) = mixed_dir(1000);
-        let mut cursor = Cursor::Start;
+        let mut cursor = Cursor::start();
         {
             let mut store = store(tmp.path());
-            assert_eq!(delete_batch(&mut store, &mut cursor, 10), 10);
+            assert_eq!(delete_batch(&mut store, &mut cursor, 10).changed, 10);
             // Dropped mid-walk, as after a signal: the read-ahead thread stops with it.
         }
         assert_eq!(left(tmp.path()).len(), 990);

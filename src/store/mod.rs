@@ -14,33 +14,200 @@ pub mod postgres;
 pub mod sql;
 pub mod sqlite;
 
+use std::any::Any;
+use std::time::Duration;
+
 use anyhow::Result;
 use chrono::{DateTime, Utc};
 
-use crate::session::{Action, Condition, StoredSession, Target};
+use self::files::{FileStore, FileStoreSettings};
+use self::mysql::MysqlStore;
+use self::postgres::PostgresStore;
+use self::sqlite::SqliteStore;
+use crate::codec::Codec;
+pub use crate::db::Access;
+use crate::dburl::StoreUrl;
+use crate::session::{Condition, Edit, StoredSession, Target};
+use crate::zone::StoreZone;
 
-/// Where a paged walk over a store has got to. Stores choose the representation.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub enum Cursor {
+/// Where the sessions are and how Django keeps them (its `SESSION_ENGINE`), resolved
+/// once from the options; every store is opened from one of these.
+#[derive(Clone, Debug)]
+pub enum EngineSpec {
+    /// `django.contrib.sessions.backends.db`: a session table.
+    Db(TableSpec),
+    /// `django.contrib.sessions.backends.file`: a session directory.
+    File(FileStoreSettings),
+}
+
+/// A session table in a database.
+#[derive(Clone, Debug)]
+pub struct TableSpec {
+    pub url: StoreUrl,
+    /// The URL with its password redacted, for messages.
+    pub shown: String,
+    pub table: String,
+    /// How the table's naive datetimes are read (`--time-zone`).
+    pub zone: StoreZone,
+}
+
+/// Opens the store `spec` describes, for `access`.
+pub fn open(spec: &EngineSpec, codec: &Codec, access: Access) -> Result<Box<dyn SessionStore>> {
+    Ok(match spec {
+        EngineSpec::File(settings) => {
+            Box::new(FileStore::open(settings.clone(), codec.clone(), access)?)
+        }
+        EngineSpec::Db(t) => match &t.url {
+            StoreUrl::Sqlite { path } => {
+                Box::new(SqliteStore::open(path, &t.table, t.zone, access)?)
+            }
+            StoreUrl::Postgres(url) => Box::new(PostgresStore::open(
+                url, &t.shown, &t.table, t.zone, access,
+            )?),
+            StoreUrl::Mysql(url) => {
+                Box::new(MysqlStore::open(url, &t.shown, &t.table, t.zone, access)?)
+            }
+        },
+    })
+}
+
+/// Where a paged walk over a store has got to. The engine only starts a walk and asks
+/// whether it is over; what a position is (a rowid, a key, a block range and the span
+/// learnt so far, a directory offset) is the store's own type, kept inside.
+#[derive(Default)]
+pub struct Cursor {
+    state: CursorState,
+}
+
+#[derive(Default)]
+enum CursorState {
     #[default]
     Start,
-    RowId(i64),
-    Key(String),
+    At(Box<dyn Any + Send>),
     Done,
 }
 
 impl Cursor {
+    /// A walk that has not begun.
+    pub fn start() -> Cursor {
+        Cursor::default()
+    }
+
     pub fn is_done(&self) -> bool {
-        matches!(self, Cursor::Done)
+        matches!(self.state, CursorState::Done)
+    }
+
+    /// The store's position: `None` before the first step or after the last.
+    ///
+    /// # Panics
+    /// When the cursor holds another type: a cursor is used with the store, and the
+    /// kind of walk (scan or change), that made it.
+    pub fn position<T: 'static>(&self) -> Option<&T> {
+        match &self.state {
+            CursorState::At(pos) => Some(
+                pos.downcast_ref::<T>()
+                    .expect("a cursor is only used by the walk that made it"),
+            ),
+            _ => None,
+        }
+    }
+
+    /// [`position`](Cursor::position), to change in place.
+    pub fn position_mut<T: 'static>(&mut self) -> Option<&mut T> {
+        match &mut self.state {
+            CursorState::At(pos) => Some(
+                pos.downcast_mut::<T>()
+                    .expect("a cursor is only used by the walk that made it"),
+            ),
+            _ => None,
+        }
+    }
+
+    /// Moves the walk on to `pos`.
+    pub fn advance<T: Send + 'static>(&mut self, pos: T) {
+        self.state = CursorState::At(Box::new(pos));
+    }
+
+    /// Ends the walk.
+    pub fn finish(&mut self) {
+        self.state = CursorState::Done;
     }
 
     /// Where a walk in session-key order stands after `page`: past its last key when the
-    /// page was full (there may be more), done when it was not.
-    pub fn after_key_page(page: &[StoredSession], limit: usize) -> Cursor {
+    /// page was full (there may be more), done when it was not. The position is a
+    /// [`KeyAfter`].
+    pub fn after_key_page(&mut self, page: &[StoredSession], limit: usize) {
         match page.last() {
-            Some(last) if page.len() >= limit => Cursor::Key(last.key.clone()),
-            _ => Cursor::Done,
+            Some(last) if page.len() >= limit => self.advance(KeyAfter(last.key.clone())),
+            _ => self.finish(),
         }
+    }
+}
+
+/// A position in session-key order: the walk goes on after this key.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct KeyAfter(pub String);
+
+/// What one bulk write did.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Receipt {
+    /// Sessions that satisfied the selection when the write ran, changed or not (a file
+    /// Django renewed between the check and the unlink is matched, not changed).
+    pub matched: u64,
+    /// Sessions deleted or updated.
+    pub changed: u64,
+    /// The keys of the sessions changed, when the [`Edit`] asked for them (a cache
+    /// in front of the table must drop exactly these entries); empty otherwise.
+    pub keys: Vec<String>,
+}
+
+impl Receipt {
+    /// Adds what a later write of the same batch did.
+    pub fn absorb(&mut self, other: Receipt) {
+        self.matched += other.matched;
+        self.changed += other.changed;
+        self.keys.extend(other.keys);
+    }
+}
+
+/// What `clear-expired` means for a store.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ClearExpired {
+    /// Delete what has expired, in batches (tables, session directories).
+    Delete,
+}
+
+/// What a store can do, declared by the store, so that commands and the batch engine
+/// ask instead of knowing each engine.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Capabilities {
+    /// Its sessions can be listed ([`SessionStore::scan_page`]).
+    pub enumerate: bool,
+    /// [`SessionStore::count`] with an expiry condition costs an index scan, not a read
+    /// of every session (a file directory must read every file to know its expiry).
+    pub cheap_count: bool,
+    pub clear_expired: ClearExpired,
+}
+
+/// Tries `take` (true: the lock is now held) until it succeeds, at once without `wait`,
+/// every 100 ms for at most `wait` otherwise. For locks that have no waiting form that
+/// can time out (flock, SQLite's lock file). Returns whether the lock was taken.
+pub fn poll_lock(wait: Option<Duration>, mut take: impl FnMut() -> Result<bool>) -> Result<bool> {
+    let deadline = wait.map(|w| std::time::Instant::now().checked_add(w));
+    loop {
+        if take()? {
+            return Ok(true);
+        }
+        let waiting = match deadline {
+            None => false,
+            // Too far ahead to represent: as good as forever.
+            Some(None) => true,
+            Some(Some(until)) => std::time::Instant::now() < until,
+        };
+        if !waiting {
+            return Ok(false);
+        }
+        std::thread::sleep(Duration::from_millis(100));
     }
 }
 
@@ -72,14 +239,17 @@ pub trait SessionStore {
     /// The store for messages, passwords redacted.
     fn describe(&self) -> String;
 
+    /// What this store can do.
+    fn capabilities(&self) -> Capabilities;
+
     /// How many sessions satisfy `cond` at the moment.
     fn count(&mut self, cond: &Condition) -> Result<u64>;
 
     /// One session by key; `expired` evaluated at `now`.
     fn get(&mut self, key: &str, now: DateTime<Utc>) -> Result<Option<StoredSession>>;
 
-    /// The next page (at most `limit`) of sessions satisfying `cond`, in the store's
-    /// physical order, advancing `cursor`; an empty page means the walk is over.
+    /// The next page (at most `limit`) of sessions satisfying `cond`, advancing
+    /// `cursor`; an empty page means the walk is over.
     fn scan_page(
         &mut self,
         cursor: &mut Cursor,
@@ -88,45 +258,26 @@ pub trait SessionStore {
         limit: usize,
     ) -> Result<Vec<StoredSession>>;
 
-    /// Applies `action` to the next range of sessions satisfying `cond`, at most `limit`
-    /// of them, in one short transaction that re-checks `cond`. Sets `cursor` to
-    /// [`Cursor::Done`] once the whole store has been walked. Returns the rows changed.
-    fn apply_range(
-        &mut self,
-        cursor: &mut Cursor,
-        cond: &Condition,
-        limit: usize,
-        action: Action,
-    ) -> Result<u64>;
+    /// Applies `edit` to the next range of sessions satisfying its condition, at most
+    /// `limit` of them, in one short transaction that re-checks the condition. Finishes
+    /// `cursor` once the whole store has been walked.
+    fn apply_range(&mut self, cursor: &mut Cursor, edit: &Edit, limit: usize) -> Result<Receipt>;
 
-    /// Applies `action` to these sessions, in one short transaction, to each only if it
-    /// still satisfies `cond` and (when given) still holds the same data.
-    fn apply_exact(&mut self, targets: &[Target], cond: &Condition, action: Action) -> Result<u64>;
+    /// Applies `edit` to these sessions, in one short transaction, to each only if it
+    /// still satisfies the condition and (when given) still holds the same payload.
+    fn apply_exact(&mut self, targets: &[Target], edit: &Edit) -> Result<Receipt>;
 
     /// Figures for `stats`.
     fn stats(&mut self, now: DateTime<Utc>) -> Result<StoreStats>;
 
     /// Takes this table's purge lock for as long as the store stays open, so two purges
     /// never walk the same table at once. When another process holds it: with `wait`,
-    /// block until it is free; without, fail at once with [`ExitCode::Busy`](crate::exit::ExitCode::Busy).
-    fn lock_purge(&mut self, wait: bool) -> Result<()>;
+    /// wait for it at most that long; without, or once the wait is over, fail with
+    /// [`ExitCode::Busy`](crate::exit::ExitCode::Busy).
+    fn lock_purge(&mut self, wait: Option<Duration>) -> Result<()>;
 
     /// Gives the space of deleted sessions back the way this store needs (`--vacuum`).
     fn vacuum(&mut self) -> Result<()>;
-
-    /// Whether [`count`](SessionStore::count) with an expiry condition costs as much as the
-    /// change itself (a file directory reads every file to know its expiry). The batch
-    /// engine then skips counting before a change and takes
-    /// [`matched_so_far`](SessionStore::matched_so_far) afterwards.
-    fn counting_reads_everything(&self) -> bool {
-        false
-    }
-
-    /// Sessions that satisfied the condition in this store's `apply_range` calls so far,
-    /// changed or not, for stores that count as they go.
-    fn matched_so_far(&self) -> Option<u64> {
-        None
-    }
 
     /// Takes the notices gathered since the last call.
     fn take_notices(&mut self) -> Notices {

@@ -29,25 +29,50 @@ use mysql::{Params, Row, TxOpts, Value};
 use url::Url;
 
 use super::sql::{batch_backoff, Span, BATCH_RETRIES, STATEMENT_TIMEOUT};
-use super::{Cursor, SessionStore, StoreStats};
+use super::{Capabilities, ClearExpired, Cursor, KeyAfter, Receipt, SessionStore, StoreStats};
 use crate::db::mysql::{
     self as my, is_retryable, mysql_code, quote_ident, server_message, Connection,
 };
 use crate::db::{unavailable, Access};
 use crate::exit::{coded, ExitCode};
-use crate::session::{Action, Condition, StoredSession, Target};
+use crate::session::{Action, Condition, Edit, Payload, StoredSession, Target};
 use crate::zone::StoreZone;
 
 /// `GET_LOCK` with `--wait`: a year. MariaDB reads a negative timeout as an error, not
 /// as "forever" the way MySQL does.
 const LOCK_WAIT_FOREVER: u32 = 365 * 24 * 3600;
 
+/// Keys bound in one `IN (…)` list, well below the protocol's 65,535 placeholders.
+const KEYS_PER_STATEMENT: usize = 10_000;
+
+/// Where a bulk walk stands between two `apply_range` calls: the cursor's position.
+struct Walk {
+    /// The next range starts after this key (`None` before the first).
+    after: Option<String>,
+    span: Span,
+}
+
+/// One change statement of a batch, in parts: with keys wanted, the rows of `filter`
+/// are found first and then changed by key under the same condition.
+struct Change {
+    /// `DELETE FROM t` or `UPDATE t SET …`, and the SET clause's parameters.
+    prefix: String,
+    set_params: Vec<Value>,
+    /// The rows to change, the edit's condition included, and its parameters.
+    filter: String,
+    filter_params: Vec<Value>,
+    /// The edit's condition alone (` AND …`), and its parameters.
+    cond: String,
+    cond_params: Vec<Value>,
+    /// The one key `filter` can select, when it selects by key.
+    single_key: Option<String>,
+}
+
 pub struct MysqlStore {
     conn: Connection,
     table: String,
     quoted: String,
     zone: StoreZone,
-    walk: Option<Span>,
     /// The purge lock's name while held.
     lock_name: Option<String>,
 }
@@ -66,7 +91,6 @@ impl MysqlStore {
             table: table.to_owned(),
             quoted: quote_ident(table),
             zone,
-            walk: None,
             lock_name: None,
         };
         store.check_schema(access)?;
@@ -131,20 +155,6 @@ impl MysqlStore {
         Ok(())
     }
 
-    /// `sql` (a batch's DELETE/UPDATE) under the per-statement time limit.
-    fn limited(&self, sql: String) -> String {
-        if self.conn.mariadb {
-            format!(
-                "SET STATEMENT max_statement_time = {} FOR {sql}",
-                STATEMENT_TIMEOUT.as_secs()
-            )
-        } else {
-            // MySQL limits only SELECTs (MAX_EXECUTION_TIME); its DELETEs are bounded
-            // by the range size and innodb_lock_wait_timeout.
-            sql
-        }
-    }
-
     /// A batch's boundary SELECT under the per-statement time limit.
     fn limited_select(&self, rest: &str) -> String {
         if self.conn.mariadb {
@@ -204,46 +214,98 @@ impl MysqlStore {
             || matches!(row.get::<Value, _>(3), Some(Value::Bytes(b)) if b == b"1");
         StoredSession {
             key,
-            data,
+            payload: Payload::Signed(data),
             expire_date,
             expired,
         }
     }
 
-    /// Runs `statements` in one short transaction, retrying deadlocks and timeouts with
-    /// backoff; `on_timeout` runs before a retry after a statement timeout.
-    fn transaction(
-        &mut self,
-        statements: &[(String, Vec<Value>)],
-        mut on_timeout: impl FnMut(&mut Self),
-    ) -> Result<u64> {
-        let statements: Vec<(String, Vec<Value>)> = statements
-            .iter()
-            .map(|(sql, params)| (self.limited(sql.clone()), params.clone()))
-            .collect();
+    /// Runs `changes` in one short transaction, retrying deadlocks and timeouts with
+    /// backoff. With `keys`, each change reports the keys it changed.
+    fn transaction(&mut self, changes: &[Change], keys: bool) -> Result<Receipt> {
         let mut attempt = 0;
         loop {
-            let result = (|| {
-                let mut tx = self.conn.conn.start_transaction(TxOpts::default())?;
-                let mut changed = 0;
-                for (sql, params) in &statements {
-                    tx.exec_drop(sql.as_str(), Params::Positional(params.clone()))?;
-                    changed += tx.affected_rows();
-                }
-                tx.commit()?;
-                Ok::<u64, mysql::Error>(changed)
-            })();
-            match result {
-                Ok(changed) => return Ok(changed),
+            match self.try_transaction(changes, keys) {
+                Ok(receipt) => return Ok(receipt),
                 Err(e) if attempt < BATCH_RETRIES && is_retryable(&e) => {
                     attempt += 1;
-                    if matches!(mysql_code(&e), Some(1969 | 3024)) {
-                        on_timeout(self);
-                    }
                     std::thread::sleep(batch_backoff(attempt));
                 }
                 Err(e) => return Err(self.error(e, "changing sessions")),
             }
+        }
+    }
+
+    fn try_transaction(&mut self, changes: &[Change], keys: bool) -> mysql::Result<Receipt> {
+        let mariadb = self.conn.mariadb;
+        let limited = |sql: String| limited(mariadb, sql);
+        let statement = |change: &Change, filter: &str, extra: &[Value]| {
+            let mut params = change.set_params.clone();
+            params.extend(extra.iter().cloned());
+            (limited(format!("{} WHERE {filter}", change.prefix)), params)
+        };
+        let mut tx = self.conn.conn.start_transaction(TxOpts::default())?;
+        let mut receipt = Receipt::default();
+        for change in changes {
+            if !keys {
+                let (sql, params) = statement(change, &change.filter, &change.filter_params);
+                tx.exec_drop(sql.as_str(), Params::Positional(params))?;
+                receipt.changed += tx.affected_rows();
+                continue;
+            }
+            if let Some(key) = &change.single_key {
+                let (sql, params) = statement(change, &change.filter, &change.filter_params);
+                tx.exec_drop(sql.as_str(), Params::Positional(params))?;
+                if tx.affected_rows() > 0 {
+                    receipt.changed += tx.affected_rows();
+                    receipt.keys.push(key.clone());
+                }
+                continue;
+            }
+            // MySQL has no RETURNING: the rows are found and locked first (READ
+            // COMMITTED locks exactly the rows found), then changed by key, so the keys
+            // reported are exactly the rows changed.
+            let found: Vec<Value> = tx.exec(
+                limited(format!(
+                    "SELECT session_key FROM {} WHERE {} FOR UPDATE",
+                    self.quoted, change.filter
+                )),
+                Params::Positional(change.filter_params.clone()),
+            )?;
+            let found: Vec<String> = found.into_iter().map(text).collect();
+            for chunk in found.chunks(KEYS_PER_STATEMENT) {
+                let marks = vec!["?"; chunk.len()].join(", ");
+                let mut extra: Vec<Value> = chunk.iter().map(|k| Value::from(k.as_str())).collect();
+                extra.extend(change.cond_params.iter().cloned());
+                let filter = format!("session_key IN ({marks}){}", change.cond);
+                let (sql, params) = statement(change, &filter, &extra);
+                tx.exec_drop(sql.as_str(), Params::Positional(params))?;
+                receipt.changed += tx.affected_rows();
+            }
+            receipt.keys.extend(found);
+        }
+        tx.commit()?;
+        receipt.matched = receipt.changed;
+        Ok(receipt)
+    }
+
+    /// The change of `edit` for the rows `filter` selects (with the edit's condition).
+    fn change(&self, edit: &Edit, filter: String, filter_params: Vec<Value>) -> Change {
+        let mut set_params = Vec::new();
+        let prefix = self.change_sql(edit.action, &mut set_params);
+        let mut cond = String::new();
+        let mut cond_params = Vec::new();
+        self.cond_sql(&mut cond, &mut cond_params, &edit.cond);
+        let mut all_params = filter_params;
+        all_params.extend(cond_params.iter().cloned());
+        Change {
+            prefix,
+            set_params,
+            filter: format!("{filter}{cond}"),
+            filter_params: all_params,
+            cond,
+            cond_params,
+            single_key: None,
         }
     }
 
@@ -255,6 +317,14 @@ impl MysqlStore {
 impl SessionStore for MysqlStore {
     fn describe(&self) -> String {
         format!("table `{}` at {}", self.table, self.conn.shown)
+    }
+
+    fn capabilities(&self) -> Capabilities {
+        Capabilities {
+            enumerate: true,
+            cheap_count: true,
+            clear_expired: ClearExpired::Delete,
+        }
     }
 
     fn count(&mut self, cond: &Condition) -> Result<u64> {
@@ -290,12 +360,10 @@ impl SessionStore for MysqlStore {
         now: DateTime<Utc>,
         limit: usize,
     ) -> Result<Vec<StoredSession>> {
-        let after = match cursor {
-            Cursor::Start => None,
-            Cursor::Key(k) => Some(k.clone()),
-            Cursor::Done => return Ok(Vec::new()),
-            Cursor::RowId(_) => unreachable!("MySQL pages by key"),
-        };
+        if cursor.is_done() {
+            return Ok(Vec::new());
+        }
+        let after = cursor.position::<KeyAfter>().map(|k| k.0.clone());
         let mut sql = format!(
             "SELECT session_key, session_data, expire_date, expire_date < ? FROM {} WHERE 1",
             self.quoted
@@ -313,37 +381,31 @@ impl SessionStore for MysqlStore {
             .exec(sql, Params::Positional(params))
             .map_err(|e| self.error(e, "reading sessions"))?;
         let page: Vec<StoredSession> = rows.into_iter().map(|r| self.read_session(r)).collect();
-        *cursor = Cursor::after_key_page(&page, limit);
+        cursor.after_key_page(&page, limit);
         Ok(page)
     }
 
-    fn apply_range(
-        &mut self,
-        cursor: &mut Cursor,
-        cond: &Condition,
-        limit: usize,
-        action: Action,
-    ) -> Result<u64> {
-        let after = match cursor {
-            Cursor::Start => {
-                // The first range assumes every row matches; then the span follows
-                // the density the batches find.
-                self.walk = Some(Span::new(limit as f64, limit, limit as f64 * 50.0));
-                None
-            }
-            Cursor::Key(k) => Some(k.clone()),
-            Cursor::Done => return Ok(0),
-            Cursor::RowId(_) => unreachable!("MySQL walks by key"),
-        };
-        let span = self
-            .walk
-            .get_or_insert_with(|| Span::new(limit as f64, limit, limit as f64 * 50.0))
-            .units();
+    fn apply_range(&mut self, cursor: &mut Cursor, edit: &Edit, limit: usize) -> Result<Receipt> {
+        if cursor.is_done() {
+            return Ok(Receipt::default());
+        }
+        if cursor.position::<Walk>().is_none() {
+            // The first range assumes every row matches; then the span follows the
+            // density the batches find.
+            cursor.advance(Walk {
+                after: None,
+                span: Span::new(limit as f64, limit, limit as f64 * 50.0),
+            });
+        }
+        let walk = cursor
+            .position_mut::<Walk>()
+            .expect("the walk was begun above");
+        let span = walk.span.units();
         // The key `span` entries further on closes this batch, found outside the
         // change's transaction: the DELETE re-checks everything it needs.
         let mut sql = self.limited_select(&format!("session_key FROM {}", self.quoted));
         let mut params = Vec::new();
-        if let Some(after) = &after {
+        if let Some(after) = &walk.after {
             sql.push_str(" WHERE session_key > ?");
             params.push(Value::from(after.as_str()));
         }
@@ -357,48 +419,49 @@ impl SessionStore for MysqlStore {
             .exec_first(sql, Params::Positional(params))
             .map_err(|e| self.error(e, "finding the end of a batch"))?;
         let boundary = boundary.map(text);
+        let mut filter = "1".to_owned();
         let mut params = Vec::new();
-        let mut sql = self.change_sql(action, &mut params);
-        sql.push_str(" WHERE 1");
-        if let Some(after) = &after {
-            sql.push_str(" AND session_key > ?");
+        if let Some(after) = &walk.after {
+            filter.push_str(" AND session_key > ?");
             params.push(Value::from(after.as_str()));
         }
         if let Some(end) = &boundary {
-            sql.push_str(" AND session_key <= ?");
+            filter.push_str(" AND session_key <= ?");
             params.push(Value::from(end.as_str()));
         }
-        self.cond_sql(&mut sql, &mut params, cond);
-        let changed = self.transaction(&[(sql, params)], |_| {})?;
-        if let Some(walk) = &mut self.walk {
-            walk.observe(span, changed);
+        let change = self.change(edit, filter, params);
+        let receipt = self.transaction(&[change], edit.report_keys)?;
+        walk.span.observe(span, receipt.changed);
+        match boundary {
+            Some(end) => walk.after = Some(end),
+            None => cursor.finish(),
         }
-        *cursor = match boundary {
-            Some(end) => Cursor::Key(end),
-            None => Cursor::Done,
-        };
-        Ok(changed)
+        Ok(receipt)
     }
 
-    fn apply_exact(&mut self, targets: &[Target], cond: &Condition, action: Action) -> Result<u64> {
-        if targets.is_empty() {
-            return Ok(0);
-        }
-        let mut statements = Vec::with_capacity(targets.len());
+    fn apply_exact(&mut self, targets: &[Target], edit: &Edit) -> Result<Receipt> {
+        let mut changes = Vec::with_capacity(targets.len());
         for target in targets {
-            let mut params = Vec::new();
-            let mut sql = self.change_sql(action, &mut params);
-            sql.push_str(" WHERE session_key = ?");
-            params.push(Value::from(target.key.as_str()));
-            if let Some(data) = &target.data {
-                // Byte for byte: the column's collation may ignore case or trailing space.
-                sql.push_str(" AND CAST(session_data AS BINARY) = CAST(? AS BINARY)");
-                params.push(Value::from(data.as_str()));
+            let mut filter = "session_key = ?".to_owned();
+            let mut params = vec![Value::from(target.key.as_str())];
+            match &target.payload {
+                Some(Payload::Signed(data)) => {
+                    // Byte for byte: the column's collation may ignore case or trailing space.
+                    filter.push_str(" AND CAST(session_data AS BINARY) = CAST(? AS BINARY)");
+                    params.push(Value::from(data.as_str()));
+                }
+                // A table holds text: bytes from elsewhere cannot be what it holds.
+                Some(Payload::Cached(_)) => continue,
+                None => {}
             }
-            self.cond_sql(&mut sql, &mut params, cond);
-            statements.push((sql, params));
+            let mut change = self.change(edit, filter, params);
+            change.single_key = Some(target.key.clone());
+            changes.push(change);
         }
-        self.transaction(&statements, |_| {})
+        if changes.is_empty() {
+            return Ok(Receipt::default());
+        }
+        self.transaction(&changes, edit.report_keys)
     }
 
     fn stats(&mut self, now: DateTime<Utc>) -> Result<StoreStats> {
@@ -439,11 +502,15 @@ impl SessionStore for MysqlStore {
         })
     }
 
-    fn lock_purge(&mut self, wait: bool) -> Result<()> {
+    fn lock_purge(&mut self, wait: Option<std::time::Duration>) -> Result<()> {
         // A named lock held by this connection: released by the server when it closes,
         // even if sessctl is killed.
         let name = lock_name(&self.conn.database, &self.table);
-        let timeout = if wait { LOCK_WAIT_FOREVER } else { 0 };
+        let timeout = wait.map_or(0, |w| {
+            u32::try_from(w.as_secs_f64().ceil() as u64)
+                .unwrap_or(LOCK_WAIT_FOREVER)
+                .min(LOCK_WAIT_FOREVER)
+        });
         let got: Option<Option<i64>> = self
             .conn
             .conn
@@ -454,7 +521,7 @@ impl SessionStore for MysqlStore {
                 self.lock_name = Some(name);
                 Ok(())
             }
-            Some(_) if !wait => Err(coded(
+            Some(_) => Err(coded(
                 ExitCode::Busy,
                 format!(
                     "another sessctl purge of {} is running (lock `{name}`); try later, or pass --wait",
@@ -487,6 +554,20 @@ impl SessionStore for MysqlStore {
             }
         }
         Ok(())
+    }
+}
+
+/// `sql` (a batch's statement) under the per-statement time limit.
+fn limited(mariadb: bool, sql: String) -> String {
+    if mariadb {
+        format!(
+            "SET STATEMENT max_statement_time = {} FOR {sql}",
+            STATEMENT_TIMEOUT.as_secs()
+        )
+    } else {
+        // MySQL limits only SELECTs (MAX_EXECUTION_TIME); its DELETEs are bounded by
+        // the range size and innodb_lock_wait_timeout.
+        sql
     }
 }
 

@@ -25,11 +25,11 @@ use postgres::types::ToSql;
 use url::Url;
 
 use super::sql::{batch_backoff, Span, BATCH_RETRIES, LOCK_TIMEOUT, STATEMENT_TIMEOUT};
-use super::{Cursor, SessionStore, StoreStats};
+use super::{Capabilities, ClearExpired, Cursor, KeyAfter, Receipt, SessionStore, StoreStats};
 use crate::db::postgres::{self as pg, is_retryable, quote_ident, Connection};
 use crate::db::{unavailable, Access};
 use crate::exit::{coded, ExitCode};
-use crate::session::{Action, Condition, StoredSession, Target};
+use crate::session::{Action, Condition, Edit, Payload, StoredSession, Target};
 use crate::zone::StoreZone;
 
 /// High half of the advisory-lock key; the low half is the table's oid.
@@ -44,9 +44,11 @@ enum TimeKind {
     Naive,
 }
 
-/// State of a bulk walk between two `apply_range` calls.
+/// Where a bulk walk stands between two `apply_range` calls: the cursor's position.
 #[derive(Debug)]
 struct Walk {
+    /// The next range starts here.
+    at: WalkAt,
     span: Span,
     /// Tuple slots per block (`MaxHeapTuplesPerPage`): a position in the walk is
     /// `block * slots + offset`, so a range can end inside a block when one block holds
@@ -55,6 +57,14 @@ struct Walk {
     /// Position of the end of the heap when the walk began; the range that reaches it
     /// is left open, so rows added at the end meanwhile are walked too.
     end: i64,
+}
+
+#[derive(Debug)]
+enum WalkAt {
+    /// A position `block * slots + offset` in the heap (PostgreSQL 14+).
+    Tid(i64),
+    /// After this primary key (older servers; `None` before the first key).
+    Key(Option<String>),
 }
 
 pub struct PostgresStore {
@@ -66,7 +76,6 @@ pub struct PostgresStore {
     zone: StoreZone,
     /// PostgreSQL 14+: TID range scans.
     tid_ranges: bool,
-    walk: Option<Walk>,
 }
 
 /// SQL text and its parameters, numbered as they are bound.
@@ -116,7 +125,6 @@ impl PostgresStore {
             oid: 0,
             time: TimeKind::Instant,
             zone,
-            walk: None,
         };
         store.check_schema(access)?;
         Ok(store)
@@ -215,45 +223,57 @@ impl PostgresStore {
         };
         StoredSession {
             key: row.get(0),
-            data: row.get::<_, Option<String>>(1).unwrap_or_default(),
+            payload: Payload::Signed(row.get::<_, Option<String>>(1).unwrap_or_default()),
             expire_date,
             expired: row.get::<_, Option<bool>>(3).unwrap_or(false),
         }
     }
 
-    /// Runs `q` in its own short transaction with per-batch lock and statement
-    /// timeouts. Returns the rows changed.
-    fn batch(&mut self, q: &Query) -> Result<u64, postgres::Error> {
+    /// Runs `statements` in one short transaction with per-batch lock and statement
+    /// timeouts. With `keys`, each statement returns the keys it changed.
+    fn batch(&mut self, statements: &[Query], keys: bool) -> Result<Receipt, postgres::Error> {
         let mut tx = self.conn.client.transaction()?;
         tx.batch_execute(&format!(
             "SET LOCAL lock_timeout = {}; SET LOCAL statement_timeout = {}",
             LOCK_TIMEOUT.as_millis(),
             STATEMENT_TIMEOUT.as_millis()
         ))?;
-        let changed = tx.execute(q.sql.as_str(), &q.refs())?;
+        let mut receipt = Receipt::default();
+        for q in statements {
+            if keys {
+                let rows = tx.query(q.sql.as_str(), &q.refs())?;
+                receipt.changed += rows.len() as u64;
+                receipt
+                    .keys
+                    .extend(rows.iter().map(|r| r.get::<_, String>(0)));
+            } else {
+                receipt.changed += tx.execute(q.sql.as_str(), &q.refs())?;
+            }
+        }
         tx.commit()?;
-        Ok(changed)
+        receipt.matched = receipt.changed;
+        Ok(receipt)
     }
 
     /// Runs a batch built by `build` (given the span to cover), retrying deadlocks,
     /// serialization failures and timeouts with backoff; a statement timeout halves
-    /// the span first. Returns (span used, rows changed).
+    /// `span` first. Returns the span used and what the batch did.
     fn batch_with_retries(
         &mut self,
+        span: &mut Span,
+        edit: &Edit,
         mut build: impl FnMut(&mut Self, u64) -> Result<Query>,
-    ) -> Result<(u64, u64)> {
+    ) -> Result<(u64, Receipt)> {
         let mut attempt = 0;
         loop {
-            let units = self.walk.as_ref().map_or(1, |w| w.span.units());
+            let units = span.units();
             let q = build(self, units)?;
-            match self.batch(&q) {
-                Ok(changed) => return Ok((units, changed)),
+            match self.batch(std::slice::from_ref(&q), edit.report_keys) {
+                Ok(receipt) => return Ok((units, receipt)),
                 Err(e) if attempt < BATCH_RETRIES && is_retryable(&e) => {
                     attempt += 1;
                     if e.code() == Some(&SqlState::QUERY_CANCELED) {
-                        if let Some(walk) = &mut self.walk {
-                            walk.span.shrink();
-                        }
+                        span.shrink();
                     }
                     std::thread::sleep(batch_backoff(attempt));
                 }
@@ -265,6 +285,7 @@ impl PostgresStore {
     fn begin_walk(&mut self, limit: usize) -> Result<Walk> {
         if !self.tid_ranges {
             return Ok(Walk {
+                at: WalkAt::Key(None),
                 span: Span::new(limit as f64, limit, limit as f64 * 50.0),
                 slots: 1,
                 end: 0,
@@ -311,54 +332,52 @@ impl PostgresStore {
         // the span then follows the density the batches find.
         let per_slot = per_block / slots as f64;
         Ok(Walk {
+            at: WalkAt::Tid(0),
             span: Span::new(limit as f64 / per_slot, limit, 1e12),
             slots,
             end: blocks * slots,
         })
     }
 
+    /// The next TID range of the walk, from `start`. Returns what it did and whether
+    /// the walk is over.
     fn range_by_blocks(
         &mut self,
-        cursor: &mut Cursor,
+        walk: &mut Walk,
         start: i64,
-        cond: &Condition,
-        action: Action,
-    ) -> Result<u64> {
-        let (slots, heap_end) = self.walk.as_ref().map_or((1, 0), |w| (w.slots, w.end));
+        edit: &Edit,
+    ) -> Result<(Receipt, bool)> {
+        let (slots, heap_end) = (walk.slots, walk.end);
         let tid = |position: i64| format!("'({},{})'::tid", position / slots, position % slots);
         let mut last = false;
-        let (units, changed) = self.batch_with_retries(|store, units| {
+        let (units, receipt) = self.batch_with_retries(&mut walk.span, edit, |store, units| {
             let end = start + units as i64;
             last = end >= heap_end;
-            let mut q = store.change_sql(action, "s");
+            let mut q = store.change_sql(edit.action, "s");
             q.push(&format!(" WHERE ctid >= {}", tid(start)));
             if !last {
                 q.push(&format!(" AND ctid < {}", tid(end)));
             }
-            store.cond_sql(&mut q, cond);
-            store.not_already(&mut q, action);
+            store.cond_sql(&mut q, &edit.cond);
+            store.not_already(&mut q, edit.action);
+            returning(&mut q, edit);
             Ok(q)
         })?;
-        if let Some(walk) = &mut self.walk {
-            walk.span.observe(units, changed);
-        }
-        *cursor = if last {
-            Cursor::Done
-        } else {
-            Cursor::RowId(start + units as i64)
-        };
-        Ok(changed)
+        walk.span.observe(units, receipt.changed);
+        walk.at = WalkAt::Tid(start + units as i64);
+        Ok((receipt, last))
     }
 
+    /// The next primary-key range of the walk, after `after`. Returns what it did and
+    /// whether the walk is over.
     fn range_by_keys(
         &mut self,
-        cursor: &mut Cursor,
+        walk: &mut Walk,
         after: Option<String>,
-        cond: &Condition,
-        action: Action,
-    ) -> Result<u64> {
+        edit: &Edit,
+    ) -> Result<(Receipt, bool)> {
         let mut boundary: Option<String> = None;
-        let (units, changed) = self.batch_with_retries(|store, units| {
+        let (units, receipt) = self.batch_with_retries(&mut walk.span, edit, |store, units| {
             // The key `units` rows further on closes this batch. It is found outside
             // the change's transaction: the DELETE re-checks everything it needs.
             let mut b = Query::new(format!("SELECT session_key FROM {}", store.quoted));
@@ -376,7 +395,7 @@ impl PostgresStore {
                 .query_opt(b.sql.as_str(), &b.refs())
                 .map_err(|e| store.error(e, "finding the end of a batch"))?
                 .map(|r| r.get(0));
-            let mut q = store.change_sql(action, "s");
+            let mut q = store.change_sql(edit.action, "s");
             q.push(" WHERE true");
             if let Some(after) = &after {
                 let p = q.bind(Box::new(after.clone()));
@@ -386,18 +405,15 @@ impl PostgresStore {
                 let p = q.bind(Box::new(end.clone()));
                 q.push(&format!(" AND session_key <= {p}"));
             }
-            store.cond_sql(&mut q, cond);
-            store.not_already(&mut q, action);
+            store.cond_sql(&mut q, &edit.cond);
+            store.not_already(&mut q, edit.action);
+            returning(&mut q, edit);
             Ok(q)
         })?;
-        if let Some(walk) = &mut self.walk {
-            walk.span.observe(units, changed);
-        }
-        *cursor = match boundary {
-            Some(end) => Cursor::Key(end),
-            None => Cursor::Done,
-        };
-        Ok(changed)
+        walk.span.observe(units, receipt.changed);
+        let done = boundary.is_none();
+        walk.at = WalkAt::Key(boundary);
+        Ok((receipt, done))
     }
 
     fn error(&self, e: postgres::Error, what: &str) -> anyhow::Error {
@@ -408,6 +424,14 @@ impl PostgresStore {
 impl SessionStore for PostgresStore {
     fn describe(&self) -> String {
         format!("table `{}` at {}", self.table, self.conn.shown)
+    }
+
+    fn capabilities(&self) -> Capabilities {
+        Capabilities {
+            enumerate: true,
+            cheap_count: true,
+            clear_expired: ClearExpired::Delete,
+        }
     }
 
     fn count(&mut self, cond: &Condition) -> Result<u64> {
@@ -447,12 +471,10 @@ impl SessionStore for PostgresStore {
     ) -> Result<Vec<StoredSession>> {
         // Pages follow the primary key: an ordered index walk that starts where the
         // last page ended (a heap-order page would need a sort of all that remains).
-        let after = match cursor {
-            Cursor::Start => None,
-            Cursor::Key(k) => Some(k.clone()),
-            Cursor::Done => return Ok(Vec::new()),
-            Cursor::RowId(_) => unreachable!("PostgreSQL pages by key"),
-        };
+        if cursor.is_done() {
+            return Ok(Vec::new());
+        }
+        let after = cursor.position::<KeyAfter>().map(|k| k.0.clone());
         let mut q =
             Query::new("SELECT session_key::text, session_data, expire_date, expire_date < ");
         let p = q.bind(self.time_param(now));
@@ -470,47 +492,66 @@ impl SessionStore for PostgresStore {
             .query(q.sql.as_str(), &q.refs())
             .map_err(|e| self.error(e, "reading sessions"))?;
         let page: Vec<StoredSession> = rows.iter().map(|r| self.read_session(r)).collect();
-        *cursor = Cursor::after_key_page(&page, limit);
+        cursor.after_key_page(&page, limit);
         Ok(page)
     }
 
-    fn apply_range(
-        &mut self,
-        cursor: &mut Cursor,
-        cond: &Condition,
-        limit: usize,
-        action: Action,
-    ) -> Result<u64> {
-        if matches!(cursor, Cursor::Start) || self.walk.is_none() {
-            self.walk = Some(self.begin_walk(limit)?);
+    fn apply_range(&mut self, cursor: &mut Cursor, edit: &Edit, limit: usize) -> Result<Receipt> {
+        if cursor.is_done() {
+            return Ok(Receipt::default());
         }
-        match cursor.clone() {
-            Cursor::Done => Ok(0),
-            Cursor::Start if self.tid_ranges => self.range_by_blocks(cursor, 0, cond, action),
-            Cursor::RowId(position) => self.range_by_blocks(cursor, position, cond, action),
-            Cursor::Start => self.range_by_keys(cursor, None, cond, action),
-            Cursor::Key(key) => self.range_by_keys(cursor, Some(key), cond, action),
+        if cursor.position::<Walk>().is_none() {
+            let walk = self.begin_walk(limit)?;
+            cursor.advance(walk);
         }
+        let walk = cursor
+            .position_mut::<Walk>()
+            .expect("the walk was begun above");
+        let (receipt, done) = match &walk.at {
+            WalkAt::Tid(start) => {
+                let start = *start;
+                self.range_by_blocks(walk, start, edit)?
+            }
+            WalkAt::Key(after) => {
+                let after = after.clone();
+                self.range_by_keys(walk, after, edit)?
+            }
+        };
+        if done {
+            cursor.finish();
+        }
+        Ok(receipt)
     }
 
-    fn apply_exact(&mut self, targets: &[Target], cond: &Condition, action: Action) -> Result<u64> {
+    fn apply_exact(&mut self, targets: &[Target], edit: &Edit) -> Result<Receipt> {
+        // A table holds text: bytes from elsewhere cannot be what it holds.
+        let targets: Vec<&Target> = targets
+            .iter()
+            .filter(|t| !matches!(t.payload, Some(Payload::Cached(_))))
+            .collect();
         if targets.is_empty() {
-            return Ok(0);
+            return Ok(Receipt::default());
         }
         // One statement per kind of target, the keys (and data) bound as arrays.
         let (with_data, keys_only): (Vec<&Target>, Vec<&Target>) =
-            targets.iter().partition(|t| t.data.is_some());
+            targets.iter().partition(|t| t.payload.is_some());
         let mut statements = Vec::new();
         if !with_data.is_empty() {
             let keys: Vec<String> = with_data.iter().map(|t| t.key.clone()).collect();
             let data: Vec<String> = with_data
                 .iter()
-                .map(|t| t.data.clone().unwrap_or_default())
+                .map(|t| {
+                    t.payload
+                        .as_ref()
+                        .and_then(Payload::as_signed)
+                        .unwrap_or_default()
+                        .to_owned()
+                })
                 .collect();
-            let mut q = self.change_sql(action, "s");
+            let mut q = self.change_sql(edit.action, "s");
             let k = q.bind(Box::new(keys));
             let d = q.bind(Box::new(data));
-            let join = if action == Action::Delete {
+            let join = if edit.action == Action::Delete {
                 "USING"
             } else {
                 "FROM"
@@ -519,35 +560,23 @@ impl SessionStore for PostgresStore {
                 " {join} unnest({k}::text[], {d}::text[]) AS x(k, d) \
                  WHERE s.session_key = x.k AND s.session_data = x.d"
             ));
-            self.cond_sql(&mut q, cond);
+            self.cond_sql(&mut q, &edit.cond);
+            returning(&mut q, edit);
             statements.push(q);
         }
         if !keys_only.is_empty() {
             let keys: Vec<String> = keys_only.iter().map(|t| t.key.clone()).collect();
-            let mut q = self.change_sql(action, "s");
+            let mut q = self.change_sql(edit.action, "s");
             let k = q.bind(Box::new(keys));
             q.push(&format!(" WHERE s.session_key = ANY({k}::text[])"));
-            self.cond_sql(&mut q, cond);
+            self.cond_sql(&mut q, &edit.cond);
+            returning(&mut q, edit);
             statements.push(q);
         }
         let mut attempt = 0;
         loop {
-            let result = (|| {
-                let mut tx = self.conn.client.transaction()?;
-                tx.batch_execute(&format!(
-                    "SET LOCAL lock_timeout = {}; SET LOCAL statement_timeout = {}",
-                    LOCK_TIMEOUT.as_millis(),
-                    STATEMENT_TIMEOUT.as_millis()
-                ))?;
-                let mut changed = 0;
-                for q in &statements {
-                    changed += tx.execute(q.sql.as_str(), &q.refs())?;
-                }
-                tx.commit()?;
-                Ok::<u64, postgres::Error>(changed)
-            })();
-            match result {
-                Ok(changed) => return Ok(changed),
+            match self.batch(&statements, edit.report_keys) {
+                Ok(receipt) => return Ok(receipt),
                 Err(e) if attempt < BATCH_RETRIES && is_retryable(&e) => {
                     attempt += 1;
                     std::thread::sleep(batch_backoff(attempt));
@@ -594,17 +623,36 @@ impl SessionStore for PostgresStore {
         })
     }
 
-    fn lock_purge(&mut self, wait: bool) -> Result<()> {
+    fn lock_purge(&mut self, wait: Option<std::time::Duration>) -> Result<()> {
         // Session-level: held until the connection closes, released by the server
         // even if sessctl is killed. (Behind a transaction-pooling PgBouncer a
         // session lock means nothing; connect to the server or a session pool.)
         let key = (LOCK_NAMESPACE << 32) | i64::from(self.oid);
-        if wait {
-            self.conn
-                .client
-                .execute("SELECT pg_advisory_lock($1)", &[&key])
-                .map_err(|e| self.error(e, "waiting for the purge lock"))?;
-            return Ok(());
+        if let Some(wait) = wait {
+            // An advisory lock wait obeys lock_timeout (0: no limit), set for this
+            // statement only.
+            let millis = match wait.as_millis() {
+                m if m >= i32::MAX as u128 => 0,
+                m => m.max(1),
+            };
+            let result = self.conn.client.batch_execute(&format!(
+                "SET lock_timeout = {millis}; SELECT pg_advisory_lock({key}); RESET lock_timeout"
+            ));
+            return match result {
+                Ok(()) => Ok(()),
+                Err(e) if e.code() == Some(&SqlState::LOCK_NOT_AVAILABLE) => {
+                    let _ = self.conn.client.batch_execute("RESET lock_timeout");
+                    Err(coded(
+                        ExitCode::Busy,
+                        format!(
+                            "another sessctl purge of {} is still running after waiting {:.1} s for it (advisory lock {key})",
+                            self.describe(),
+                            wait.as_secs_f64()
+                        ),
+                    ))
+                }
+                Err(e) => Err(self.error(e, "waiting for the purge lock")),
+            };
         }
         let got: bool = self
             .conn
@@ -632,6 +680,13 @@ impl SessionStore for PostgresStore {
             .client
             .batch_execute(&format!("VACUUM (ANALYZE) {}", self.quoted))
             .map_err(|e| self.error(e, "vacuuming"))
+    }
+}
+
+/// Makes `q` return the keys it changes, when the edit asks for them.
+fn returning(q: &mut Query, edit: &Edit) {
+    if edit.report_keys {
+        q.push(" RETURNING s.session_key::text");
     }
 }
 

@@ -32,9 +32,9 @@ use chrono::{DateTime, Utc};
 use rusqlite::types::ValueRef;
 use rusqlite::{params_from_iter, Connection, ErrorCode, OpenFlags, TransactionBehavior};
 
-use super::{Cursor, SessionStore, StoreStats};
+use super::{Capabilities, ClearExpired, Cursor, Receipt, SessionStore, StoreStats};
 use crate::exit::{coded, ExitCode};
-use crate::session::{Action, Condition, StoredSession, Target};
+use crate::session::{Action, Condition, Edit, Payload, StoredSession, Target};
 use crate::zone::StoreZone;
 
 /// How long a statement waits for a lock held by another connection (the Django app).
@@ -58,7 +58,7 @@ fn writer_gap(held: Duration) -> Duration {
     (Duration::from_millis(5) + held * 3 / 4).min(BUSY_HANDLER_MAX_SLEEP)
 }
 
-pub use crate::db::Access;
+use crate::db::Access;
 
 pub struct SqliteStore {
     conn: Connection,
@@ -188,7 +188,7 @@ impl SqliteStore {
         let expired: bool = row.get::<_, Option<bool>>(first + 3)?.unwrap_or(false);
         Ok(StoredSession {
             key,
-            data,
+            payload: Payload::Signed(data),
             expire_date: self.zone.parse_stored(&expire_text).ok(),
             expired,
         })
@@ -216,6 +216,14 @@ impl SqliteStore {
 impl SessionStore for SqliteStore {
     fn describe(&self) -> String {
         format!("table `{}` in {}", self.table, self.path.display())
+    }
+
+    fn capabilities(&self) -> Capabilities {
+        Capabilities {
+            enumerate: true,
+            cheap_count: true,
+            clear_expired: ClearExpired::Delete,
+        }
     }
 
     fn count(&mut self, cond: &Condition) -> Result<u64> {
@@ -250,12 +258,10 @@ impl SessionStore for SqliteStore {
         now: DateTime<Utc>,
         limit: usize,
     ) -> Result<Vec<StoredSession>> {
-        let after = match cursor {
-            Cursor::Start => i64::MIN,
-            Cursor::RowId(id) => *id,
-            Cursor::Done => return Ok(Vec::new()),
-            Cursor::Key(_) => unreachable!("SQLite cursors are rowids"),
-        };
+        if cursor.is_done() {
+            return Ok(Vec::new());
+        }
+        let after = cursor.position::<RowIdAfter>().map_or(i64::MIN, |p| p.0);
         let (where_sql, cond_params) = self.condition_sql(cond);
         let sql = format!(
             "SELECT rowid, session_key, session_data, expire_date, expire_date < ? FROM {} NOT INDEXED \
@@ -277,29 +283,22 @@ impl SessionStore for SqliteStore {
             last = row.get(0)?;
             page.push(self.read_session(row, 1)?);
         }
-        *cursor = if page.len() < limit {
-            Cursor::Done
+        if page.len() < limit {
+            cursor.finish();
         } else {
-            Cursor::RowId(last)
-        };
+            cursor.advance(RowIdAfter(last));
+        }
         Ok(page)
     }
 
-    fn apply_range(
-        &mut self,
-        cursor: &mut Cursor,
-        cond: &Condition,
-        limit: usize,
-        action: Action,
-    ) -> Result<u64> {
-        let after = match cursor {
-            Cursor::Start => i64::MIN,
-            Cursor::RowId(id) => *id,
-            Cursor::Done => return Ok(0),
-            Cursor::Key(_) => unreachable!("SQLite cursors are rowids"),
-        };
-        let (where_sql, cond_params) = self.condition_sql(cond);
-        let (change_sql, change_params) = self.set_clause(action, true);
+    fn apply_range(&mut self, cursor: &mut Cursor, edit: &Edit, limit: usize) -> Result<Receipt> {
+        if cursor.is_done() {
+            return Ok(Receipt::default());
+        }
+        let after = cursor.position::<RowIdAfter>().map_or(i64::MIN, |p| p.0);
+        let (where_sql, cond_params) = self.condition_sql(&edit.cond);
+        let (change_sql, change_params) = self.set_clause(edit.action, true);
+        let returning = returning(edit);
         let context = self.context("changing sessions");
         // The rowid of the `limit`-th matching row closes this batch. It is looked up
         // before the write lock is taken, while waiting writers have their gap: a read
@@ -329,55 +328,58 @@ impl SessionStore for SqliteStore {
         let range_sql = match boundary {
             Some(end) => {
                 params.push(end.into());
-                format!("{change_sql} WHERE rowid > ? AND rowid <= ?{where_sql}")
+                format!("{change_sql} WHERE rowid > ? AND rowid <= ?{where_sql}{returning}")
             }
-            None => format!("{change_sql} WHERE rowid > ?{where_sql}"),
+            None => format!("{change_sql} WHERE rowid > ?{where_sql}{returning}"),
         };
         params.extend(cond_params.into_iter().map(Into::into));
-        let changed = tx
-            .prepare_cached(&range_sql)?
-            .execute(params_from_iter(params))
+        let receipt = run_change(&tx, &range_sql, params, edit.report_keys)
             .map_err(|e| classify(e, &context))?;
         tx.commit().map_err(|e| classify(e, &context))?;
         self.last_write = Some((Instant::now(), began.elapsed()));
-        *cursor = match boundary {
-            Some(end) => Cursor::RowId(end),
-            None => Cursor::Done,
-        };
-        Ok(changed as u64)
+        match boundary {
+            Some(end) => cursor.advance(RowIdAfter(end)),
+            None => cursor.finish(),
+        }
+        Ok(receipt)
     }
 
-    fn apply_exact(&mut self, targets: &[Target], cond: &Condition, action: Action) -> Result<u64> {
+    fn apply_exact(&mut self, targets: &[Target], edit: &Edit) -> Result<Receipt> {
         if targets.is_empty() {
-            return Ok(0);
+            return Ok(Receipt::default());
         }
-        let (where_sql, cond_params) = self.condition_sql(cond);
-        let (change_sql, change_params) = self.set_clause(action, false);
-        let by_key = format!("{change_sql} WHERE session_key = ?{where_sql}");
-        let by_key_and_data =
-            format!("{change_sql} WHERE session_key = ? AND session_data = ?{where_sql}");
+        let (where_sql, cond_params) = self.condition_sql(&edit.cond);
+        let (change_sql, change_params) = self.set_clause(edit.action, false);
+        let returning = returning(edit);
+        let by_key = format!("{change_sql} WHERE session_key = ?{where_sql}{returning}");
+        let by_key_and_data = format!(
+            "{change_sql} WHERE session_key = ? AND session_data = ?{where_sql}{returning}"
+        );
         let context = self.context("changing sessions");
         let (tx, began) = begin_write(&mut self.conn, self.last_write, &context)?;
-        let mut changed = 0u64;
+        let mut receipt = Receipt::default();
         for target in targets {
-            let mut params: Vec<&str> = change_params.iter().map(String::as_str).collect();
-            params.push(&target.key);
-            let sql = match &target.data {
-                Some(data) => {
-                    params.push(data);
+            let mut params: Vec<rusqlite::types::Value> =
+                change_params.iter().cloned().map(Into::into).collect();
+            params.push(target.key.clone().into());
+            let sql = match &target.payload {
+                Some(Payload::Signed(data)) => {
+                    params.push(data.clone().into());
                     &by_key_and_data
                 }
+                // A table holds text: bytes from elsewhere cannot be what it holds.
+                Some(Payload::Cached(_)) => continue,
                 None => &by_key,
             };
-            params.extend(cond_params.iter().map(String::as_str));
-            changed += tx
-                .prepare_cached(sql)?
-                .execute(params_from_iter(params))
-                .map_err(|e| classify(e, &context))? as u64;
+            params.extend(cond_params.iter().cloned().map(Into::into));
+            receipt.absorb(
+                run_change(&tx, sql, params, edit.report_keys)
+                    .map_err(|e| classify(e, &context))?,
+            );
         }
         tx.commit().map_err(|e| classify(e, &context))?;
         self.last_write = Some((Instant::now(), began.elapsed()));
-        Ok(changed)
+        Ok(receipt)
     }
 
     fn stats(&mut self, now: DateTime<Utc>) -> Result<StoreStats> {
@@ -421,7 +423,7 @@ impl SessionStore for SqliteStore {
         })
     }
 
-    fn lock_purge(&mut self, wait: bool) -> Result<()> {
+    fn lock_purge(&mut self, wait: Option<std::time::Duration>) -> Result<()> {
         // A lock file beside the database: SQLite has no named locks, and the file's
         // own locks belong to SQLite. One file per table, left in place (removing a
         // lock file races with a process about to lock it).
@@ -439,19 +441,20 @@ impl SessionStore for SqliteStore {
                     format!("cannot create the purge lock {}: {e}", lock_path.display()),
                 )
             })?;
-        if wait {
-            file.lock()?;
-        } else {
-            match file.try_lock() {
-                Ok(()) => {}
-                Err(std::fs::TryLockError::WouldBlock) => {
-                    return Err(coded(
-                        ExitCode::Busy,
-                        format!("another sessctl purge of {} is running (lock {}); try later, or pass --wait", self.describe(), lock_path.display()),
-                    ))
-                }
-                Err(std::fs::TryLockError::Error(e)) => return Err(e.into()),
-            }
+        let taken = super::poll_lock(wait, || match file.try_lock() {
+            Ok(()) => Ok(true),
+            Err(std::fs::TryLockError::WouldBlock) => Ok(false),
+            Err(std::fs::TryLockError::Error(e)) => Err(e.into()),
+        })?;
+        if !taken {
+            return Err(coded(
+                ExitCode::Busy,
+                format!(
+                    "another sessctl purge of {} is running (lock {}); try later, or pass --wait",
+                    self.describe(),
+                    lock_path.display()
+                ),
+            ));
         }
         self.purge_lock = Some(file);
         Ok(())
@@ -462,6 +465,46 @@ impl SessionStore for SqliteStore {
             .execute_batch("VACUUM")
             .map_err(|e| classify(e, &self.context("vacuuming")))
     }
+}
+
+/// Where a rowid walk stands: it goes on after this rowid.
+struct RowIdAfter(i64);
+
+/// The RETURNING clause of a change whose keys are wanted.
+fn returning(edit: &Edit) -> &'static str {
+    if edit.report_keys {
+        " RETURNING session_key"
+    } else {
+        ""
+    }
+}
+
+/// Runs one change statement inside `tx`: rows changed, and their keys when the
+/// statement returns them.
+fn run_change(
+    tx: &rusqlite::Transaction<'_>,
+    sql: &str,
+    params: Vec<rusqlite::types::Value>,
+    keys: bool,
+) -> rusqlite::Result<Receipt> {
+    let mut stmt = tx.prepare_cached(sql)?;
+    if !keys {
+        let changed = stmt.execute(params_from_iter(params))? as u64;
+        return Ok(Receipt {
+            matched: changed,
+            changed,
+            keys: Vec::new(),
+        });
+    }
+    let keys: Vec<String> = stmt
+        .query_map(params_from_iter(params), |row| Ok(text(row.get_ref(0)?)))?
+        .collect::<rusqlite::Result<_>>()?;
+    let changed = keys.len() as u64;
+    Ok(Receipt {
+        matched: changed,
+        changed,
+        keys,
+    })
 }
 
 /// Starts a write transaction on `conn`, once the writer gap after the previous one
