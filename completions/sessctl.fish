@@ -1,6 +1,6 @@
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_sessctl_global_optspecs
-    string join \n d/database-url= session-dir= cookie-name= cookie-age= table= now= time-zone= secret-key-file= salt= store-class= format= q/quiet v/verbose h/help V/version
+    string join \n d/database-url= session-dir= table= now= cookie-name= cookie-age= time-zone= secret-key-file= salt= store-class= format= q/quiet v/verbose h/help V/version
 end
 
 function __fish_sessctl_needs_command
@@ -24,14 +24,14 @@ function __fish_sessctl_using_subcommand
     contains -- $cmd[1] $argv
 end
 
-complete -c sessctl -n "__fish_sessctl_needs_command" -s d -l database-url -d 'Store URL as Django\'s dj-database-url reads it: sqlite:////abs/path.sqlite3, sqlite:///relative/path.sqlite3, postgres://USER:PASSWORD@HOST:5432/DB, mysql://USER:PASSWORD@HOST:3306/DB; TLS: ?sslmode=verify-full&sslrootcert=CA.pem (MySQL: ?ssl-mode=VERIFY_IDENTITY&ssl-ca=CA.pem) [env: DATABASE_URL]' -r
-complete -c sessctl -n "__fish_sessctl_needs_command" -l session-dir -d 'Directory of a file-backend store (SESSION_ENGINE ...sessions.backends.file), Django\'s SESSION_FILE_PATH [env: SESSION_FILE_PATH]' -r -F
-complete -c sessctl -n "__fish_sessctl_needs_command" -l cookie-name -d 'SESSION_COOKIE_NAME: the file-name prefix of session files [env: SESSION_COOKIE_NAME] [default: sessionid]' -r
-complete -c sessctl -n "__fish_sessctl_needs_command" -l cookie-age -d 'SESSION_COOKIE_AGE in seconds: a session file without its own expiry expires this long after its last write [env: SESSION_COOKIE_AGE] [default: 1209600]' -r
+complete -c sessctl -n "__fish_sessctl_needs_command" -s d -l database-url -d 'The store URL, e.g. postgres://USER@HOST/DB or sqlite:////abs/path.sqlite3 [env: DATABASE_URL]' -r
+complete -c sessctl -n "__fish_sessctl_needs_command" -l session-dir -d 'A file-session directory instead of a database [env: SESSION_FILE_PATH]' -r -F
 complete -c sessctl -n "__fish_sessctl_needs_command" -l table -d 'Session table (custom session models use other tables)' -r
-complete -c sessctl -n "__fish_sessctl_needs_command" -l now -d 'Evaluate expiry as of this RFC 3339 instant instead of the clock' -r
-complete -c sessctl -n "__fish_sessctl_needs_command" -l time-zone -d 'How naive stored datetimes are read: UTC (USE_TZ=True) or the IANA zone of TIME_ZONE for USE_TZ=False projects, e.g. Europe/Paris' -r
-complete -c sessctl -n "__fish_sessctl_needs_command" -l secret-key-file -d 'File whose first line is SECRET_KEY and further lines SECRET_KEY_FALLBACKS (instead of DJANGO_SECRET_KEY; keys never go on the command line)' -r -F
+complete -c sessctl -n "__fish_sessctl_needs_command" -l now -d 'Evaluate expiry at this RFC 3339 instant instead of the clock' -r
+complete -c sessctl -n "__fish_sessctl_needs_command" -l cookie-name -d 'SESSION_COOKIE_NAME, the prefix of session file names [env: SESSION_COOKIE_NAME] [default: sessionid]' -r
+complete -c sessctl -n "__fish_sessctl_needs_command" -l cookie-age -d 'SESSION_COOKIE_AGE in seconds [env: SESSION_COOKIE_AGE] [default: 1209600]' -r
+complete -c sessctl -n "__fish_sessctl_needs_command" -l time-zone -d 'Zone of naive stored datetimes: UTC, or TIME_ZONE when USE_TZ=False' -r
+complete -c sessctl -n "__fish_sessctl_needs_command" -l secret-key-file -d 'File with SECRET_KEY on its first line, SECRET_KEY_FALLBACKS below' -r -F
 complete -c sessctl -n "__fish_sessctl_needs_command" -l salt -d 'Signing salt of a custom session store class [default: django.contrib.sessions.SessionStore]' -r
 complete -c sessctl -n "__fish_sessctl_needs_command" -l store-class -d 'Derive the salt from a custom store class\'s __qualname__, e.g. CustomSessionStore' -r
 complete -c sessctl -n "__fish_sessctl_needs_command" -l format -d 'Output format' -r -f -a "table\t'Human-readable tables and summary lines'
@@ -53,14 +53,14 @@ complete -c sessctl -n "__fish_sessctl_needs_command" -f -a "help" -d 'Print thi
 complete -c sessctl -n "__fish_sessctl_using_subcommand clear-expired" -l batch-size -d 'Rows per batch; each batch is its own short transaction' -r
 complete -c sessctl -n "__fish_sessctl_using_subcommand clear-expired" -l sleep -d 'Pause between batches, e.g. 200ms or 1s, to leave room for live traffic' -r
 complete -c sessctl -n "__fish_sessctl_using_subcommand clear-expired" -l max-runtime -d 'Stop cleanly after this long, e.g. 10m, and report what is left' -r
-complete -c sessctl -n "__fish_sessctl_using_subcommand clear-expired" -s d -l database-url -d 'Store URL as Django\'s dj-database-url reads it: sqlite:////abs/path.sqlite3, sqlite:///relative/path.sqlite3, postgres://USER:PASSWORD@HOST:5432/DB, mysql://USER:PASSWORD@HOST:3306/DB; TLS: ?sslmode=verify-full&sslrootcert=CA.pem (MySQL: ?ssl-mode=VERIFY_IDENTITY&ssl-ca=CA.pem) [env: DATABASE_URL]' -r
-complete -c sessctl -n "__fish_sessctl_using_subcommand clear-expired" -l session-dir -d 'Directory of a file-backend store (SESSION_ENGINE ...sessions.backends.file), Django\'s SESSION_FILE_PATH [env: SESSION_FILE_PATH]' -r -F
-complete -c sessctl -n "__fish_sessctl_using_subcommand clear-expired" -l cookie-name -d 'SESSION_COOKIE_NAME: the file-name prefix of session files [env: SESSION_COOKIE_NAME] [default: sessionid]' -r
-complete -c sessctl -n "__fish_sessctl_using_subcommand clear-expired" -l cookie-age -d 'SESSION_COOKIE_AGE in seconds: a session file without its own expiry expires this long after its last write [env: SESSION_COOKIE_AGE] [default: 1209600]' -r
+complete -c sessctl -n "__fish_sessctl_using_subcommand clear-expired" -s d -l database-url -d 'The store URL, e.g. postgres://USER@HOST/DB or sqlite:////abs/path.sqlite3 [env: DATABASE_URL]' -r
+complete -c sessctl -n "__fish_sessctl_using_subcommand clear-expired" -l session-dir -d 'A file-session directory instead of a database [env: SESSION_FILE_PATH]' -r -F
 complete -c sessctl -n "__fish_sessctl_using_subcommand clear-expired" -l table -d 'Session table (custom session models use other tables)' -r
-complete -c sessctl -n "__fish_sessctl_using_subcommand clear-expired" -l now -d 'Evaluate expiry as of this RFC 3339 instant instead of the clock' -r
-complete -c sessctl -n "__fish_sessctl_using_subcommand clear-expired" -l time-zone -d 'How naive stored datetimes are read: UTC (USE_TZ=True) or the IANA zone of TIME_ZONE for USE_TZ=False projects, e.g. Europe/Paris' -r
-complete -c sessctl -n "__fish_sessctl_using_subcommand clear-expired" -l secret-key-file -d 'File whose first line is SECRET_KEY and further lines SECRET_KEY_FALLBACKS (instead of DJANGO_SECRET_KEY; keys never go on the command line)' -r -F
+complete -c sessctl -n "__fish_sessctl_using_subcommand clear-expired" -l now -d 'Evaluate expiry at this RFC 3339 instant instead of the clock' -r
+complete -c sessctl -n "__fish_sessctl_using_subcommand clear-expired" -l cookie-name -d 'SESSION_COOKIE_NAME, the prefix of session file names [env: SESSION_COOKIE_NAME] [default: sessionid]' -r
+complete -c sessctl -n "__fish_sessctl_using_subcommand clear-expired" -l cookie-age -d 'SESSION_COOKIE_AGE in seconds [env: SESSION_COOKIE_AGE] [default: 1209600]' -r
+complete -c sessctl -n "__fish_sessctl_using_subcommand clear-expired" -l time-zone -d 'Zone of naive stored datetimes: UTC, or TIME_ZONE when USE_TZ=False' -r
+complete -c sessctl -n "__fish_sessctl_using_subcommand clear-expired" -l secret-key-file -d 'File with SECRET_KEY on its first line, SECRET_KEY_FALLBACKS below' -r -F
 complete -c sessctl -n "__fish_sessctl_using_subcommand clear-expired" -l salt -d 'Signing salt of a custom session store class [default: django.contrib.sessions.SessionStore]' -r
 complete -c sessctl -n "__fish_sessctl_using_subcommand clear-expired" -l store-class -d 'Derive the salt from a custom store class\'s __qualname__, e.g. CustomSessionStore' -r
 complete -c sessctl -n "__fish_sessctl_using_subcommand clear-expired" -l format -d 'Output format' -r -f -a "table\t'Human-readable tables and summary lines'
@@ -76,14 +76,14 @@ complete -c sessctl -n "__fish_sessctl_using_subcommand purge" -l expired-before
 complete -c sessctl -n "__fish_sessctl_using_subcommand purge" -l batch-size -d 'Rows per batch; each batch is its own short transaction' -r
 complete -c sessctl -n "__fish_sessctl_using_subcommand purge" -l sleep -d 'Pause between batches, e.g. 200ms or 1s, to leave room for live traffic' -r
 complete -c sessctl -n "__fish_sessctl_using_subcommand purge" -l max-runtime -d 'Stop cleanly after this long, e.g. 10m, and report what is left' -r
-complete -c sessctl -n "__fish_sessctl_using_subcommand purge" -s d -l database-url -d 'Store URL as Django\'s dj-database-url reads it: sqlite:////abs/path.sqlite3, sqlite:///relative/path.sqlite3, postgres://USER:PASSWORD@HOST:5432/DB, mysql://USER:PASSWORD@HOST:3306/DB; TLS: ?sslmode=verify-full&sslrootcert=CA.pem (MySQL: ?ssl-mode=VERIFY_IDENTITY&ssl-ca=CA.pem) [env: DATABASE_URL]' -r
-complete -c sessctl -n "__fish_sessctl_using_subcommand purge" -l session-dir -d 'Directory of a file-backend store (SESSION_ENGINE ...sessions.backends.file), Django\'s SESSION_FILE_PATH [env: SESSION_FILE_PATH]' -r -F
-complete -c sessctl -n "__fish_sessctl_using_subcommand purge" -l cookie-name -d 'SESSION_COOKIE_NAME: the file-name prefix of session files [env: SESSION_COOKIE_NAME] [default: sessionid]' -r
-complete -c sessctl -n "__fish_sessctl_using_subcommand purge" -l cookie-age -d 'SESSION_COOKIE_AGE in seconds: a session file without its own expiry expires this long after its last write [env: SESSION_COOKIE_AGE] [default: 1209600]' -r
+complete -c sessctl -n "__fish_sessctl_using_subcommand purge" -s d -l database-url -d 'The store URL, e.g. postgres://USER@HOST/DB or sqlite:////abs/path.sqlite3 [env: DATABASE_URL]' -r
+complete -c sessctl -n "__fish_sessctl_using_subcommand purge" -l session-dir -d 'A file-session directory instead of a database [env: SESSION_FILE_PATH]' -r -F
 complete -c sessctl -n "__fish_sessctl_using_subcommand purge" -l table -d 'Session table (custom session models use other tables)' -r
-complete -c sessctl -n "__fish_sessctl_using_subcommand purge" -l now -d 'Evaluate expiry as of this RFC 3339 instant instead of the clock' -r
-complete -c sessctl -n "__fish_sessctl_using_subcommand purge" -l time-zone -d 'How naive stored datetimes are read: UTC (USE_TZ=True) or the IANA zone of TIME_ZONE for USE_TZ=False projects, e.g. Europe/Paris' -r
-complete -c sessctl -n "__fish_sessctl_using_subcommand purge" -l secret-key-file -d 'File whose first line is SECRET_KEY and further lines SECRET_KEY_FALLBACKS (instead of DJANGO_SECRET_KEY; keys never go on the command line)' -r -F
+complete -c sessctl -n "__fish_sessctl_using_subcommand purge" -l now -d 'Evaluate expiry at this RFC 3339 instant instead of the clock' -r
+complete -c sessctl -n "__fish_sessctl_using_subcommand purge" -l cookie-name -d 'SESSION_COOKIE_NAME, the prefix of session file names [env: SESSION_COOKIE_NAME] [default: sessionid]' -r
+complete -c sessctl -n "__fish_sessctl_using_subcommand purge" -l cookie-age -d 'SESSION_COOKIE_AGE in seconds [env: SESSION_COOKIE_AGE] [default: 1209600]' -r
+complete -c sessctl -n "__fish_sessctl_using_subcommand purge" -l time-zone -d 'Zone of naive stored datetimes: UTC, or TIME_ZONE when USE_TZ=False' -r
+complete -c sessctl -n "__fish_sessctl_using_subcommand purge" -l secret-key-file -d 'File with SECRET_KEY on its first line, SECRET_KEY_FALLBACKS below' -r -F
 complete -c sessctl -n "__fish_sessctl_using_subcommand purge" -l salt -d 'Signing salt of a custom session store class [default: django.contrib.sessions.SessionStore]' -r
 complete -c sessctl -n "__fish_sessctl_using_subcommand purge" -l store-class -d 'Derive the salt from a custom store class\'s __qualname__, e.g. CustomSessionStore' -r
 complete -c sessctl -n "__fish_sessctl_using_subcommand purge" -l format -d 'Output format' -r -f -a "table\t'Human-readable tables and summary lines'
@@ -98,14 +98,14 @@ complete -c sessctl -n "__fish_sessctl_using_subcommand purge" -s v -l verbose -
 complete -c sessctl -n "__fish_sessctl_using_subcommand purge" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c sessctl -n "__fish_sessctl_using_subcommand list" -l user -d 'Only sessions of this user (_auth_user_id)' -r
 complete -c sessctl -n "__fish_sessctl_using_subcommand list" -l limit -d 'Stop after N sessions' -r
-complete -c sessctl -n "__fish_sessctl_using_subcommand list" -s d -l database-url -d 'Store URL as Django\'s dj-database-url reads it: sqlite:////abs/path.sqlite3, sqlite:///relative/path.sqlite3, postgres://USER:PASSWORD@HOST:5432/DB, mysql://USER:PASSWORD@HOST:3306/DB; TLS: ?sslmode=verify-full&sslrootcert=CA.pem (MySQL: ?ssl-mode=VERIFY_IDENTITY&ssl-ca=CA.pem) [env: DATABASE_URL]' -r
-complete -c sessctl -n "__fish_sessctl_using_subcommand list" -l session-dir -d 'Directory of a file-backend store (SESSION_ENGINE ...sessions.backends.file), Django\'s SESSION_FILE_PATH [env: SESSION_FILE_PATH]' -r -F
-complete -c sessctl -n "__fish_sessctl_using_subcommand list" -l cookie-name -d 'SESSION_COOKIE_NAME: the file-name prefix of session files [env: SESSION_COOKIE_NAME] [default: sessionid]' -r
-complete -c sessctl -n "__fish_sessctl_using_subcommand list" -l cookie-age -d 'SESSION_COOKIE_AGE in seconds: a session file without its own expiry expires this long after its last write [env: SESSION_COOKIE_AGE] [default: 1209600]' -r
+complete -c sessctl -n "__fish_sessctl_using_subcommand list" -s d -l database-url -d 'The store URL, e.g. postgres://USER@HOST/DB or sqlite:////abs/path.sqlite3 [env: DATABASE_URL]' -r
+complete -c sessctl -n "__fish_sessctl_using_subcommand list" -l session-dir -d 'A file-session directory instead of a database [env: SESSION_FILE_PATH]' -r -F
 complete -c sessctl -n "__fish_sessctl_using_subcommand list" -l table -d 'Session table (custom session models use other tables)' -r
-complete -c sessctl -n "__fish_sessctl_using_subcommand list" -l now -d 'Evaluate expiry as of this RFC 3339 instant instead of the clock' -r
-complete -c sessctl -n "__fish_sessctl_using_subcommand list" -l time-zone -d 'How naive stored datetimes are read: UTC (USE_TZ=True) or the IANA zone of TIME_ZONE for USE_TZ=False projects, e.g. Europe/Paris' -r
-complete -c sessctl -n "__fish_sessctl_using_subcommand list" -l secret-key-file -d 'File whose first line is SECRET_KEY and further lines SECRET_KEY_FALLBACKS (instead of DJANGO_SECRET_KEY; keys never go on the command line)' -r -F
+complete -c sessctl -n "__fish_sessctl_using_subcommand list" -l now -d 'Evaluate expiry at this RFC 3339 instant instead of the clock' -r
+complete -c sessctl -n "__fish_sessctl_using_subcommand list" -l cookie-name -d 'SESSION_COOKIE_NAME, the prefix of session file names [env: SESSION_COOKIE_NAME] [default: sessionid]' -r
+complete -c sessctl -n "__fish_sessctl_using_subcommand list" -l cookie-age -d 'SESSION_COOKIE_AGE in seconds [env: SESSION_COOKIE_AGE] [default: 1209600]' -r
+complete -c sessctl -n "__fish_sessctl_using_subcommand list" -l time-zone -d 'Zone of naive stored datetimes: UTC, or TIME_ZONE when USE_TZ=False' -r
+complete -c sessctl -n "__fish_sessctl_using_subcommand list" -l secret-key-file -d 'File with SECRET_KEY on its first line, SECRET_KEY_FALLBACKS below' -r -F
 complete -c sessctl -n "__fish_sessctl_using_subcommand list" -l salt -d 'Signing salt of a custom session store class [default: django.contrib.sessions.SessionStore]' -r
 complete -c sessctl -n "__fish_sessctl_using_subcommand list" -l store-class -d 'Derive the salt from a custom store class\'s __qualname__, e.g. CustomSessionStore' -r
 complete -c sessctl -n "__fish_sessctl_using_subcommand list" -l format -d 'Output format' -r -f -a "table\t'Human-readable tables and summary lines'
@@ -115,14 +115,14 @@ complete -c sessctl -n "__fish_sessctl_using_subcommand list" -l active -d 'Only
 complete -c sessctl -n "__fish_sessctl_using_subcommand list" -s q -l quiet -d 'Print nothing but errors (and JSON, when asked for)'
 complete -c sessctl -n "__fish_sessctl_using_subcommand list" -s v -l verbose -d 'Say more: per-batch timings and what was decided'
 complete -c sessctl -n "__fish_sessctl_using_subcommand list" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c sessctl -n "__fish_sessctl_using_subcommand inspect" -s d -l database-url -d 'Store URL as Django\'s dj-database-url reads it: sqlite:////abs/path.sqlite3, sqlite:///relative/path.sqlite3, postgres://USER:PASSWORD@HOST:5432/DB, mysql://USER:PASSWORD@HOST:3306/DB; TLS: ?sslmode=verify-full&sslrootcert=CA.pem (MySQL: ?ssl-mode=VERIFY_IDENTITY&ssl-ca=CA.pem) [env: DATABASE_URL]' -r
-complete -c sessctl -n "__fish_sessctl_using_subcommand inspect" -l session-dir -d 'Directory of a file-backend store (SESSION_ENGINE ...sessions.backends.file), Django\'s SESSION_FILE_PATH [env: SESSION_FILE_PATH]' -r -F
-complete -c sessctl -n "__fish_sessctl_using_subcommand inspect" -l cookie-name -d 'SESSION_COOKIE_NAME: the file-name prefix of session files [env: SESSION_COOKIE_NAME] [default: sessionid]' -r
-complete -c sessctl -n "__fish_sessctl_using_subcommand inspect" -l cookie-age -d 'SESSION_COOKIE_AGE in seconds: a session file without its own expiry expires this long after its last write [env: SESSION_COOKIE_AGE] [default: 1209600]' -r
+complete -c sessctl -n "__fish_sessctl_using_subcommand inspect" -s d -l database-url -d 'The store URL, e.g. postgres://USER@HOST/DB or sqlite:////abs/path.sqlite3 [env: DATABASE_URL]' -r
+complete -c sessctl -n "__fish_sessctl_using_subcommand inspect" -l session-dir -d 'A file-session directory instead of a database [env: SESSION_FILE_PATH]' -r -F
 complete -c sessctl -n "__fish_sessctl_using_subcommand inspect" -l table -d 'Session table (custom session models use other tables)' -r
-complete -c sessctl -n "__fish_sessctl_using_subcommand inspect" -l now -d 'Evaluate expiry as of this RFC 3339 instant instead of the clock' -r
-complete -c sessctl -n "__fish_sessctl_using_subcommand inspect" -l time-zone -d 'How naive stored datetimes are read: UTC (USE_TZ=True) or the IANA zone of TIME_ZONE for USE_TZ=False projects, e.g. Europe/Paris' -r
-complete -c sessctl -n "__fish_sessctl_using_subcommand inspect" -l secret-key-file -d 'File whose first line is SECRET_KEY and further lines SECRET_KEY_FALLBACKS (instead of DJANGO_SECRET_KEY; keys never go on the command line)' -r -F
+complete -c sessctl -n "__fish_sessctl_using_subcommand inspect" -l now -d 'Evaluate expiry at this RFC 3339 instant instead of the clock' -r
+complete -c sessctl -n "__fish_sessctl_using_subcommand inspect" -l cookie-name -d 'SESSION_COOKIE_NAME, the prefix of session file names [env: SESSION_COOKIE_NAME] [default: sessionid]' -r
+complete -c sessctl -n "__fish_sessctl_using_subcommand inspect" -l cookie-age -d 'SESSION_COOKIE_AGE in seconds [env: SESSION_COOKIE_AGE] [default: 1209600]' -r
+complete -c sessctl -n "__fish_sessctl_using_subcommand inspect" -l time-zone -d 'Zone of naive stored datetimes: UTC, or TIME_ZONE when USE_TZ=False' -r
+complete -c sessctl -n "__fish_sessctl_using_subcommand inspect" -l secret-key-file -d 'File with SECRET_KEY on its first line, SECRET_KEY_FALLBACKS below' -r -F
 complete -c sessctl -n "__fish_sessctl_using_subcommand inspect" -l salt -d 'Signing salt of a custom session store class [default: django.contrib.sessions.SessionStore]' -r
 complete -c sessctl -n "__fish_sessctl_using_subcommand inspect" -l store-class -d 'Derive the salt from a custom store class\'s __qualname__, e.g. CustomSessionStore' -r
 complete -c sessctl -n "__fish_sessctl_using_subcommand inspect" -l format -d 'Output format' -r -f -a "table\t'Human-readable tables and summary lines'
@@ -130,14 +130,14 @@ json\t'JSON (one object per line for list)'"
 complete -c sessctl -n "__fish_sessctl_using_subcommand inspect" -s q -l quiet -d 'Print nothing but errors (and JSON, when asked for)'
 complete -c sessctl -n "__fish_sessctl_using_subcommand inspect" -s v -l verbose -d 'Say more: per-batch timings and what was decided'
 complete -c sessctl -n "__fish_sessctl_using_subcommand inspect" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c sessctl -n "__fish_sessctl_using_subcommand decode" -s d -l database-url -d 'Store URL as Django\'s dj-database-url reads it: sqlite:////abs/path.sqlite3, sqlite:///relative/path.sqlite3, postgres://USER:PASSWORD@HOST:5432/DB, mysql://USER:PASSWORD@HOST:3306/DB; TLS: ?sslmode=verify-full&sslrootcert=CA.pem (MySQL: ?ssl-mode=VERIFY_IDENTITY&ssl-ca=CA.pem) [env: DATABASE_URL]' -r
-complete -c sessctl -n "__fish_sessctl_using_subcommand decode" -l session-dir -d 'Directory of a file-backend store (SESSION_ENGINE ...sessions.backends.file), Django\'s SESSION_FILE_PATH [env: SESSION_FILE_PATH]' -r -F
-complete -c sessctl -n "__fish_sessctl_using_subcommand decode" -l cookie-name -d 'SESSION_COOKIE_NAME: the file-name prefix of session files [env: SESSION_COOKIE_NAME] [default: sessionid]' -r
-complete -c sessctl -n "__fish_sessctl_using_subcommand decode" -l cookie-age -d 'SESSION_COOKIE_AGE in seconds: a session file without its own expiry expires this long after its last write [env: SESSION_COOKIE_AGE] [default: 1209600]' -r
+complete -c sessctl -n "__fish_sessctl_using_subcommand decode" -s d -l database-url -d 'The store URL, e.g. postgres://USER@HOST/DB or sqlite:////abs/path.sqlite3 [env: DATABASE_URL]' -r
+complete -c sessctl -n "__fish_sessctl_using_subcommand decode" -l session-dir -d 'A file-session directory instead of a database [env: SESSION_FILE_PATH]' -r -F
 complete -c sessctl -n "__fish_sessctl_using_subcommand decode" -l table -d 'Session table (custom session models use other tables)' -r
-complete -c sessctl -n "__fish_sessctl_using_subcommand decode" -l now -d 'Evaluate expiry as of this RFC 3339 instant instead of the clock' -r
-complete -c sessctl -n "__fish_sessctl_using_subcommand decode" -l time-zone -d 'How naive stored datetimes are read: UTC (USE_TZ=True) or the IANA zone of TIME_ZONE for USE_TZ=False projects, e.g. Europe/Paris' -r
-complete -c sessctl -n "__fish_sessctl_using_subcommand decode" -l secret-key-file -d 'File whose first line is SECRET_KEY and further lines SECRET_KEY_FALLBACKS (instead of DJANGO_SECRET_KEY; keys never go on the command line)' -r -F
+complete -c sessctl -n "__fish_sessctl_using_subcommand decode" -l now -d 'Evaluate expiry at this RFC 3339 instant instead of the clock' -r
+complete -c sessctl -n "__fish_sessctl_using_subcommand decode" -l cookie-name -d 'SESSION_COOKIE_NAME, the prefix of session file names [env: SESSION_COOKIE_NAME] [default: sessionid]' -r
+complete -c sessctl -n "__fish_sessctl_using_subcommand decode" -l cookie-age -d 'SESSION_COOKIE_AGE in seconds [env: SESSION_COOKIE_AGE] [default: 1209600]' -r
+complete -c sessctl -n "__fish_sessctl_using_subcommand decode" -l time-zone -d 'Zone of naive stored datetimes: UTC, or TIME_ZONE when USE_TZ=False' -r
+complete -c sessctl -n "__fish_sessctl_using_subcommand decode" -l secret-key-file -d 'File with SECRET_KEY on its first line, SECRET_KEY_FALLBACKS below' -r -F
 complete -c sessctl -n "__fish_sessctl_using_subcommand decode" -l salt -d 'Signing salt of a custom session store class [default: django.contrib.sessions.SessionStore]' -r
 complete -c sessctl -n "__fish_sessctl_using_subcommand decode" -l store-class -d 'Derive the salt from a custom store class\'s __qualname__, e.g. CustomSessionStore' -r
 complete -c sessctl -n "__fish_sessctl_using_subcommand decode" -l format -d 'Output format' -r -f -a "table\t'Human-readable tables and summary lines'
@@ -150,14 +150,14 @@ complete -c sessctl -n "__fish_sessctl_using_subcommand expire" -l user -d 'Ever
 complete -c sessctl -n "__fish_sessctl_using_subcommand expire" -l batch-size -d 'Rows per batch; each batch is its own short transaction' -r
 complete -c sessctl -n "__fish_sessctl_using_subcommand expire" -l sleep -d 'Pause between batches, e.g. 200ms or 1s, to leave room for live traffic' -r
 complete -c sessctl -n "__fish_sessctl_using_subcommand expire" -l max-runtime -d 'Stop cleanly after this long, e.g. 10m, and report what is left' -r
-complete -c sessctl -n "__fish_sessctl_using_subcommand expire" -s d -l database-url -d 'Store URL as Django\'s dj-database-url reads it: sqlite:////abs/path.sqlite3, sqlite:///relative/path.sqlite3, postgres://USER:PASSWORD@HOST:5432/DB, mysql://USER:PASSWORD@HOST:3306/DB; TLS: ?sslmode=verify-full&sslrootcert=CA.pem (MySQL: ?ssl-mode=VERIFY_IDENTITY&ssl-ca=CA.pem) [env: DATABASE_URL]' -r
-complete -c sessctl -n "__fish_sessctl_using_subcommand expire" -l session-dir -d 'Directory of a file-backend store (SESSION_ENGINE ...sessions.backends.file), Django\'s SESSION_FILE_PATH [env: SESSION_FILE_PATH]' -r -F
-complete -c sessctl -n "__fish_sessctl_using_subcommand expire" -l cookie-name -d 'SESSION_COOKIE_NAME: the file-name prefix of session files [env: SESSION_COOKIE_NAME] [default: sessionid]' -r
-complete -c sessctl -n "__fish_sessctl_using_subcommand expire" -l cookie-age -d 'SESSION_COOKIE_AGE in seconds: a session file without its own expiry expires this long after its last write [env: SESSION_COOKIE_AGE] [default: 1209600]' -r
+complete -c sessctl -n "__fish_sessctl_using_subcommand expire" -s d -l database-url -d 'The store URL, e.g. postgres://USER@HOST/DB or sqlite:////abs/path.sqlite3 [env: DATABASE_URL]' -r
+complete -c sessctl -n "__fish_sessctl_using_subcommand expire" -l session-dir -d 'A file-session directory instead of a database [env: SESSION_FILE_PATH]' -r -F
 complete -c sessctl -n "__fish_sessctl_using_subcommand expire" -l table -d 'Session table (custom session models use other tables)' -r
-complete -c sessctl -n "__fish_sessctl_using_subcommand expire" -l now -d 'Evaluate expiry as of this RFC 3339 instant instead of the clock' -r
-complete -c sessctl -n "__fish_sessctl_using_subcommand expire" -l time-zone -d 'How naive stored datetimes are read: UTC (USE_TZ=True) or the IANA zone of TIME_ZONE for USE_TZ=False projects, e.g. Europe/Paris' -r
-complete -c sessctl -n "__fish_sessctl_using_subcommand expire" -l secret-key-file -d 'File whose first line is SECRET_KEY and further lines SECRET_KEY_FALLBACKS (instead of DJANGO_SECRET_KEY; keys never go on the command line)' -r -F
+complete -c sessctl -n "__fish_sessctl_using_subcommand expire" -l now -d 'Evaluate expiry at this RFC 3339 instant instead of the clock' -r
+complete -c sessctl -n "__fish_sessctl_using_subcommand expire" -l cookie-name -d 'SESSION_COOKIE_NAME, the prefix of session file names [env: SESSION_COOKIE_NAME] [default: sessionid]' -r
+complete -c sessctl -n "__fish_sessctl_using_subcommand expire" -l cookie-age -d 'SESSION_COOKIE_AGE in seconds [env: SESSION_COOKIE_AGE] [default: 1209600]' -r
+complete -c sessctl -n "__fish_sessctl_using_subcommand expire" -l time-zone -d 'Zone of naive stored datetimes: UTC, or TIME_ZONE when USE_TZ=False' -r
+complete -c sessctl -n "__fish_sessctl_using_subcommand expire" -l secret-key-file -d 'File with SECRET_KEY on its first line, SECRET_KEY_FALLBACKS below' -r -F
 complete -c sessctl -n "__fish_sessctl_using_subcommand expire" -l salt -d 'Signing salt of a custom session store class [default: django.contrib.sessions.SessionStore]' -r
 complete -c sessctl -n "__fish_sessctl_using_subcommand expire" -l store-class -d 'Derive the salt from a custom store class\'s __qualname__, e.g. CustomSessionStore' -r
 complete -c sessctl -n "__fish_sessctl_using_subcommand expire" -l format -d 'Output format' -r -f -a "table\t'Human-readable tables and summary lines'
@@ -172,14 +172,14 @@ complete -c sessctl -n "__fish_sessctl_using_subcommand flush" -l user -d 'Every
 complete -c sessctl -n "__fish_sessctl_using_subcommand flush" -l batch-size -d 'Rows per batch; each batch is its own short transaction' -r
 complete -c sessctl -n "__fish_sessctl_using_subcommand flush" -l sleep -d 'Pause between batches, e.g. 200ms or 1s, to leave room for live traffic' -r
 complete -c sessctl -n "__fish_sessctl_using_subcommand flush" -l max-runtime -d 'Stop cleanly after this long, e.g. 10m, and report what is left' -r
-complete -c sessctl -n "__fish_sessctl_using_subcommand flush" -s d -l database-url -d 'Store URL as Django\'s dj-database-url reads it: sqlite:////abs/path.sqlite3, sqlite:///relative/path.sqlite3, postgres://USER:PASSWORD@HOST:5432/DB, mysql://USER:PASSWORD@HOST:3306/DB; TLS: ?sslmode=verify-full&sslrootcert=CA.pem (MySQL: ?ssl-mode=VERIFY_IDENTITY&ssl-ca=CA.pem) [env: DATABASE_URL]' -r
-complete -c sessctl -n "__fish_sessctl_using_subcommand flush" -l session-dir -d 'Directory of a file-backend store (SESSION_ENGINE ...sessions.backends.file), Django\'s SESSION_FILE_PATH [env: SESSION_FILE_PATH]' -r -F
-complete -c sessctl -n "__fish_sessctl_using_subcommand flush" -l cookie-name -d 'SESSION_COOKIE_NAME: the file-name prefix of session files [env: SESSION_COOKIE_NAME] [default: sessionid]' -r
-complete -c sessctl -n "__fish_sessctl_using_subcommand flush" -l cookie-age -d 'SESSION_COOKIE_AGE in seconds: a session file without its own expiry expires this long after its last write [env: SESSION_COOKIE_AGE] [default: 1209600]' -r
+complete -c sessctl -n "__fish_sessctl_using_subcommand flush" -s d -l database-url -d 'The store URL, e.g. postgres://USER@HOST/DB or sqlite:////abs/path.sqlite3 [env: DATABASE_URL]' -r
+complete -c sessctl -n "__fish_sessctl_using_subcommand flush" -l session-dir -d 'A file-session directory instead of a database [env: SESSION_FILE_PATH]' -r -F
 complete -c sessctl -n "__fish_sessctl_using_subcommand flush" -l table -d 'Session table (custom session models use other tables)' -r
-complete -c sessctl -n "__fish_sessctl_using_subcommand flush" -l now -d 'Evaluate expiry as of this RFC 3339 instant instead of the clock' -r
-complete -c sessctl -n "__fish_sessctl_using_subcommand flush" -l time-zone -d 'How naive stored datetimes are read: UTC (USE_TZ=True) or the IANA zone of TIME_ZONE for USE_TZ=False projects, e.g. Europe/Paris' -r
-complete -c sessctl -n "__fish_sessctl_using_subcommand flush" -l secret-key-file -d 'File whose first line is SECRET_KEY and further lines SECRET_KEY_FALLBACKS (instead of DJANGO_SECRET_KEY; keys never go on the command line)' -r -F
+complete -c sessctl -n "__fish_sessctl_using_subcommand flush" -l now -d 'Evaluate expiry at this RFC 3339 instant instead of the clock' -r
+complete -c sessctl -n "__fish_sessctl_using_subcommand flush" -l cookie-name -d 'SESSION_COOKIE_NAME, the prefix of session file names [env: SESSION_COOKIE_NAME] [default: sessionid]' -r
+complete -c sessctl -n "__fish_sessctl_using_subcommand flush" -l cookie-age -d 'SESSION_COOKIE_AGE in seconds [env: SESSION_COOKIE_AGE] [default: 1209600]' -r
+complete -c sessctl -n "__fish_sessctl_using_subcommand flush" -l time-zone -d 'Zone of naive stored datetimes: UTC, or TIME_ZONE when USE_TZ=False' -r
+complete -c sessctl -n "__fish_sessctl_using_subcommand flush" -l secret-key-file -d 'File with SECRET_KEY on its first line, SECRET_KEY_FALLBACKS below' -r -F
 complete -c sessctl -n "__fish_sessctl_using_subcommand flush" -l salt -d 'Signing salt of a custom session store class [default: django.contrib.sessions.SessionStore]' -r
 complete -c sessctl -n "__fish_sessctl_using_subcommand flush" -l store-class -d 'Derive the salt from a custom store class\'s __qualname__, e.g. CustomSessionStore' -r
 complete -c sessctl -n "__fish_sessctl_using_subcommand flush" -l format -d 'Output format' -r -f -a "table\t'Human-readable tables and summary lines'
@@ -194,14 +194,14 @@ complete -c sessctl -n "__fish_sessctl_using_subcommand flush" -s v -l verbose -
 complete -c sessctl -n "__fish_sessctl_using_subcommand flush" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c sessctl -n "__fish_sessctl_using_subcommand stats" -l max-total -d 'Exit 5 when there are more than N sessions in all' -r
 complete -c sessctl -n "__fish_sessctl_using_subcommand stats" -l max-expired -d 'Exit 5 when more than N sessions have expired' -r
-complete -c sessctl -n "__fish_sessctl_using_subcommand stats" -s d -l database-url -d 'Store URL as Django\'s dj-database-url reads it: sqlite:////abs/path.sqlite3, sqlite:///relative/path.sqlite3, postgres://USER:PASSWORD@HOST:5432/DB, mysql://USER:PASSWORD@HOST:3306/DB; TLS: ?sslmode=verify-full&sslrootcert=CA.pem (MySQL: ?ssl-mode=VERIFY_IDENTITY&ssl-ca=CA.pem) [env: DATABASE_URL]' -r
-complete -c sessctl -n "__fish_sessctl_using_subcommand stats" -l session-dir -d 'Directory of a file-backend store (SESSION_ENGINE ...sessions.backends.file), Django\'s SESSION_FILE_PATH [env: SESSION_FILE_PATH]' -r -F
-complete -c sessctl -n "__fish_sessctl_using_subcommand stats" -l cookie-name -d 'SESSION_COOKIE_NAME: the file-name prefix of session files [env: SESSION_COOKIE_NAME] [default: sessionid]' -r
-complete -c sessctl -n "__fish_sessctl_using_subcommand stats" -l cookie-age -d 'SESSION_COOKIE_AGE in seconds: a session file without its own expiry expires this long after its last write [env: SESSION_COOKIE_AGE] [default: 1209600]' -r
+complete -c sessctl -n "__fish_sessctl_using_subcommand stats" -s d -l database-url -d 'The store URL, e.g. postgres://USER@HOST/DB or sqlite:////abs/path.sqlite3 [env: DATABASE_URL]' -r
+complete -c sessctl -n "__fish_sessctl_using_subcommand stats" -l session-dir -d 'A file-session directory instead of a database [env: SESSION_FILE_PATH]' -r -F
 complete -c sessctl -n "__fish_sessctl_using_subcommand stats" -l table -d 'Session table (custom session models use other tables)' -r
-complete -c sessctl -n "__fish_sessctl_using_subcommand stats" -l now -d 'Evaluate expiry as of this RFC 3339 instant instead of the clock' -r
-complete -c sessctl -n "__fish_sessctl_using_subcommand stats" -l time-zone -d 'How naive stored datetimes are read: UTC (USE_TZ=True) or the IANA zone of TIME_ZONE for USE_TZ=False projects, e.g. Europe/Paris' -r
-complete -c sessctl -n "__fish_sessctl_using_subcommand stats" -l secret-key-file -d 'File whose first line is SECRET_KEY and further lines SECRET_KEY_FALLBACKS (instead of DJANGO_SECRET_KEY; keys never go on the command line)' -r -F
+complete -c sessctl -n "__fish_sessctl_using_subcommand stats" -l now -d 'Evaluate expiry at this RFC 3339 instant instead of the clock' -r
+complete -c sessctl -n "__fish_sessctl_using_subcommand stats" -l cookie-name -d 'SESSION_COOKIE_NAME, the prefix of session file names [env: SESSION_COOKIE_NAME] [default: sessionid]' -r
+complete -c sessctl -n "__fish_sessctl_using_subcommand stats" -l cookie-age -d 'SESSION_COOKIE_AGE in seconds [env: SESSION_COOKIE_AGE] [default: 1209600]' -r
+complete -c sessctl -n "__fish_sessctl_using_subcommand stats" -l time-zone -d 'Zone of naive stored datetimes: UTC, or TIME_ZONE when USE_TZ=False' -r
+complete -c sessctl -n "__fish_sessctl_using_subcommand stats" -l secret-key-file -d 'File with SECRET_KEY on its first line, SECRET_KEY_FALLBACKS below' -r -F
 complete -c sessctl -n "__fish_sessctl_using_subcommand stats" -l salt -d 'Signing salt of a custom session store class [default: django.contrib.sessions.SessionStore]' -r
 complete -c sessctl -n "__fish_sessctl_using_subcommand stats" -l store-class -d 'Derive the salt from a custom store class\'s __qualname__, e.g. CustomSessionStore' -r
 complete -c sessctl -n "__fish_sessctl_using_subcommand stats" -l format -d 'Output format' -r -f -a "table\t'Human-readable tables and summary lines'
@@ -210,14 +210,14 @@ complete -c sessctl -n "__fish_sessctl_using_subcommand stats" -s q -l quiet -d 
 complete -c sessctl -n "__fish_sessctl_using_subcommand stats" -s v -l verbose -d 'Say more: per-batch timings and what was decided'
 complete -c sessctl -n "__fish_sessctl_using_subcommand stats" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c sessctl -n "__fish_sessctl_using_subcommand generate" -l out -d 'Directory that receives completions/ and man/' -r -F
-complete -c sessctl -n "__fish_sessctl_using_subcommand generate" -s d -l database-url -d 'Store URL as Django\'s dj-database-url reads it: sqlite:////abs/path.sqlite3, sqlite:///relative/path.sqlite3, postgres://USER:PASSWORD@HOST:5432/DB, mysql://USER:PASSWORD@HOST:3306/DB; TLS: ?sslmode=verify-full&sslrootcert=CA.pem (MySQL: ?ssl-mode=VERIFY_IDENTITY&ssl-ca=CA.pem) [env: DATABASE_URL]' -r
-complete -c sessctl -n "__fish_sessctl_using_subcommand generate" -l session-dir -d 'Directory of a file-backend store (SESSION_ENGINE ...sessions.backends.file), Django\'s SESSION_FILE_PATH [env: SESSION_FILE_PATH]' -r -F
-complete -c sessctl -n "__fish_sessctl_using_subcommand generate" -l cookie-name -d 'SESSION_COOKIE_NAME: the file-name prefix of session files [env: SESSION_COOKIE_NAME] [default: sessionid]' -r
-complete -c sessctl -n "__fish_sessctl_using_subcommand generate" -l cookie-age -d 'SESSION_COOKIE_AGE in seconds: a session file without its own expiry expires this long after its last write [env: SESSION_COOKIE_AGE] [default: 1209600]' -r
+complete -c sessctl -n "__fish_sessctl_using_subcommand generate" -s d -l database-url -d 'The store URL, e.g. postgres://USER@HOST/DB or sqlite:////abs/path.sqlite3 [env: DATABASE_URL]' -r
+complete -c sessctl -n "__fish_sessctl_using_subcommand generate" -l session-dir -d 'A file-session directory instead of a database [env: SESSION_FILE_PATH]' -r -F
 complete -c sessctl -n "__fish_sessctl_using_subcommand generate" -l table -d 'Session table (custom session models use other tables)' -r
-complete -c sessctl -n "__fish_sessctl_using_subcommand generate" -l now -d 'Evaluate expiry as of this RFC 3339 instant instead of the clock' -r
-complete -c sessctl -n "__fish_sessctl_using_subcommand generate" -l time-zone -d 'How naive stored datetimes are read: UTC (USE_TZ=True) or the IANA zone of TIME_ZONE for USE_TZ=False projects, e.g. Europe/Paris' -r
-complete -c sessctl -n "__fish_sessctl_using_subcommand generate" -l secret-key-file -d 'File whose first line is SECRET_KEY and further lines SECRET_KEY_FALLBACKS (instead of DJANGO_SECRET_KEY; keys never go on the command line)' -r -F
+complete -c sessctl -n "__fish_sessctl_using_subcommand generate" -l now -d 'Evaluate expiry at this RFC 3339 instant instead of the clock' -r
+complete -c sessctl -n "__fish_sessctl_using_subcommand generate" -l cookie-name -d 'SESSION_COOKIE_NAME, the prefix of session file names [env: SESSION_COOKIE_NAME] [default: sessionid]' -r
+complete -c sessctl -n "__fish_sessctl_using_subcommand generate" -l cookie-age -d 'SESSION_COOKIE_AGE in seconds [env: SESSION_COOKIE_AGE] [default: 1209600]' -r
+complete -c sessctl -n "__fish_sessctl_using_subcommand generate" -l time-zone -d 'Zone of naive stored datetimes: UTC, or TIME_ZONE when USE_TZ=False' -r
+complete -c sessctl -n "__fish_sessctl_using_subcommand generate" -l secret-key-file -d 'File with SECRET_KEY on its first line, SECRET_KEY_FALLBACKS below' -r -F
 complete -c sessctl -n "__fish_sessctl_using_subcommand generate" -l salt -d 'Signing salt of a custom session store class [default: django.contrib.sessions.SessionStore]' -r
 complete -c sessctl -n "__fish_sessctl_using_subcommand generate" -l store-class -d 'Derive the salt from a custom store class\'s __qualname__, e.g. CustomSessionStore' -r
 complete -c sessctl -n "__fish_sessctl_using_subcommand generate" -l format -d 'Output format' -r -f -a "table\t'Human-readable tables and summary lines'

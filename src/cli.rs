@@ -24,7 +24,13 @@ Exit codes:
 /// Admin tool for Django session stores: list, inspect, decode, expire, flush and purge
 /// sessions without Python or the Django project.
 #[derive(Debug, Parser)]
-#[command(name = "sessctl", version, after_help = AFTER_HELP, max_term_width = 100)]
+#[command(
+    name = "sessctl",
+    version,
+    after_help = "'sessctl --help' also lists the environment variables and exit codes;\n'sessctl COMMAND --help' shows a command's options and examples.",
+    after_long_help = AFTER_HELP,
+    max_term_width = 100
+)]
 pub struct Cli {
     #[command(flatten)]
     pub global: GlobalOpts,
@@ -33,78 +39,122 @@ pub struct Cli {
     pub command: Command,
 }
 
+/// Help headings. A subcommand's own options come first, under clap's default
+/// "Options"; the shared ones follow, grouped under these headings, in this order.
+/// A new shared option takes one of them (`help_heading = heading::…`).
+pub mod heading {
+    pub const BATCH: &str = "Batch control";
+    pub const STORE: &str = "Store";
+    pub const DJANGO: &str = "Django settings";
+    pub const SIGNING: &str = "Signing";
+    pub const OUTPUT: &str = "Output";
+}
+
 /// Options every subcommand understands, before or after the subcommand name.
+///
+/// Each doc comment's first paragraph is the `-h` line; the rest is added for `--help`
+/// and the man pages.
 #[derive(Debug, Args)]
 pub struct GlobalOpts {
-    /// Store URL as Django's dj-database-url reads it: sqlite:////abs/path.sqlite3,
+    /// The store URL, e.g. postgres://USER@HOST/DB or sqlite:////abs/path.sqlite3
+    /// [env: DATABASE_URL]
+    ///
+    /// Read as Django's dj-database-url reads it: sqlite:////abs/path.sqlite3,
     /// sqlite:///relative/path.sqlite3, postgres://USER:PASSWORD@HOST:5432/DB,
     /// mysql://USER:PASSWORD@HOST:3306/DB; TLS: ?sslmode=verify-full&sslrootcert=CA.pem
-    /// (MySQL: ?ssl-mode=VERIFY_IDENTITY&ssl-ca=CA.pem) [env: DATABASE_URL]
-    #[arg(short = 'd', long, global = true, value_name = "URL")]
+    /// (MySQL: ?ssl-mode=VERIFY_IDENTITY&ssl-ca=CA.pem).
+    #[arg(short = 'd', long, global = true, value_name = "URL", help_heading = heading::STORE)]
     pub database_url: Option<String>,
 
-    /// Directory of a file-backend store (SESSION_ENGINE ...sessions.backends.file),
-    /// Django's SESSION_FILE_PATH [env: SESSION_FILE_PATH]
-    #[arg(long, global = true, value_name = "DIR")]
+    /// A file-session directory instead of a database [env: SESSION_FILE_PATH]
+    ///
+    /// Django's SESSION_FILE_PATH, for SESSION_ENGINE django.contrib.sessions.backends.file.
+    #[arg(long, global = true, value_name = "DIR", help_heading = heading::STORE)]
     pub session_dir: Option<PathBuf>,
-
-    /// SESSION_COOKIE_NAME: the file-name prefix of session files
-    /// [env: SESSION_COOKIE_NAME] [default: sessionid]
-    #[arg(long, global = true, value_name = "NAME")]
-    pub cookie_name: Option<String>,
-
-    /// SESSION_COOKIE_AGE in seconds: a session file without its own expiry expires
-    /// this long after its last write [env: SESSION_COOKIE_AGE] [default: 1209600]
-    #[arg(
-        long,
-        global = true,
-        value_name = "SECONDS",
-        allow_negative_numbers = true
-    )]
-    pub cookie_age: Option<i64>,
 
     /// Session table (custom session models use other tables)
     #[arg(
         long,
         global = true,
         value_name = "NAME",
-        default_value = "django_session"
+        default_value = "django_session",
+        help_heading = heading::STORE
     )]
     pub table: String,
 
-    /// Evaluate expiry as of this RFC 3339 instant instead of the clock
-    #[arg(long, global = true, value_name = "TIME")]
+    /// Evaluate expiry at this RFC 3339 instant instead of the clock
+    #[arg(long, global = true, value_name = "TIME", help_heading = heading::STORE)]
     pub now: Option<String>,
 
-    /// How naive stored datetimes are read: UTC (USE_TZ=True) or the IANA zone of
-    /// TIME_ZONE for USE_TZ=False projects, e.g. Europe/Paris
-    #[arg(long, global = true, value_name = "ZONE", default_value = "UTC")]
+    /// SESSION_COOKIE_NAME, the prefix of session file names
+    /// [env: SESSION_COOKIE_NAME] [default: sessionid]
+    #[arg(long, global = true, value_name = "NAME", help_heading = heading::DJANGO)]
+    pub cookie_name: Option<String>,
+
+    /// SESSION_COOKIE_AGE in seconds [env: SESSION_COOKIE_AGE] [default: 1209600]
+    ///
+    /// A session file without its own expiry expires this long after its last write;
+    /// `decode --cookie` takes it as the cookie's max age.
+    #[arg(
+        long,
+        global = true,
+        value_name = "SECONDS",
+        allow_negative_numbers = true,
+        help_heading = heading::DJANGO
+    )]
+    pub cookie_age: Option<i64>,
+
+    /// Zone of naive stored datetimes: UTC, or TIME_ZONE when USE_TZ=False
+    ///
+    /// UTC for USE_TZ=True projects; for USE_TZ=False the IANA zone of TIME_ZONE, e.g.
+    /// Europe/Paris, which Django wrote wall-clock times in.
+    #[arg(
+        long,
+        global = true,
+        value_name = "ZONE",
+        default_value = "UTC",
+        help_heading = heading::DJANGO
+    )]
     pub time_zone: String,
 
-    /// File whose first line is SECRET_KEY and further lines SECRET_KEY_FALLBACKS
-    /// (instead of DJANGO_SECRET_KEY; keys never go on the command line)
-    #[arg(long, global = true, value_name = "PATH")]
+    /// File with SECRET_KEY on its first line, SECRET_KEY_FALLBACKS below
+    ///
+    /// Used instead of DJANGO_SECRET_KEY and DJANGO_SECRET_KEY_FALLBACKS. Keys never go on
+    /// the command line, where ps would show them.
+    #[arg(long, global = true, value_name = "PATH", help_heading = heading::SIGNING)]
     pub secret_key_file: Option<PathBuf>,
 
     /// Signing salt of a custom session store class
     /// [default: django.contrib.sessions.SessionStore]
-    #[arg(long, global = true, value_name = "SALT")]
+    #[arg(long, global = true, value_name = "SALT", help_heading = heading::SIGNING)]
     pub salt: Option<String>,
 
     /// Derive the salt from a custom store class's __qualname__, e.g. CustomSessionStore
-    #[arg(long, global = true, value_name = "QUALNAME", conflicts_with = "salt")]
+    #[arg(
+        long,
+        global = true,
+        value_name = "QUALNAME",
+        conflicts_with = "salt",
+        help_heading = heading::SIGNING
+    )]
     pub store_class: Option<String>,
 
     /// Output format
-    #[arg(long, global = true, value_enum, default_value_t = OutputFormat::Table)]
+    #[arg(
+        long,
+        global = true,
+        value_enum,
+        default_value_t = OutputFormat::Table,
+        help_heading = heading::OUTPUT
+    )]
     pub format: OutputFormat,
 
     /// Print nothing but errors (and JSON, when asked for)
-    #[arg(short, long, global = true)]
+    #[arg(short, long, global = true, help_heading = heading::OUTPUT)]
     pub quiet: bool,
 
     /// Say more: per-batch timings and what was decided
-    #[arg(short, long, global = true)]
+    #[arg(short, long, global = true, help_heading = heading::OUTPUT)]
     pub verbose: bool,
 }
 
@@ -168,29 +218,45 @@ pub enum Command {
 #[derive(Debug, Args)]
 pub struct BatchArgs {
     /// Rows per batch; each batch is its own short transaction
-    #[arg(long, value_name = "N", default_value_t = 50_000, value_parser = clap::value_parser!(u32).range(1..))]
+    #[arg(
+        long,
+        value_name = "N",
+        default_value_t = 50_000,
+        value_parser = clap::value_parser!(u32).range(1..),
+        help_heading = heading::BATCH
+    )]
     pub batch_size: u32,
 
     /// Pause between batches, e.g. 200ms or 1s, to leave room for live traffic
-    #[arg(long, value_name = "DURATION", value_parser = crate::duration::parse)]
+    #[arg(
+        long,
+        value_name = "DURATION",
+        value_parser = crate::duration::parse,
+        help_heading = heading::BATCH
+    )]
     pub sleep: Option<std::time::Duration>,
 
     /// Stop cleanly after this long, e.g. 10m, and report what is left
-    #[arg(long, value_name = "DURATION", value_parser = crate::duration::parse)]
+    #[arg(
+        long,
+        value_name = "DURATION",
+        value_parser = crate::duration::parse,
+        help_heading = heading::BATCH
+    )]
     pub max_runtime: Option<std::time::Duration>,
 
     /// Count what would change; change nothing
-    #[arg(long)]
+    #[arg(long, help_heading = heading::BATCH)]
     pub dry_run: bool,
 
     /// When another purge of the same table is running, wait for it instead of exiting 75
     /// (the wait counts against --max-runtime)
-    #[arg(long)]
+    #[arg(long, help_heading = heading::BATCH)]
     pub wait: bool,
 
     /// Afterwards, give the space back to the file system (SQLite VACUUM,
     /// PostgreSQL VACUUM (ANALYZE), MySQL OPTIMIZE TABLE)
-    #[arg(long)]
+    #[arg(long, help_heading = heading::BATCH)]
     pub vacuum: bool,
 }
 
