@@ -235,9 +235,14 @@ pub(crate) fn loads(data: &[u8]) -> Result<Loaded, String> {
         arena: &vm.arena,
         budget: MAX_RENDERED_BYTES,
         notes: &mut notes,
+        open: vec![false; vm.arena.len()],
     };
     let map = match &vm.arena[root as usize] {
-        Obj::Dict(items) => r.dict(items, 1),
+        Obj::Dict(_) => match r.render(root, 0) {
+            Ok(Value::Object(m)) => Ok(m),
+            Ok(_) => unreachable!("a dict renders to an object"),
+            Err(e) => Err(e),
+        },
         other => Err(format!(
             "pickle holds an object of type {}, not a dict; Django cannot use it as a session",
             other.type_name()
@@ -1483,6 +1488,33 @@ struct Renderer<'a> {
     arena: &'a [Obj],
     budget: usize,
     notes: &'a mut Vec<String>,
+    /// The containers being rendered, by arena id: one met again inside itself is a
+    /// cycle (a memo reference to an enclosing object), refused at once.
+    open: Vec<bool>,
+}
+
+/// A container `Renderer::render` is filling: the items still to render and what is done.
+enum Open<'a> {
+    Dict {
+        id: Id,
+        items: &'a [(Id, Id)],
+        at: usize,
+        map: Map<String, Value>,
+        /// The key of the value being rendered.
+        key: String,
+    },
+    Seq {
+        id: Id,
+        items: &'a [Id],
+        at: usize,
+        out: Vec<Value>,
+        /// A set: sorted the way Python's `sorted()` would, once complete.
+        set: bool,
+    },
+}
+
+fn self_referencing<T>() -> R<T> {
+    Err("a self-referencing structure (an object inside itself) has no JSON view".to_owned())
 }
 
 fn too_deep<T>() -> R<T> {
@@ -1506,20 +1538,6 @@ impl<'a> Renderer<'a> {
         &self.arena[id as usize]
     }
 
-    // The recursive functions below (`dict`, `render`) keep their frames small: leaves
-    // and formatting live in `#[inline(never)]` helpers, so MAX_DEPTH levels fit in a
-    // 2 MiB thread stack even in debug builds.
-
-    fn dict(&mut self, items: &[(Id, Id)], depth: usize) -> R<Map<String, Value>> {
-        let mut m = Map::new();
-        for &(k, v) in items {
-            let key = self.key(k, depth)?;
-            let val = self.render(v, depth)?;
-            m.insert(key, val);
-        }
-        Ok(m)
-    }
-
     #[inline(never)]
     fn key(&mut self, k: Id, depth: usize) -> R<String> {
         let key = self.py_str(k, depth)?;
@@ -1527,28 +1545,103 @@ impl<'a> Renderer<'a> {
         Ok(key)
     }
 
-    fn render(&mut self, id: Id, depth: usize) -> R<Value> {
-        if depth > MAX_DEPTH {
-            return too_deep();
-        }
-        self.spend(NODE_COST)?;
-        match self.obj(id) {
-            Obj::Dict(items) => Ok(Value::Object(self.dict(items, depth + 1)?)),
-            Obj::List(items) | Obj::Tuple(items) => {
-                let mut a = Vec::with_capacity(items.len());
-                for &i in items {
-                    a.push(self.render(i, depth + 1)?);
+    /// Renders `root` (at nesting level `depth`) without recursion: the containers being
+    /// filled live on a heap stack, so the depth limit, not the thread's stack, bounds
+    /// the nesting.
+    fn render(&mut self, root: Id, depth: usize) -> R<Value> {
+        let mut stack: Vec<Open<'a>> = Vec::new();
+        let mut next = Some(root);
+        let mut done: Option<Value> = None;
+        loop {
+            if let Some(id) = next.take() {
+                let level = depth + stack.len();
+                if level > MAX_DEPTH {
+                    return too_deep();
                 }
-                Ok(Value::Array(a))
-            }
-            Obj::Set(items) | Obj::FrozenSet(items) => {
-                let mut a = Vec::with_capacity(items.len());
-                for &i in items {
-                    a.push(self.render(i, depth + 1)?);
+                self.spend(NODE_COST)?;
+                let open = match self.obj(id) {
+                    Obj::Dict(items) => Some(Open::Dict {
+                        id,
+                        items,
+                        at: 0,
+                        map: Map::new(),
+                        key: String::new(),
+                    }),
+                    Obj::List(items) | Obj::Tuple(items) => Some(Open::Seq {
+                        id,
+                        items,
+                        at: 0,
+                        out: Vec::with_capacity(items.len()),
+                        set: false,
+                    }),
+                    Obj::Set(items) | Obj::FrozenSet(items) => Some(Open::Seq {
+                        id,
+                        items,
+                        at: 0,
+                        out: Vec::with_capacity(items.len()),
+                        set: true,
+                    }),
+                    _ => None,
+                };
+                match open {
+                    Some(open) => {
+                        let seen = &mut self.open[id as usize];
+                        if *seen {
+                            return self_referencing();
+                        }
+                        *seen = true;
+                        stack.push(open);
+                    }
+                    None => done = Some(self.leaf(id, level)?),
                 }
-                Ok(self.sorted_set(a))
             }
-            _ => self.leaf(id, depth),
+            let level = depth + stack.len();
+            let Some(top) = stack.last_mut() else {
+                return Ok(done.expect("the root was rendered"));
+            };
+            match top {
+                Open::Dict {
+                    items,
+                    at,
+                    map,
+                    key,
+                    ..
+                } => {
+                    if let Some(v) = done.take() {
+                        map.insert(std::mem::take(key), v);
+                    }
+                    if let Some(&(k, v)) = items.get(*at) {
+                        *at += 1;
+                        *key = self.key(k, level)?;
+                        next = Some(v);
+                        continue;
+                    }
+                }
+                Open::Seq { items, at, out, .. } => {
+                    if let Some(v) = done.take() {
+                        out.push(v);
+                    }
+                    if let Some(&i) = items.get(*at) {
+                        *at += 1;
+                        next = Some(i);
+                        continue;
+                    }
+                }
+            }
+            done = Some(match stack.pop().expect("a container is open") {
+                Open::Dict { id, map, .. } => {
+                    self.open[id as usize] = false;
+                    Value::Object(map)
+                }
+                Open::Seq { id, out, set, .. } => {
+                    self.open[id as usize] = false;
+                    if set {
+                        self.sorted_set(out)
+                    } else {
+                        Value::Array(out)
+                    }
+                }
+            });
         }
     }
 

@@ -149,6 +149,18 @@ fn deep_nesting_fits_small_stacks() {
         .spawn(move || {
             assert!(render(&nested(990)).is_ok());
             assert!(render(&nested(1500)).unwrap_err().contains("deeper"));
+            // Dicts in dicts, and a dict that holds itself (a memo reference).
+            let dicts = |n: usize| {
+                let mut p = b"\x80\x04}".to_vec();
+                p.extend(b"\x8c\x01k}".repeat(n));
+                p.extend(b"s".repeat(n));
+                p.push(b'.');
+                p
+            };
+            assert!(render(&dicts(990)).is_ok());
+            assert!(render(&dicts(1500)).unwrap_err().contains("deeper"));
+            let itself = b"\x80\x04}\x94\x8c\x01k\x94h\x00s.";
+            assert!(render(itself).unwrap_err().contains("self-referencing"));
             // Tuple keys recurse through repr().
             let mut p = b"\x80\x04}".to_vec();
             p.extend(std::iter::repeat_n(b')', 1));
