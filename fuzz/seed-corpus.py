@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Seeds fuzz/corpus/decode with every raw value made by real Django in the fixture sets
-(tests/fixtures/*/manifest.json, ../shared/django-sessions/sample), one file per value."""
+(tests/fixtures/*/manifest.json), one file per value."""
 import hashlib
 import json
 import pathlib
@@ -10,7 +10,6 @@ repo = here.parent
 corpus = here / "corpus" / "decode"
 corpus.mkdir(parents=True, exist_ok=True)
 manifests = sorted(repo.glob("tests/fixtures/*/manifest.json"))
-manifests.append(repo.parent / "shared/django-sessions/sample/manifest.json")
 count = 0
 for manifest in manifests:
     doc = json.loads(manifest.read_text())

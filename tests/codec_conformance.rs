@@ -1,10 +1,8 @@
 //! Conformance of the session codec with values written by real Django.
 //!
-//! Sources (all made by `shared/django-sessions/make_fixtures.py` under real Django):
-//! * `../shared/django-sessions/sample/manifest.json` (Django 6.1),
-//! * `../shared/django-sessions/sample/extra_vectors.json` (3.2 legacy-sha1, 4.2 pickle,
-//!   6.1 USE_TZ=False),
-//! * every `tests/fixtures/django-*/manifest.json` present,
+//! Sources (all written by real Django, see tests/fixtures/README.md):
+//! * every committed `tests/fixtures/django-*/manifest.json` (Django 3.2 to 6.1: legacy
+//!   SHA-1, pickle, fallback keys, USE_TZ on and off),
 //! * the fresh sets named in `$SESSCTL_ORACLE_DIR/oracle.json` when CI sets it.
 //!
 //! For every db / file / signed_cookies item: the decoded data equals `expected`
@@ -22,18 +20,16 @@ use serde_json::{Map, Value};
 // The crate under test: the only line that differs between the scratch copy and sessctl.
 use sessctl::codec::{self, Algorithm, Codec, Format, SessionExpiry, Signature};
 
-const SAMPLE: &str = concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/../shared/django-sessions/sample"
-);
 const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures");
+/// The set the targeted tests below use: Django 6.1, default settings.
+const SAMPLE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/django-6.1");
 
 fn read_json(path: &Path) -> Value {
     let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
 
-/// One fixture set: a manifest, or one set of extra_vectors.json.
+/// One fixture set: its manifest.
 struct FixtureSet {
     name: String,
     doc: Value,
@@ -72,17 +68,7 @@ impl FixtureSet {
 }
 
 fn all_sets() -> Vec<FixtureSet> {
-    let mut sets = vec![FixtureSet {
-        name: "sample".into(),
-        doc: read_json(&Path::new(SAMPLE).join("manifest.json")),
-    }];
-    let extra = read_json(&Path::new(SAMPLE).join("extra_vectors.json"));
-    for (i, s) in extra["sets"].as_array().unwrap().iter().enumerate() {
-        sets.push(FixtureSet {
-            name: format!("extra_vectors[{i}] {}", s["generated_with"]),
-            doc: s.clone(),
-        });
-    }
+    let mut sets = Vec::new();
     let mut dirs: Vec<PathBuf> = std::fs::read_dir(FIXTURES)
         .map(|rd| rd.filter_map(Result::ok).map(|e| e.path()).collect())
         .unwrap_or_default();
@@ -276,7 +262,18 @@ fn check_item(set: &FixtureSet, codec: &Codec, item: &Value, counts: &mut Counts
 #[test]
 fn every_fixture_item_matches_django() {
     let sets = all_sets();
-    assert!(sets.len() >= 4, "sample + extra vectors must be there");
+    assert!(sets.len() >= 11, "the committed fixture sets must be there");
+    // The formats that only older Django or other settings write must be among them.
+    let has = |what: &dyn Fn(&FixtureSet) -> bool| sets.iter().any(what);
+    assert!(has(&|s| s.pickle()), "no pickle set");
+    assert!(
+        has(&|s| s.doc["settings"]["USE_TZ"] == false),
+        "no USE_TZ=False set"
+    );
+    assert!(
+        has(&|s| s.items().iter().any(|i| i["codec"]["format"] == "legacy")),
+        "no pre-3.1 legacy values"
+    );
     let mut total = Counts::default();
     for set in &sets {
         let codec = Codec::new(set.key_salt(), set.secrets());
@@ -679,9 +676,14 @@ fn a_million_random_inputs_do_not_panic() {
         .iter()
         .filter_map(|i| i["raw"].as_str().map(str::to_owned))
         .collect();
-    let extra = read_json(&Path::new(SAMPLE).join("extra_vectors.json"));
-    for s in extra["sets"].as_array().unwrap() {
-        for i in s["items"].as_array().unwrap() {
+    // Legacy SHA-1, pickle and USE_TZ=False values too.
+    for name in [
+        "django-3.2-legacy-sha1",
+        "django-4.2-pickle",
+        "django-6.1-notz-paris",
+    ] {
+        let doc = read_json(&Path::new(FIXTURES).join(name).join("manifest.json"));
+        for i in doc["items"].as_array().unwrap() {
             if let Some(r) = i["raw"].as_str() {
                 if r.len() < 4000 {
                     seeds.push(r.to_owned());

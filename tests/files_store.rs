@@ -1,8 +1,8 @@
 //! The file store end to end through the binary, against what real Django did.
 //!
-//! Every fixture set (the shared sample and `tests/fixtures/django-*`) was written by real
-//! Django, which also ran `clearsessions` at the reference time and recorded what it
-//! deleted (`manifest.oracle.file`). Each test works on a temporary copy whose mtimes are
+//! Every committed fixture set (`tests/fixtures/django-*`) was written by real Django,
+//! which also ran `clearsessions` at the reference time and recorded what it deleted
+//! (`manifest.oracle.file`). Each test works on a temporary copy whose mtimes are
 //! restored from the manifest first (git keeps none). With `SESSCTL_ORACLE_DIR` set (the
 //! output of `.ci/django-oracle.sh`), fresh sets with random keys are checked the same way.
 
@@ -16,11 +16,9 @@ use assert_cmd::Command;
 use serde_json::Value;
 use tempfile::TempDir;
 
-const SAMPLE: &str = concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/../shared/django-sessions/sample"
-);
 const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures");
+/// The set the targeted tests use: Django 6.1, default settings.
+const SAMPLE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/django-6.1");
 
 /// sessctl with none of the caller's store or key settings leaking in.
 fn sessctl() -> Command {
@@ -198,14 +196,12 @@ fn set_mtime(path: &Path, iso: &str) {
 }
 
 fn fixture_sets() -> Vec<PathBuf> {
-    let mut sets = vec![PathBuf::from(SAMPLE)];
-    let mut fixtures: Vec<PathBuf> = fs::read_dir(FIXTURES)
+    let mut sets: Vec<PathBuf> = fs::read_dir(FIXTURES)
         .unwrap()
         .map(|e| e.unwrap().path())
         .filter(|p| p.join("manifest.json").is_file() && p.join("files").is_dir())
         .collect();
-    fixtures.sort();
-    sets.extend(fixtures);
+    sets.sort();
     sets
 }
 

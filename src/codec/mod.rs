@@ -1,6 +1,7 @@
 //! Django session codec: signing, the session_data formats and their payloads, as pure
-//! functions (no I/O). Exact to Django 3.2–6.x; see `shared/django-sessions/SPEC.md`
-//! §2, §3, §6, §7 and `make_fixtures.py`'s `ref_decode`/`ref_encode`.
+//! functions (no I/O). Exact to Django 3.2–6.x (`django.core.signing`, the session
+//! serializers and the pre-3.1 legacy format); the values Django itself wrote, under
+//! `tests/fixtures/`, are the ground truth it is tested against.
 //!
 //! Invariants:
 //! * [`Codec::decode`] and [`Codec::decode_cookie`] never panic and never allocate

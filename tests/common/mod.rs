@@ -12,8 +12,9 @@ use std::path::{Path, PathBuf};
 use assert_cmd::Command;
 use serde_json::Value;
 
-/// A set made by make_fixtures.py with real Django: a SQLite database, a files/ directory
-/// and manifest.json with what Django decoded and what its clearsessions deleted.
+/// A committed set under tests/fixtures/, made with real Django: a SQLite database, a
+/// files/ directory and manifest.json with what Django decoded and what its clearsessions
+/// deleted.
 pub struct FixtureSet {
     pub name: String,
     pub dir: PathBuf,
@@ -90,12 +91,12 @@ pub fn repo() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
 }
 
-/// The sample set shipped beside the repository (Django 6.1).
+/// The set most tests use: Django 6.1 with default settings (USE_TZ, UTC, JSON).
 pub fn sample() -> FixtureSet {
-    FixtureSet::load(&repo().join("../shared/django-sessions/sample"))
+    FixtureSet::load(&repo().join("tests/fixtures/django-6.1"))
 }
 
-/// Every committed set (Django 3.2 to 6.1, several settings), plus the shared sample.
+/// Every committed set (Django 3.2 to 6.1, several settings).
 pub fn all_sets() -> Vec<FixtureSet> {
     let mut dirs: Vec<PathBuf> = std::fs::read_dir(repo().join("tests/fixtures"))
         .unwrap()
@@ -103,8 +104,7 @@ pub fn all_sets() -> Vec<FixtureSet> {
         .filter(|p| p.join("manifest.json").is_file())
         .collect();
     dirs.sort();
-    let mut sets: Vec<FixtureSet> = dirs.iter().map(|d| FixtureSet::load(d)).collect();
-    sets.push(sample());
+    let sets: Vec<FixtureSet> = dirs.iter().map(|d| FixtureSet::load(d)).collect();
     assert!(sets.len() >= 10, "fixture sets missing");
     sets
 }
