@@ -395,7 +395,12 @@ fn failures(kind: Kind) {
     };
     let reads = run(&ro_url, &table.name, &["stats"], None);
     assert_eq!(reads.code, 0, "reading needs only SELECT: {}", reads.stderr);
-    unavailable(&ro_url, &table.name, &["clear-expired"], "may not DELETE");
+    unavailable(
+        &ro_url,
+        &table.name,
+        &["clear-expired"],
+        "lacks the DELETE privilege",
+    );
     match kind {
         Kind::Postgres => admin.exec(&format!(
             "REVOKE ALL ON \"{}\" FROM {ro}; DROP ROLE {ro}",

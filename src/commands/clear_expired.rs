@@ -14,7 +14,7 @@ pub fn run(ctx: &Context, args: &ClearExpiredArgs) -> Result<Finished> {
     let mut store = ctx.open_store(if args.batch.dry_run {
         Access::Read
     } else {
-        Access::Write
+        Access::Delete
     })?;
     run_change(
         ctx,

@@ -15,7 +15,7 @@ pub fn run(ctx: &Context, args: &ExpireArgs) -> Result<Finished> {
     let mut store = ctx.open_store(if args.batch.dry_run {
         Access::Read
     } else {
-        Access::Write
+        Access::Update
     })?;
     let cond = Condition::active_at(ctx.now);
     let (selection, selected, not_found) = match &args.user {

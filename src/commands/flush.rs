@@ -19,7 +19,7 @@ pub fn run(ctx: &Context, args: &FlushArgs) -> Result<Finished> {
     let mut store = ctx.open_store(if args.batch.dry_run {
         Access::Read
     } else {
-        Access::Write
+        Access::Delete
     })?;
     let (selection, selected, not_found) = if args.all {
         if !args.batch.dry_run && !args.yes && !confirm(ctx, store.as_mut())? {

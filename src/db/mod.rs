@@ -27,12 +27,54 @@ use crate::exit::{coded, ExitCode};
 /// (`connect_timeout=SECONDS`).
 pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 
-/// Whether the command will change the store: a connection for a command that only
-/// reads is opened read-only where the database allows it.
+/// What the command will do to the store: a connection for a command that only reads is
+/// opened read-only where the database allows it, and a server store checks, before the
+/// first batch, exactly the privileges the command needs (SELECT; and DELETE, or UPDATE).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Access {
+    /// `list`, `inspect`, `stats`, dry runs.
     Read,
-    Write,
+    /// `clear-expired`, `purge`, `flush`.
+    Delete,
+    /// `expire`: sets `expire_date`, deletes nothing.
+    Update,
+}
+
+impl Access {
+    /// Whether the command changes the store at all.
+    pub fn writes(self) -> bool {
+        self != Access::Read
+    }
+
+    /// The table privileges a server store needs for this access, no more.
+    pub fn privileges(self) -> &'static [&'static str] {
+        match self {
+            Access::Read => &["SELECT"],
+            Access::Delete => &["SELECT", "DELETE"],
+            Access::Update => &["SELECT", "UPDATE"],
+        }
+    }
+
+    /// The commands that open a store this way, for messages.
+    fn commands(self) -> &'static str {
+        match self {
+            Access::Read => "list, inspect, stats and dry runs need",
+            Access::Delete => "clear-expired, purge and flush need",
+            Access::Update => "expire needs",
+        }
+    }
+}
+
+/// The message for a user that lacks `missing` privileges on `table` (described with
+/// where it is): which, and what the command needs there.
+pub fn missing_privileges(who: &str, missing: &[&str], access: Access, table: &str) -> String {
+    format!(
+        "{who} lacks the {} privilege on {table} (permission denied); {} {} on it: grant {}",
+        missing.join(" and "),
+        access.commands(),
+        access.privileges().join(" and "),
+        missing.join(", "),
+    )
 }
 
 /// Where a server listens.

@@ -50,7 +50,9 @@ pub fn connect(url: &Url, shown: &str, access: Access) -> Result<Connection> {
             LOCK_TIMEOUT.as_secs().max(1)
         ),
         match access {
-            Access::Write => "SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED".to_owned(),
+            Access::Delete | Access::Update => {
+                "SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED".to_owned()
+            }
             // A command that only reads cannot change anything, whatever goes wrong.
             Access::Read => "SET SESSION TRANSACTION READ ONLY".to_owned(),
         },
@@ -89,6 +91,39 @@ impl Connection {
                 (table,),
             )
             .map_err(|e| self.error(e, "reading the table definition", Some(table)))
+    }
+
+    /// Prepares `sql` and closes it without running it: the server checks the
+    /// statement's privileges (and that its tables and columns exist) when preparing.
+    pub fn prepare_only(&mut self, sql: &str) -> std::result::Result<(), mysql::Error> {
+        let statement = self.conn.prep(sql)?;
+        self.conn.close(statement)
+    }
+
+    /// The account the server matched this connection to, as `'user'@'host'`.
+    pub fn current_user(&mut self) -> String {
+        let user: Option<String> = self
+            .conn
+            .query_first("SELECT CURRENT_USER()")
+            .ok()
+            .flatten();
+        match user.as_deref().and_then(|u| u.rsplit_once('@')) {
+            Some((name, host)) => format!("'{name}'@'{host}'"),
+            None => user.unwrap_or_else(|| "(unknown)".to_owned()),
+        }
+    }
+
+    /// Whether `table` shows in information_schema: it exists and this user holds some
+    /// privilege on it.
+    pub fn table_visible(&mut self, table: &str) -> bool {
+        self.conn
+            .exec_first::<u8, _, _>(
+                "SELECT 1 FROM information_schema.tables WHERE table_schema = DATABASE() AND table_name = ?",
+                (table,),
+            )
+            .ok()
+            .flatten()
+            .is_some()
     }
 
     /// Maps a failure to an error that names the table (when given); problems that

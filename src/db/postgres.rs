@@ -40,7 +40,10 @@ pub struct Table {
     pub oid: u32,
     /// Column names and their types (`format_type`), in column order.
     pub columns: Vec<(String, String)>,
+    /// Table-level privileges of the connected role.
+    pub may_select: bool,
     pub may_delete: bool,
+    pub may_update: bool,
     /// The role connected (`current_user`).
     pub user: String,
 }
@@ -114,7 +117,8 @@ impl Connection {
             .client
             .query(
                 "SELECT c.oid::bigint, a.attname::text, format_type(a.atttypid, a.atttypmod), \
-                 has_table_privilege(c.oid, 'DELETE'), current_user::text \
+                 has_table_privilege(c.oid, 'DELETE'), current_user::text, \
+                 has_table_privilege(c.oid, 'SELECT'), has_table_privilege(c.oid, 'UPDATE') \
                  FROM pg_class c LEFT JOIN pg_attribute a \
                  ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped \
                  WHERE c.oid = to_regclass($1::text)",
@@ -126,7 +130,9 @@ impl Connection {
         };
         Ok(Some(Table {
             oid: first.get::<_, i64>(0) as u32,
+            may_select: first.get(5),
             may_delete: first.get(3),
+            may_update: first.get(6),
             user: first.get(4),
             columns: rows
                 .iter()

@@ -472,7 +472,7 @@ mod tests {
     fn a_failed_run_keeps_what_it_committed_and_observers_hear_the_end() {
         let (_dir, path) = expired_table(25);
         let mut store =
-            SqliteStore::open(&path, "django_session", StoreZone::UTC, Access::Write).unwrap();
+            SqliteStore::open(&path, "django_session", StoreZone::UTC, Access::Delete).unwrap();
         let mut pacer = Sabotage {
             pace: FixedPace::new(10, None, None, StopFlag::default()),
             path: path.clone(),
@@ -515,7 +515,7 @@ mod tests {
     fn batches_never_exceed_the_pace_and_a_complete_run_knows_its_total() {
         let (_dir, path) = expired_table(25);
         let mut store =
-            SqliteStore::open(&path, "django_session", StoreZone::UTC, Access::Write).unwrap();
+            SqliteStore::open(&path, "django_session", StoreZone::UTC, Access::Delete).unwrap();
         let mut pacer = FixedPace::new(10, None, None, StopFlag::default());
         let mut seen = Seen::default();
         let mut observers = Observers::new();

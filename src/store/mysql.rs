@@ -30,9 +30,7 @@ use url::Url;
 
 use super::sql::{batch_backoff, Span, BATCH_RETRIES, STATEMENT_TIMEOUT};
 use super::{Capabilities, ClearExpired, Cursor, KeyAfter, Receipt, SessionStore, StoreStats};
-use crate::db::mysql::{
-    self as my, is_retryable, mysql_code, quote_ident, server_message, Connection,
-};
+use crate::db::mysql::{self as my, is_retryable, mysql_code, quote_ident, Connection};
 use crate::db::{unavailable, Access};
 use crate::exit::{coded, ExitCode};
 use crate::session::{Action, Condition, Edit, Payload, StoredSession, Target};
@@ -98,14 +96,25 @@ impl MysqlStore {
     }
 
     /// Fails with exit 3 unless the table exists, has Django's three session columns,
-    /// and (for changes) may be deleted from by this user.
+    /// and this user holds exactly the privileges `access` needs (SELECT; DELETE for
+    /// purges, UPDATE for `expire`).
     fn check_schema(&mut self, access: Access) -> Result<()> {
+        // Privileges first: information_schema hides the columns of a table the user
+        // may not read, which would look like a missing table. Privileges are checked
+        // when a statement is prepared, so preparing (never running) one asks the
+        // server without parsing SHOW GRANTS and without touching a row.
+        let read = format!("SELECT * FROM {} WHERE 1 = 0", self.quoted);
+        match self.conn.prepare_only(&read) {
+            Ok(()) => {}
+            Err(e) if mysql_code(&e) == Some(1146) => return Err(self.no_table()),
+            Err(e) if matches!(mysql_code(&e), Some(1142 | 1143)) => {
+                return Err(self.denied(&["SELECT"], access))
+            }
+            Err(e) => return Err(self.error(e, "checking the SELECT privilege")),
+        }
         let columns = self.conn.columns(&self.table)?;
         if columns.is_empty() {
-            return Err(unavailable(format!(
-                "database `{}` at {} has no table `{}`; is this the Django database? (custom session models: --table)",
-                self.conn.database, self.conn.shown, self.table
-            )));
+            return Err(self.no_table());
         }
         let has = |name: &str| columns.iter().any(|(c, _)| c.eq_ignore_ascii_case(name));
         let missing: Vec<&str> = ["session_key", "session_data", "expire_date"]
@@ -136,23 +145,49 @@ impl MysqlStore {
                 )));
             }
         }
-        if access == Access::Write {
-            // Privileges are checked when a statement is prepared, even when it would
-            // change no row: this asks the server without parsing SHOW GRANTS.
-            let probe = format!("DELETE FROM {} WHERE 1 = 0", self.quoted);
-            if let Err(e) = self.conn.conn.query_drop(probe) {
-                return Err(match mysql_code(&e) {
-                    Some(1142) => unavailable(format!(
-                        "the user may not DELETE from table `{}` at {} (permission denied: {}); grant DELETE, UPDATE on it",
-                        self.table,
-                        self.conn.shown,
-                        server_message(&e)
-                    )),
-                    _ => self.error(e, "checking the DELETE privilege"),
-                });
+        let change = match access {
+            Access::Read => return Ok(()),
+            Access::Delete => ("DELETE", format!("DELETE FROM {} WHERE 1 = 0", self.quoted)),
+            Access::Update => (
+                "UPDATE",
+                format!(
+                    "UPDATE {} SET expire_date = expire_date WHERE 1 = 0",
+                    self.quoted
+                ),
+            ),
+        };
+        match self.conn.prepare_only(&change.1) {
+            Ok(()) => Ok(()),
+            Err(e) if matches!(mysql_code(&e), Some(1142 | 1143)) => {
+                Err(self.denied(&[change.0], access))
             }
+            Err(e) => Err(self.error(e, &format!("checking the {} privilege", change.0))),
         }
-        Ok(())
+    }
+
+    fn no_table(&self) -> anyhow::Error {
+        unavailable(format!(
+            "database `{}` at {} has no table `{}`; is this the Django database? (custom session models: --table)",
+            self.conn.database, self.conn.shown, self.table
+        ))
+    }
+
+    /// Permission denied for `missing`: says which privileges the command needs. The
+    /// server answers "denied" for a table that does not exist too, when the user holds
+    /// no privilege on it at all: information_schema tells the two apart.
+    fn denied(&mut self, missing: &[&str], access: Access) -> anyhow::Error {
+        let user = self.conn.current_user();
+        let visible = self.conn.table_visible(&self.table);
+        let mut message = crate::db::missing_privileges(
+            &format!("user {user}"),
+            missing,
+            access,
+            &format!("table `{}` at {}", self.table, self.conn.shown),
+        );
+        if !visible {
+            message.push_str(" (the user holds no privilege on that table, so the server does not say whether it exists)");
+        }
+        unavailable(message)
     }
 
     /// A batch's boundary SELECT under the per-statement time limit.

@@ -161,10 +161,23 @@ impl PostgresStore {
             )))
             }
         };
-        if access == Access::Write && !table.may_delete {
-            return Err(unavailable(format!(
-                "role `{}` may not DELETE from table `{}` at {} (permission denied); grant DELETE, UPDATE on it",
-                table.user, self.table, self.conn.shown
+        // Exactly what the command needs: every command reads the table; purges also
+        // delete from it, `expire` only updates it.
+        let missing: Vec<&str> = [
+            ("SELECT", table.may_select),
+            ("DELETE", access != Access::Delete || table.may_delete),
+            ("UPDATE", access != Access::Update || table.may_update),
+        ]
+        .into_iter()
+        .filter(|(_, granted)| !granted)
+        .map(|(privilege, _)| privilege)
+        .collect();
+        if !missing.is_empty() {
+            return Err(unavailable(crate::db::missing_privileges(
+                &format!("role `{}`", table.user),
+                &missing,
+                access,
+                &format!("table `{}` at {}", self.table, self.conn.shown),
             )));
         }
         Ok(())

@@ -99,12 +99,12 @@ impl SqliteStore {
         let mut flags = OpenFlags::SQLITE_OPEN_NO_MUTEX;
         flags |= match access {
             Access::Read => OpenFlags::SQLITE_OPEN_READ_ONLY,
-            Access::Write => OpenFlags::SQLITE_OPEN_READ_WRITE,
+            Access::Delete | Access::Update => OpenFlags::SQLITE_OPEN_READ_WRITE,
         };
         let conn = Connection::open_with_flags(path, flags)
             .map_err(|e| classify(e, &format!("cannot open {shown}")))?;
         conn.busy_timeout(BUSY_TIMEOUT)?;
-        if access == Access::Write {
+        if access.writes() {
             conn.execute_batch(&format!("PRAGMA cache_size = -{WRITE_CACHE_KIB}"))
                 .map_err(|e| classify(e, &format!("cannot open {shown}")))?;
         }
@@ -118,7 +118,7 @@ impl SqliteStore {
             last_write: None,
         };
         store.check_schema()?;
-        if access == Access::Write && store.conn.is_readonly(rusqlite::DatabaseName::Main)? {
+        if access.writes() && store.conn.is_readonly(rusqlite::DatabaseName::Main)? {
             return Err(coded(
                 ExitCode::StoreUnavailable,
                 format!("{shown} is read-only for this user (permission denied); deleting or expiring sessions needs write access to the file and its directory"),
@@ -631,7 +631,7 @@ mod tests {
             )
             .unwrap();
         let store =
-            SqliteStore::open(&path, "django_session", StoreZone::UTC, Access::Write).unwrap();
+            SqliteStore::open(&path, "django_session", StoreZone::UTC, Access::Delete).unwrap();
         let now = crate::zone::parse_instant("2025-06-01T12:00:00Z").unwrap();
         for action in [Action::Delete, Action::ExpireAt(now)] {
             let (change_sql, _) = store.set_clause(action, false);
