@@ -36,8 +36,8 @@ complete -c sessctl -n "__fish_sessctl_needs_command" -l salt -d 'Signing salt o
 complete -c sessctl -n "__fish_sessctl_needs_command" -l store-class -d 'Derive the salt from a custom store class\'s __qualname__, e.g. CustomSessionStore' -r
 complete -c sessctl -n "__fish_sessctl_needs_command" -l format -d 'Output format' -r -f -a "table\t'Human-readable tables and summary lines'
 json\t'JSON (one object per line for list)'"
-complete -c sessctl -n "__fish_sessctl_needs_command" -s q -l quiet -d 'Print nothing but errors (and JSON, when asked for)'
-complete -c sessctl -n "__fish_sessctl_needs_command" -s v -l verbose -d 'Say more: per-batch timings and what was decided'
+complete -c sessctl -n "__fish_sessctl_needs_command" -s q -l quiet -d 'Print nothing but errors that make the run fail (and JSON, when asked for): no table, summary, progress or notice; "another purge is running" (exit 75) is silent too. The exit code still tells the outcome'
+complete -c sessctl -n "__fish_sessctl_needs_command" -s v -l verbose -d 'Say more: one line per batch (rows, time, retries) on stderr'
 complete -c sessctl -n "__fish_sessctl_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c sessctl -n "__fish_sessctl_needs_command" -s V -l version -d 'Print version'
 complete -c sessctl -n "__fish_sessctl_needs_command" -f -a "clear-expired" -d 'Delete exactly what `manage.py clearsessions` deletes (expire_date < now), in batches'
@@ -53,6 +53,7 @@ complete -c sessctl -n "__fish_sessctl_needs_command" -f -a "help" -d 'Print thi
 complete -c sessctl -n "__fish_sessctl_using_subcommand clear-expired" -l batch-size -d 'Rows per batch; each batch is its own short transaction' -r
 complete -c sessctl -n "__fish_sessctl_using_subcommand clear-expired" -l sleep -d 'Pause between batches, e.g. 200ms or 1s, to leave room for live traffic' -r
 complete -c sessctl -n "__fish_sessctl_using_subcommand clear-expired" -l max-runtime -d 'Stop cleanly after this long, e.g. 10m, and report what is left' -r
+complete -c sessctl -n "__fish_sessctl_using_subcommand clear-expired" -l progress -d 'Off a terminal, print a timestamped progress line (done, rate, elapsed) every DURATION on stderr, e.g. 30s (on a terminal the progress bar shows it)' -r
 complete -c sessctl -n "__fish_sessctl_using_subcommand clear-expired" -s d -l database-url -d 'The store URL, e.g. postgres://USER@HOST/DB or sqlite:////abs/path.sqlite3 [env: DATABASE_URL]' -r
 complete -c sessctl -n "__fish_sessctl_using_subcommand clear-expired" -l session-dir -d 'A file-session directory instead of a database [env: SESSION_FILE_PATH]' -r -F
 complete -c sessctl -n "__fish_sessctl_using_subcommand clear-expired" -l table -d 'Session table (custom session models use other tables)' -r
@@ -68,14 +69,15 @@ json\t'JSON (one object per line for list)'"
 complete -c sessctl -n "__fish_sessctl_using_subcommand clear-expired" -l dry-run -d 'Count what would change; change nothing'
 complete -c sessctl -n "__fish_sessctl_using_subcommand clear-expired" -l wait -d 'When another purge of the same table is running, wait for it instead of exiting 75 (the wait counts against --max-runtime)'
 complete -c sessctl -n "__fish_sessctl_using_subcommand clear-expired" -l vacuum -d 'Afterwards, give the space back to the file system (SQLite VACUUM, PostgreSQL VACUUM (ANALYZE), MySQL OPTIMIZE TABLE)'
-complete -c sessctl -n "__fish_sessctl_using_subcommand clear-expired" -s q -l quiet -d 'Print nothing but errors (and JSON, when asked for)'
-complete -c sessctl -n "__fish_sessctl_using_subcommand clear-expired" -s v -l verbose -d 'Say more: per-batch timings and what was decided'
+complete -c sessctl -n "__fish_sessctl_using_subcommand clear-expired" -s q -l quiet -d 'Print nothing but errors that make the run fail (and JSON, when asked for): no table, summary, progress or notice; "another purge is running" (exit 75) is silent too. The exit code still tells the outcome'
+complete -c sessctl -n "__fish_sessctl_using_subcommand clear-expired" -s v -l verbose -d 'Say more: one line per batch (rows, time, retries) on stderr'
 complete -c sessctl -n "__fish_sessctl_using_subcommand clear-expired" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c sessctl -n "__fish_sessctl_using_subcommand purge" -l user -d 'Sessions of this user (_auth_user_id): log an account out everywhere' -r
 complete -c sessctl -n "__fish_sessctl_using_subcommand purge" -l expired-before -d 'Sessions whose expiry is before this RFC 3339 instant' -r
 complete -c sessctl -n "__fish_sessctl_using_subcommand purge" -l batch-size -d 'Rows per batch; each batch is its own short transaction' -r
 complete -c sessctl -n "__fish_sessctl_using_subcommand purge" -l sleep -d 'Pause between batches, e.g. 200ms or 1s, to leave room for live traffic' -r
 complete -c sessctl -n "__fish_sessctl_using_subcommand purge" -l max-runtime -d 'Stop cleanly after this long, e.g. 10m, and report what is left' -r
+complete -c sessctl -n "__fish_sessctl_using_subcommand purge" -l progress -d 'Off a terminal, print a timestamped progress line (done, rate, elapsed) every DURATION on stderr, e.g. 30s (on a terminal the progress bar shows it)' -r
 complete -c sessctl -n "__fish_sessctl_using_subcommand purge" -s d -l database-url -d 'The store URL, e.g. postgres://USER@HOST/DB or sqlite:////abs/path.sqlite3 [env: DATABASE_URL]' -r
 complete -c sessctl -n "__fish_sessctl_using_subcommand purge" -l session-dir -d 'A file-session directory instead of a database [env: SESSION_FILE_PATH]' -r -F
 complete -c sessctl -n "__fish_sessctl_using_subcommand purge" -l table -d 'Session table (custom session models use other tables)' -r
@@ -90,11 +92,12 @@ complete -c sessctl -n "__fish_sessctl_using_subcommand purge" -l format -d 'Out
 json\t'JSON (one object per line for list)'"
 complete -c sessctl -n "__fish_sessctl_using_subcommand purge" -l expired -d 'Sessions that clear-expired would delete (the default when no filter is given)'
 complete -c sessctl -n "__fish_sessctl_using_subcommand purge" -l invalid -d 'Sessions whose data fails to decode or verify with the given keys (what a SECRET_KEY rotation leaves behind); needs the secret key'
+complete -c sessctl -n "__fish_sessctl_using_subcommand purge" -s y -l yes -d 'Go on without asking when the filters select every session, or --invalid most of them (that is usually a wrong key or filter; sessctl asks on a terminal and refuses with exit 6 elsewhere)'
 complete -c sessctl -n "__fish_sessctl_using_subcommand purge" -l dry-run -d 'Count what would change; change nothing'
 complete -c sessctl -n "__fish_sessctl_using_subcommand purge" -l wait -d 'When another purge of the same table is running, wait for it instead of exiting 75 (the wait counts against --max-runtime)'
 complete -c sessctl -n "__fish_sessctl_using_subcommand purge" -l vacuum -d 'Afterwards, give the space back to the file system (SQLite VACUUM, PostgreSQL VACUUM (ANALYZE), MySQL OPTIMIZE TABLE)'
-complete -c sessctl -n "__fish_sessctl_using_subcommand purge" -s q -l quiet -d 'Print nothing but errors (and JSON, when asked for)'
-complete -c sessctl -n "__fish_sessctl_using_subcommand purge" -s v -l verbose -d 'Say more: per-batch timings and what was decided'
+complete -c sessctl -n "__fish_sessctl_using_subcommand purge" -s q -l quiet -d 'Print nothing but errors that make the run fail (and JSON, when asked for): no table, summary, progress or notice; "another purge is running" (exit 75) is silent too. The exit code still tells the outcome'
+complete -c sessctl -n "__fish_sessctl_using_subcommand purge" -s v -l verbose -d 'Say more: one line per batch (rows, time, retries) on stderr'
 complete -c sessctl -n "__fish_sessctl_using_subcommand purge" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c sessctl -n "__fish_sessctl_using_subcommand list" -l user -d 'Only sessions of this user (_auth_user_id)' -r
 complete -c sessctl -n "__fish_sessctl_using_subcommand list" -l limit -d 'Stop after N sessions' -r
@@ -112,8 +115,8 @@ complete -c sessctl -n "__fish_sessctl_using_subcommand list" -l format -d 'Outp
 json\t'JSON (one object per line for list)'"
 complete -c sessctl -n "__fish_sessctl_using_subcommand list" -l expired -d 'Only sessions that clear-expired would delete'
 complete -c sessctl -n "__fish_sessctl_using_subcommand list" -l active -d 'Only sessions that have not expired'
-complete -c sessctl -n "__fish_sessctl_using_subcommand list" -s q -l quiet -d 'Print nothing but errors (and JSON, when asked for)'
-complete -c sessctl -n "__fish_sessctl_using_subcommand list" -s v -l verbose -d 'Say more: per-batch timings and what was decided'
+complete -c sessctl -n "__fish_sessctl_using_subcommand list" -s q -l quiet -d 'Print nothing but errors that make the run fail (and JSON, when asked for): no table, summary, progress or notice; "another purge is running" (exit 75) is silent too. The exit code still tells the outcome'
+complete -c sessctl -n "__fish_sessctl_using_subcommand list" -s v -l verbose -d 'Say more: one line per batch (rows, time, retries) on stderr'
 complete -c sessctl -n "__fish_sessctl_using_subcommand list" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c sessctl -n "__fish_sessctl_using_subcommand inspect" -s d -l database-url -d 'The store URL, e.g. postgres://USER@HOST/DB or sqlite:////abs/path.sqlite3 [env: DATABASE_URL]' -r
 complete -c sessctl -n "__fish_sessctl_using_subcommand inspect" -l session-dir -d 'A file-session directory instead of a database [env: SESSION_FILE_PATH]' -r -F
@@ -127,8 +130,8 @@ complete -c sessctl -n "__fish_sessctl_using_subcommand inspect" -l salt -d 'Sig
 complete -c sessctl -n "__fish_sessctl_using_subcommand inspect" -l store-class -d 'Derive the salt from a custom store class\'s __qualname__, e.g. CustomSessionStore' -r
 complete -c sessctl -n "__fish_sessctl_using_subcommand inspect" -l format -d 'Output format' -r -f -a "table\t'Human-readable tables and summary lines'
 json\t'JSON (one object per line for list)'"
-complete -c sessctl -n "__fish_sessctl_using_subcommand inspect" -s q -l quiet -d 'Print nothing but errors (and JSON, when asked for)'
-complete -c sessctl -n "__fish_sessctl_using_subcommand inspect" -s v -l verbose -d 'Say more: per-batch timings and what was decided'
+complete -c sessctl -n "__fish_sessctl_using_subcommand inspect" -s q -l quiet -d 'Print nothing but errors that make the run fail (and JSON, when asked for): no table, summary, progress or notice; "another purge is running" (exit 75) is silent too. The exit code still tells the outcome'
+complete -c sessctl -n "__fish_sessctl_using_subcommand inspect" -s v -l verbose -d 'Say more: one line per batch (rows, time, retries) on stderr'
 complete -c sessctl -n "__fish_sessctl_using_subcommand inspect" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c sessctl -n "__fish_sessctl_using_subcommand decode" -s d -l database-url -d 'The store URL, e.g. postgres://USER@HOST/DB or sqlite:////abs/path.sqlite3 [env: DATABASE_URL]' -r
 complete -c sessctl -n "__fish_sessctl_using_subcommand decode" -l session-dir -d 'A file-session directory instead of a database [env: SESSION_FILE_PATH]' -r -F
@@ -143,13 +146,14 @@ complete -c sessctl -n "__fish_sessctl_using_subcommand decode" -l store-class -
 complete -c sessctl -n "__fish_sessctl_using_subcommand decode" -l format -d 'Output format' -r -f -a "table\t'Human-readable tables and summary lines'
 json\t'JSON (one object per line for list)'"
 complete -c sessctl -n "__fish_sessctl_using_subcommand decode" -l cookie -d 'The value is a signed_cookies backend cookie (its own salt and max-age rule; the max age is the global --cookie-age)'
-complete -c sessctl -n "__fish_sessctl_using_subcommand decode" -s q -l quiet -d 'Print nothing but errors (and JSON, when asked for)'
-complete -c sessctl -n "__fish_sessctl_using_subcommand decode" -s v -l verbose -d 'Say more: per-batch timings and what was decided'
+complete -c sessctl -n "__fish_sessctl_using_subcommand decode" -s q -l quiet -d 'Print nothing but errors that make the run fail (and JSON, when asked for): no table, summary, progress or notice; "another purge is running" (exit 75) is silent too. The exit code still tells the outcome'
+complete -c sessctl -n "__fish_sessctl_using_subcommand decode" -s v -l verbose -d 'Say more: one line per batch (rows, time, retries) on stderr'
 complete -c sessctl -n "__fish_sessctl_using_subcommand decode" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c sessctl -n "__fish_sessctl_using_subcommand expire" -l user -d 'Every session of this user (_auth_user_id)' -r
 complete -c sessctl -n "__fish_sessctl_using_subcommand expire" -l batch-size -d 'Rows per batch; each batch is its own short transaction' -r
 complete -c sessctl -n "__fish_sessctl_using_subcommand expire" -l sleep -d 'Pause between batches, e.g. 200ms or 1s, to leave room for live traffic' -r
 complete -c sessctl -n "__fish_sessctl_using_subcommand expire" -l max-runtime -d 'Stop cleanly after this long, e.g. 10m, and report what is left' -r
+complete -c sessctl -n "__fish_sessctl_using_subcommand expire" -l progress -d 'Off a terminal, print a timestamped progress line (done, rate, elapsed) every DURATION on stderr, e.g. 30s (on a terminal the progress bar shows it)' -r
 complete -c sessctl -n "__fish_sessctl_using_subcommand expire" -s d -l database-url -d 'The store URL, e.g. postgres://USER@HOST/DB or sqlite:////abs/path.sqlite3 [env: DATABASE_URL]' -r
 complete -c sessctl -n "__fish_sessctl_using_subcommand expire" -l session-dir -d 'A file-session directory instead of a database [env: SESSION_FILE_PATH]' -r -F
 complete -c sessctl -n "__fish_sessctl_using_subcommand expire" -l table -d 'Session table (custom session models use other tables)' -r
@@ -165,13 +169,14 @@ json\t'JSON (one object per line for list)'"
 complete -c sessctl -n "__fish_sessctl_using_subcommand expire" -l dry-run -d 'Count what would change; change nothing'
 complete -c sessctl -n "__fish_sessctl_using_subcommand expire" -l wait -d 'When another purge of the same table is running, wait for it instead of exiting 75 (the wait counts against --max-runtime)'
 complete -c sessctl -n "__fish_sessctl_using_subcommand expire" -l vacuum -d 'Afterwards, give the space back to the file system (SQLite VACUUM, PostgreSQL VACUUM (ANALYZE), MySQL OPTIMIZE TABLE)'
-complete -c sessctl -n "__fish_sessctl_using_subcommand expire" -s q -l quiet -d 'Print nothing but errors (and JSON, when asked for)'
-complete -c sessctl -n "__fish_sessctl_using_subcommand expire" -s v -l verbose -d 'Say more: per-batch timings and what was decided'
+complete -c sessctl -n "__fish_sessctl_using_subcommand expire" -s q -l quiet -d 'Print nothing but errors that make the run fail (and JSON, when asked for): no table, summary, progress or notice; "another purge is running" (exit 75) is silent too. The exit code still tells the outcome'
+complete -c sessctl -n "__fish_sessctl_using_subcommand expire" -s v -l verbose -d 'Say more: one line per batch (rows, time, retries) on stderr'
 complete -c sessctl -n "__fish_sessctl_using_subcommand expire" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c sessctl -n "__fish_sessctl_using_subcommand flush" -l user -d 'Every session of this user (_auth_user_id)' -r
 complete -c sessctl -n "__fish_sessctl_using_subcommand flush" -l batch-size -d 'Rows per batch; each batch is its own short transaction' -r
 complete -c sessctl -n "__fish_sessctl_using_subcommand flush" -l sleep -d 'Pause between batches, e.g. 200ms or 1s, to leave room for live traffic' -r
 complete -c sessctl -n "__fish_sessctl_using_subcommand flush" -l max-runtime -d 'Stop cleanly after this long, e.g. 10m, and report what is left' -r
+complete -c sessctl -n "__fish_sessctl_using_subcommand flush" -l progress -d 'Off a terminal, print a timestamped progress line (done, rate, elapsed) every DURATION on stderr, e.g. 30s (on a terminal the progress bar shows it)' -r
 complete -c sessctl -n "__fish_sessctl_using_subcommand flush" -s d -l database-url -d 'The store URL, e.g. postgres://USER@HOST/DB or sqlite:////abs/path.sqlite3 [env: DATABASE_URL]' -r
 complete -c sessctl -n "__fish_sessctl_using_subcommand flush" -l session-dir -d 'A file-session directory instead of a database [env: SESSION_FILE_PATH]' -r -F
 complete -c sessctl -n "__fish_sessctl_using_subcommand flush" -l table -d 'Session table (custom session models use other tables)' -r
@@ -185,12 +190,12 @@ complete -c sessctl -n "__fish_sessctl_using_subcommand flush" -l store-class -d
 complete -c sessctl -n "__fish_sessctl_using_subcommand flush" -l format -d 'Output format' -r -f -a "table\t'Human-readable tables and summary lines'
 json\t'JSON (one object per line for list)'"
 complete -c sessctl -n "__fish_sessctl_using_subcommand flush" -l all -d 'Every session in the table (asks first on a terminal; needs --yes otherwise)'
-complete -c sessctl -n "__fish_sessctl_using_subcommand flush" -s y -l yes -d 'Confirm --all without asking'
+complete -c sessctl -n "__fish_sessctl_using_subcommand flush" -s y -l yes -d 'Confirm --all, or a --user that owns every session, without asking'
 complete -c sessctl -n "__fish_sessctl_using_subcommand flush" -l dry-run -d 'Count what would change; change nothing'
 complete -c sessctl -n "__fish_sessctl_using_subcommand flush" -l wait -d 'When another purge of the same table is running, wait for it instead of exiting 75 (the wait counts against --max-runtime)'
 complete -c sessctl -n "__fish_sessctl_using_subcommand flush" -l vacuum -d 'Afterwards, give the space back to the file system (SQLite VACUUM, PostgreSQL VACUUM (ANALYZE), MySQL OPTIMIZE TABLE)'
-complete -c sessctl -n "__fish_sessctl_using_subcommand flush" -s q -l quiet -d 'Print nothing but errors (and JSON, when asked for)'
-complete -c sessctl -n "__fish_sessctl_using_subcommand flush" -s v -l verbose -d 'Say more: per-batch timings and what was decided'
+complete -c sessctl -n "__fish_sessctl_using_subcommand flush" -s q -l quiet -d 'Print nothing but errors that make the run fail (and JSON, when asked for): no table, summary, progress or notice; "another purge is running" (exit 75) is silent too. The exit code still tells the outcome'
+complete -c sessctl -n "__fish_sessctl_using_subcommand flush" -s v -l verbose -d 'Say more: one line per batch (rows, time, retries) on stderr'
 complete -c sessctl -n "__fish_sessctl_using_subcommand flush" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c sessctl -n "__fish_sessctl_using_subcommand stats" -l max-total -d 'Exit 5 when there are more than N sessions in all' -r
 complete -c sessctl -n "__fish_sessctl_using_subcommand stats" -l max-expired -d 'Exit 5 when more than N sessions have expired' -r
@@ -206,8 +211,8 @@ complete -c sessctl -n "__fish_sessctl_using_subcommand stats" -l salt -d 'Signi
 complete -c sessctl -n "__fish_sessctl_using_subcommand stats" -l store-class -d 'Derive the salt from a custom store class\'s __qualname__, e.g. CustomSessionStore' -r
 complete -c sessctl -n "__fish_sessctl_using_subcommand stats" -l format -d 'Output format' -r -f -a "table\t'Human-readable tables and summary lines'
 json\t'JSON (one object per line for list)'"
-complete -c sessctl -n "__fish_sessctl_using_subcommand stats" -s q -l quiet -d 'Print nothing but errors (and JSON, when asked for)'
-complete -c sessctl -n "__fish_sessctl_using_subcommand stats" -s v -l verbose -d 'Say more: per-batch timings and what was decided'
+complete -c sessctl -n "__fish_sessctl_using_subcommand stats" -s q -l quiet -d 'Print nothing but errors that make the run fail (and JSON, when asked for): no table, summary, progress or notice; "another purge is running" (exit 75) is silent too. The exit code still tells the outcome'
+complete -c sessctl -n "__fish_sessctl_using_subcommand stats" -s v -l verbose -d 'Say more: one line per batch (rows, time, retries) on stderr'
 complete -c sessctl -n "__fish_sessctl_using_subcommand stats" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c sessctl -n "__fish_sessctl_using_subcommand generate" -l out -d 'Directory that receives completions/ and man/' -r -F
 complete -c sessctl -n "__fish_sessctl_using_subcommand generate" -s d -l database-url -d 'The store URL, e.g. postgres://USER@HOST/DB or sqlite:////abs/path.sqlite3 [env: DATABASE_URL]' -r
@@ -222,8 +227,8 @@ complete -c sessctl -n "__fish_sessctl_using_subcommand generate" -l salt -d 'Si
 complete -c sessctl -n "__fish_sessctl_using_subcommand generate" -l store-class -d 'Derive the salt from a custom store class\'s __qualname__, e.g. CustomSessionStore' -r
 complete -c sessctl -n "__fish_sessctl_using_subcommand generate" -l format -d 'Output format' -r -f -a "table\t'Human-readable tables and summary lines'
 json\t'JSON (one object per line for list)'"
-complete -c sessctl -n "__fish_sessctl_using_subcommand generate" -s q -l quiet -d 'Print nothing but errors (and JSON, when asked for)'
-complete -c sessctl -n "__fish_sessctl_using_subcommand generate" -s v -l verbose -d 'Say more: per-batch timings and what was decided'
+complete -c sessctl -n "__fish_sessctl_using_subcommand generate" -s q -l quiet -d 'Print nothing but errors that make the run fail (and JSON, when asked for): no table, summary, progress or notice; "another purge is running" (exit 75) is silent too. The exit code still tells the outcome'
+complete -c sessctl -n "__fish_sessctl_using_subcommand generate" -s v -l verbose -d 'Say more: one line per batch (rows, time, retries) on stderr'
 complete -c sessctl -n "__fish_sessctl_using_subcommand generate" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c sessctl -n "__fish_sessctl_using_subcommand help; and not __fish_seen_subcommand_from clear-expired purge list inspect decode expire flush stats generate help" -f -a "clear-expired" -d 'Delete exactly what `manage.py clearsessions` deletes (expire_date < now), in batches'
 complete -c sessctl -n "__fish_sessctl_using_subcommand help; and not __fish_seen_subcommand_from clear-expired purge list inspect decode expire flush stats generate help" -f -a "purge" -d 'Delete sessions by filter: expired, invalid, by user, expired before a time'

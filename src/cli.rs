@@ -18,8 +18,8 @@ Environment:
 
 Exit codes:
   0 ok · 1 error · 2 usage error or bad input · 3 store unreachable or not a session store
-  4 session not found · 5 stats threshold exceeded · 75 another purge holds the lock
-  130 interrupted (committed batches stay)";
+  4 session not found · 5 stats threshold exceeded · 6 change not confirmed
+  75 another purge holds the lock · 130 interrupted (committed batches stay)";
 
 /// Admin tool for Django session stores: list, inspect, decode, expire, flush and purge
 /// sessions without Python or the Django project.
@@ -149,11 +149,13 @@ pub struct GlobalOpts {
     )]
     pub format: OutputFormat,
 
-    /// Print nothing but errors (and JSON, when asked for)
+    /// Print nothing but errors that make the run fail (and JSON, when asked for): no
+    /// table, summary, progress or notice; "another purge is running" (exit 75) is silent
+    /// too. The exit code still tells the outcome
     #[arg(short, long, global = true, help_heading = heading::OUTPUT)]
     pub quiet: bool,
 
-    /// Say more: per-batch timings and what was decided
+    /// Say more: one line per batch (rows, time, retries) on stderr
     #[arg(short, long, global = true, help_heading = heading::OUTPUT)]
     pub verbose: bool,
 }
@@ -249,6 +251,16 @@ pub struct BatchArgs {
     #[arg(long, help_heading = heading::BATCH)]
     pub dry_run: bool,
 
+    /// Off a terminal, print a timestamped progress line (done, rate, elapsed) every
+    /// DURATION on stderr, e.g. 30s (on a terminal the progress bar shows it)
+    #[arg(
+        long,
+        value_name = "DURATION",
+        value_parser = crate::duration::parse,
+        help_heading = heading::BATCH
+    )]
+    pub progress: Option<std::time::Duration>,
+
     /// When another purge of the same table is running, wait for it instead of exiting 75
     /// (the wait counts against --max-runtime)
     #[arg(long, help_heading = heading::BATCH)]
@@ -284,6 +296,12 @@ pub struct PurgeArgs {
     /// Sessions whose expiry is before this RFC 3339 instant
     #[arg(long, value_name = "TIME")]
     pub expired_before: Option<String>,
+
+    /// Go on without asking when the filters select every session, or --invalid most
+    /// of them (that is usually a wrong key or filter; sessctl asks on a terminal and
+    /// refuses with exit 6 elsewhere)
+    #[arg(long, short = 'y')]
+    pub yes: bool,
 
     #[command(flatten)]
     pub batch: BatchArgs,
@@ -353,7 +371,7 @@ pub struct FlushArgs {
     #[arg(long)]
     pub all: bool,
 
-    /// Confirm --all without asking
+    /// Confirm --all, or a --user that owns every session, without asking
     #[arg(long, short = 'y')]
     pub yes: bool,
 

@@ -19,6 +19,9 @@ use crate::store::files::FileStoreSettings;
 use crate::store::{Access, EngineSpec, SessionStore, TableSpec};
 use crate::zone::{self, StoreZone};
 
+/// How long a signal waits for the batch in flight before sessctl gives up on it.
+pub const SIGNAL_GRACE: std::time::Duration = std::time::Duration::from_secs(5);
+
 /// Django's SESSION_COOKIE_NAME default: also the file-name prefix of session files.
 pub const DEFAULT_COOKIE_NAME: &str = "sessionid";
 /// Django's SESSION_COOKIE_AGE default (two weeks).
@@ -142,10 +145,29 @@ impl Context {
 
     /// Lets SIGINT and SIGTERM stop a bulk change between two batches instead of killing
     /// the process; without it (read-only commands) a signal ends the process at once.
-    pub fn catch_signals(&self) -> Result<()> {
+    ///
+    /// A batch in flight normally ends within a moment (stores cancel their statement
+    /// when the flag is raised). When it has not within [`SIGNAL_GRACE`] — a frozen
+    /// server, a half-open connection — or at a second signal, `last_resort` runs on the
+    /// signal's thread: it reports what was committed and ends the process (the server
+    /// rolls the batch in flight back when the connection closes).
+    pub fn catch_signals(&self, last_resort: impl Fn() + Send + Sync + 'static) -> Result<()> {
         let stop = self.stop.clone();
-        ctrlc::set_handler(move || stop.raise())
-            .map_err(|e| anyhow::anyhow!("cannot install the signal handler: {e}"))
+        let last_resort = std::sync::Arc::new(last_resort);
+        let signals = std::sync::atomic::AtomicU32::new(0);
+        ctrlc::set_handler(move || {
+            stop.raise();
+            if signals.fetch_add(1, std::sync::atomic::Ordering::SeqCst) > 0 {
+                last_resort();
+                return;
+            }
+            let last_resort = last_resort.clone();
+            std::thread::spawn(move || {
+                std::thread::sleep(SIGNAL_GRACE);
+                last_resort();
+            });
+        })
+        .map_err(|e| anyhow::anyhow!("cannot install the signal handler: {e}"))
     }
 }
 

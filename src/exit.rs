@@ -20,6 +20,9 @@ pub enum ExitCode {
     NotFound = 4,
     /// A `stats` threshold was exceeded.
     ThresholdExceeded = 5,
+    /// A change was not confirmed: a prompt was declined, or sessctl refused (off a
+    /// terminal, without `--yes`) a change that would delete nearly every session.
+    Declined = 6,
     /// Another purge holds the table's purge lock (EX_TEMPFAIL).
     Busy = 75,
     /// Stopped by SIGINT or SIGTERM; committed batches stay committed.
@@ -28,7 +31,7 @@ pub enum ExitCode {
 
 impl ExitCode {
     /// Every code, in numeric order, with its one-line meaning (used by docs and tests).
-    pub const ALL: [(ExitCode, &'static str); 8] = [
+    pub const ALL: [(ExitCode, &'static str); 9] = [
         (ExitCode::Ok, "success"),
         (ExitCode::Error, "error"),
         (ExitCode::Usage, "usage error or bad input"),
@@ -38,6 +41,10 @@ impl ExitCode {
         ),
         (ExitCode::NotFound, "session not found (inspect, expire or flush of a missing key)"),
         (ExitCode::ThresholdExceeded, "a stats threshold was exceeded"),
+        (
+            ExitCode::Declined,
+            "a change was not confirmed: the prompt was declined, or a change that would delete nearly every session was refused off a terminal without --yes",
+        ),
         (ExitCode::Busy, "another purge of the same table is running (EX_TEMPFAIL)"),
         (ExitCode::Interrupted, "interrupted by SIGINT or SIGTERM; committed batches stay"),
     ];
@@ -84,7 +91,7 @@ mod tests {
     #[test]
     fn codes_are_the_documented_numbers() {
         let numbers: Vec<i32> = ExitCode::ALL.iter().map(|(c, _)| c.code()).collect();
-        assert_eq!(numbers, [0, 1, 2, 3, 4, 5, 75, 130]);
+        assert_eq!(numbers, [0, 1, 2, 3, 4, 5, 6, 75, 130]);
     }
 
     #[test]

@@ -29,8 +29,42 @@ use crate::cli::Cli;
 use crate::context::Context;
 use crate::exit::ExitCode;
 
-/// Runs a parsed command line; the returned code is the process exit status.
-pub fn run(cli: &Cli) -> Result<ExitCode> {
+/// Runs a parsed command line and says what went wrong on stderr; the returned code is
+/// the process exit status.
+pub fn run(cli: &Cli) -> ExitCode {
+    match run_command(cli) {
+        Ok(code) => code,
+        // `sessctl list | head` closes the pipe early; that is success, not an error.
+        Err(err) if is_broken_pipe(&err) => ExitCode::Ok,
+        Err(err) => {
+            let code = exit::code_of(&err);
+            if !(cli.global.quiet && quiet_hides(code)) {
+                eprintln!("sessctl: {err:#}");
+            }
+            code
+        }
+    }
+}
+
+/// Under `-q` only errors that make the run fail are printed: another purge holding the
+/// lock (75) is what a cron job expects now and then, and its code says it.
+fn quiet_hides(code: ExitCode) -> bool {
+    matches!(code, ExitCode::Busy)
+}
+
+/// Whether what stderr would say explains a failure (1–4 and 6), which `-q` still prints.
+fn is_failure(code: ExitCode) -> bool {
+    matches!(
+        code,
+        ExitCode::Error
+            | ExitCode::Usage
+            | ExitCode::StoreUnavailable
+            | ExitCode::NotFound
+            | ExitCode::Declined
+    )
+}
+
+fn run_command(cli: &Cli) -> Result<ExitCode> {
     let ctx = Context::resolve(&cli.global)?;
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
@@ -43,11 +77,21 @@ pub fn run(cli: &Cli) -> Result<ExitCode> {
         &mut out,
     )?;
     out.flush()?;
-    for warning in &finished.warnings {
-        eprintln!("sessctl: {warning}");
+    if !ctx.quiet || is_failure(finished.exit) || finished.failure.is_some() {
+        for warning in &finished.warnings {
+            eprintln!("sessctl: {warning}");
+        }
     }
     match finished.failure {
         Some(error) => Err(error),
         None => Ok(finished.exit),
     }
+}
+
+fn is_broken_pipe(err: &anyhow::Error) -> bool {
+    err.chain().any(|cause| {
+        cause
+            .downcast_ref::<std::io::Error>()
+            .is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
+    })
 }

@@ -5,7 +5,7 @@
 
 use std::time::Duration;
 
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressState, ProgressStyle};
 
 use crate::purge::{BatchRecord, Counting, Observer, Outcome};
 
@@ -32,6 +32,11 @@ impl Progress {
         }
     }
 
+    /// The bar itself, for whoever must clear it from another thread.
+    pub fn handle(&self) -> Option<ProgressBar> {
+        self.bar.clone()
+    }
+
     /// Whether anything is drawn: work done only to feed the bar can be skipped otherwise.
     pub fn is_shown(&self) -> bool {
         self.bar.is_some()
@@ -43,9 +48,10 @@ impl Progress {
             bar.set_length(total);
             bar.set_style(
                 ProgressStyle::with_template(
-                    "{spinner} [{elapsed_precise}] {wide_bar} {human_pos}/{human_len} {msg} ({per_sec}, ETA {eta})",
+                    "{spinner} [{elapsed_precise}] {wide_bar} {human_pos}/{human_len} {msg} ({rate}, ETA {eta})",
                 )
                 .expect("the template is valid")
+                .with_key("rate", rate)
                 .progress_chars("=> "),
             );
             bar.set_message(what.to_owned());
@@ -58,9 +64,10 @@ impl Progress {
         if let Some(bar) = &self.bar {
             bar.set_style(
                 ProgressStyle::with_template(
-                    "{spinner} [{elapsed_precise}] {human_pos} {msg} ({per_sec})",
+                    "{spinner} [{elapsed_precise}] {human_pos} {msg} ({rate})",
                 )
-                .expect("the template is valid"),
+                .expect("the template is valid")
+                .with_key("rate", rate),
             );
             bar.set_message(what.to_owned());
             bar.enable_steady_tick(Duration::from_millis(200));
@@ -79,6 +86,16 @@ impl Progress {
             bar.finish_and_clear();
         }
     }
+}
+
+/// Sessions a second, whole and with thousands separators (indicatif's own `per_sec`
+/// shows four decimals).
+fn rate(state: &ProgressState, out: &mut dyn std::fmt::Write) {
+    let _ = write!(
+        out,
+        "{}/s",
+        crate::output::table::thousands(state.per_sec().max(0.0) as u64)
+    );
 }
 
 impl Observer for Progress {

@@ -26,6 +26,7 @@ pub fn run(ctx: &Context, args: &ClearExpiredArgs) -> Result<Finished> {
             action: Action::Delete,
             batch: &args.batch,
             not_found: Vec::new(),
+            guard: None,
         },
     )
 }

@@ -49,6 +49,7 @@ pub fn run(ctx: &Context, args: &ExpireArgs) -> Result<Finished> {
             action: Action::ExpireAt(ctx.now),
             batch: &args.batch,
             not_found,
+            guard: None,
         },
     )
 }

@@ -1,15 +1,12 @@
 //! `flush`: delete sessions now, by key, by user, or all of them. `--all` asks first on a
 //! terminal and needs `--yes` otherwise, because it logs every user out.
 
-use std::io::{BufRead, Write};
-
 use anyhow::Result;
 
-use super::{run_change, Change, Finished};
+use super::{run_change, Change, Finished, Risk};
 use crate::cli::FlushArgs;
 use crate::context::Context;
 use crate::exit::{coded, ExitCode};
-use crate::output::Report;
 use crate::purge::Selection;
 use crate::session::{Action, Condition, DecodeFilter, Target};
 use crate::store::Access;
@@ -21,19 +18,18 @@ pub fn run(ctx: &Context, args: &FlushArgs) -> Result<Finished> {
     } else {
         Access::Delete
     })?;
-    let (selection, selected, not_found) = if args.all {
+    let (selection, selected, not_found, guard) = if args.all {
         if !args.batch.dry_run && !args.yes && !confirm(ctx, store.as_mut())? {
-            return Ok(Finished {
-                report: Report::None,
-                exit: ExitCode::Ok,
-                failure: None,
-                warnings: vec!["nothing deleted".to_owned()],
-            });
+            return Err(coded(
+                ExitCode::Declined,
+                "flush --all not confirmed; nothing was deleted",
+            ));
         }
         (
             Selection::Condition(Condition::ALL),
             "sessions".to_owned(),
             Vec::new(),
+            None,
         )
     } else if let Some(user) = &args.user {
         let filter = DecodeFilter {
@@ -47,6 +43,7 @@ pub fn run(ctx: &Context, args: &FlushArgs) -> Result<Finished> {
             },
             format!("sessions of user {user}"),
             Vec::new(),
+            Some((Risk::Everything, args.yes)),
         )
     } else {
         let (targets, not_found) = existing(store.as_mut(), &args.keys, ctx)?;
@@ -57,6 +54,7 @@ pub fn run(ctx: &Context, args: &FlushArgs) -> Result<Finished> {
             },
             "named sessions".to_owned(),
             not_found,
+            None,
         )
     };
     run_change(
@@ -69,6 +67,7 @@ pub fn run(ctx: &Context, args: &FlushArgs) -> Result<Finished> {
             action: Action::Delete,
             batch: &args.batch,
             not_found,
+            guard,
         },
     )
 }
@@ -105,12 +104,9 @@ fn confirm(ctx: &Context, store: &mut dyn SessionStore) -> Result<bool> {
         ));
     }
     let total = store.count(&Condition::ALL)?;
-    eprint!(
-        "Delete all {total} sessions in {}? Every user will be logged out. [y/N] ",
+    super::confirm::ask(&format!(
+        "Delete all {} sessions in {}? Every user will be logged out.",
+        crate::output::table::thousands(total),
         store.describe()
-    );
-    std::io::stderr().flush()?;
-    let mut answer = String::new();
-    std::io::stdin().lock().read_line(&mut answer)?;
-    Ok(matches!(answer.trim(), "y" | "Y" | "yes" | "YES" | "Yes"))
+    ))
 }

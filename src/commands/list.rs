@@ -32,6 +32,13 @@ pub fn run(ctx: &Context, args: &ListArgs, out: &mut dyn Write) -> Result<Finish
         invalid: false,
     });
     let selector = user_filter.as_ref().map(|f| f.selector(&ctx.codec));
+    // -q means nothing but errors for every command; JSON asked for is still written.
+    let mut sink = std::io::sink();
+    let out: &mut dyn Write = if ctx.quiet && ctx.format == crate::cli::OutputFormat::Table {
+        &mut sink
+    } else {
+        out
+    };
     let mut writer = ListWriter::new(ctx.format, out);
     let mut cursor = Cursor::start();
     let mut shown = 0u64;

@@ -2,6 +2,7 @@
 //! commands share.
 
 mod clear_expired;
+mod confirm;
 mod decode;
 mod expire;
 mod flush;
@@ -15,12 +16,15 @@ use std::io::Write;
 
 use anyhow::Result;
 
+use self::confirm::Risk;
 use crate::cli::{BatchArgs, Command};
 use crate::context::Context;
-use crate::exit::ExitCode;
+use crate::exit::{code_of, ExitCode};
 use crate::output::{ChangeReport, Report};
 use crate::progress::Progress;
-use crate::purge::{Engine, FixedPace, Observers, Selection, Stop};
+use crate::purge::{
+    BatchLog, Engine, FixedPace, Guard, Ledger, Observers, ProgressLines, Selection, Stop,
+};
 use crate::session::Action;
 use crate::store::SessionStore;
 
@@ -69,6 +73,9 @@ pub(crate) struct Change<'a> {
     pub action: Action,
     pub batch: &'a BatchArgs,
     pub not_found: Vec<String>,
+    /// Ask before the first change when the selection looks like a mistake, unless
+    /// `--yes` (the bool) was given.
+    pub guard: Option<(Risk, bool)>,
 }
 
 /// Runs a bulk change through the batch engine and turns its outcome into a report
@@ -86,15 +93,27 @@ pub(crate) fn run_change(
         batch.max_runtime,
         ctx.stop.clone(),
     );
+    let ledger = Ledger::default();
     if !batch.dry_run {
         let wait = batch
             .wait
             .then(|| batch.max_runtime.unwrap_or(std::time::Duration::MAX));
         store.lock_purge(wait)?;
-        ctx.catch_signals()?;
     }
+    let bar = Progress::new(ctx.show_progress() && batch.progress.is_none());
+    ctx.catch_signals(last_resort(ctx, &change, ledger.clone(), bar.handle()))?;
     let mut observers = Observers::new();
-    observers.add(Progress::new(ctx.show_progress()));
+    observers.add(ledger.clone());
+    observers.add(bar);
+    if let Some(every) = batch.progress {
+        observers.add(ProgressLines::new(std::io::stderr(), every, change.command));
+    }
+    if ctx.verbose && !ctx.quiet {
+        observers.add(BatchLog::new(std::io::stderr()));
+    }
+    let mut confirm = change.guard.map(|(risk, yes)| {
+        confirm::Confirm::new(ctx, risk, yes, &change.selected, store.describe())
+    });
     let run = Engine {
         store,
         codec: &ctx.codec,
@@ -104,6 +123,7 @@ pub(crate) fn run_change(
         count_first: batch.max_runtime.is_some(),
         now: ctx.now,
         batches_run: 0,
+        guard: confirm.as_mut().map(|c| c as &mut dyn Guard),
     }
     .run(&change.selection, change.action);
     drop(observers);
@@ -115,6 +135,20 @@ pub(crate) fn run_change(
         None if batch.vacuum && !batch.dry_run && outcome.complete() => store.vacuum().err(),
         other => other,
     };
+    ledger.close();
+    if let Some(error) = failure
+        .as_ref()
+        .filter(|e| code_of(e) == ExitCode::Declined)
+    {
+        // Nothing was changed: the refusal is the whole answer.
+        let _ = error;
+        return Ok(Finished {
+            report: Report::None,
+            exit: ExitCode::Declined,
+            warnings: Vec::new(),
+            failure,
+        });
+    }
     let mut warnings = Vec::new();
     let mut exit = ExitCode::Ok;
     let notices = store.take_notices();
@@ -139,7 +173,7 @@ pub(crate) fn run_change(
         exit = ExitCode::Interrupted;
     }
     if let Some(error) = &failure {
-        exit = crate::exit::code_of(error);
+        exit = code_of(error);
     }
     Ok(Finished {
         report: Report::Change(ChangeReport {
@@ -153,6 +187,57 @@ pub(crate) fn run_change(
         warnings,
         failure,
     })
+}
+
+/// What a signal does when the batch in flight does not end in time: the summary of
+/// what was committed, as the run would have printed it, then exit 130.
+fn last_resort(
+    ctx: &Context,
+    change: &Change<'_>,
+    ledger: Ledger,
+    bar: Option<indicatif::ProgressBar>,
+) -> impl Fn() + Send + Sync {
+    let (format, quiet) = (ctx.format, ctx.quiet);
+    let (command, verb) = (change.command, change.action.verb());
+    let selected = change.selected.clone();
+    let started = std::time::Instant::now();
+    move || {
+        if !ledger.take_last_word() {
+            return;
+        }
+        if let Some(bar) = &bar {
+            bar.finish_and_clear();
+        }
+        let mut outcome = ledger.outcome();
+        outcome.stopped = Some(Stop::Interrupted);
+        outcome.matched_complete = outcome.matched_complete && outcome.complete();
+        outcome.elapsed = started.elapsed();
+        if !quiet {
+            eprintln!(
+                "sessctl: the statement in flight did not end within {} s of the signal; stopping without it (the server rolls it back)",
+                crate::context::SIGNAL_GRACE.as_secs()
+            );
+        }
+        let report = Report::Change(ChangeReport {
+            command,
+            verb,
+            selected: selected.clone(),
+            outcome,
+            not_found: Vec::new(),
+        });
+        // The main thread holds stdout's lock (it is stuck in the batch): write the
+        // report to the descriptor itself.
+        let mut text = Vec::new();
+        let _ = crate::output::render(&report, format, quiet, false, &mut text);
+        let mut rest = &text[..];
+        while !rest.is_empty() {
+            match rustix::io::write(rustix::stdio::stdout(), rest) {
+                Ok(n) if n > 0 => rest = &rest[n..],
+                _ => break,
+            }
+        }
+        std::process::exit(ExitCode::Interrupted.code());
+    }
 }
 
 /// Adds a store's notices to a finished read-only command: its messages as warnings, and

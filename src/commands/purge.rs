@@ -4,7 +4,7 @@
 
 use anyhow::Result;
 
-use super::{run_change, Change, Finished};
+use super::{run_change, Change, Finished, Risk};
 use crate::cli::PurgeArgs;
 use crate::context::Context;
 use crate::exit::{coded, ExitCode};
@@ -41,6 +41,15 @@ pub fn run(ctx: &Context, args: &PurgeArgs) -> Result<Finished> {
         active_at: None,
     };
     let selected = describe(expired, before.is_some(), &filter);
+    // Plain --expired is Django's own clearsessions: it asks nothing. A filter that
+    // takes every session (or, with --invalid, most of them) is asked about first.
+    let guard = if filter.invalid {
+        Some((Risk::MostInvalid, args.yes))
+    } else if !filter.is_empty() || before.is_some() {
+        Some((Risk::Everything, args.yes))
+    } else {
+        None
+    };
     let selection = if filter.is_empty() {
         Selection::Condition(cond)
     } else {
@@ -61,6 +70,7 @@ pub fn run(ctx: &Context, args: &PurgeArgs) -> Result<Finished> {
             action: Action::Delete,
             batch: &args.batch,
             not_found: Vec::new(),
+            guard,
         },
     )
 }

@@ -22,7 +22,7 @@ use std::time::{Duration, Instant};
 use anyhow::Result;
 use chrono::{DateTime, Utc};
 
-pub use self::observe::{Counting, Observer, Observers};
+pub use self::observe::{BatchLog, Counting, Ledger, Observer, Observers, ProgressLines};
 pub use self::pace::{FixedPace, Pacer, StopFlag};
 use crate::codec::Codec;
 use crate::exit::{code_of, ExitCode};
@@ -68,6 +68,8 @@ pub struct BatchRecord {
     pub matched: u64,
     pub changed: u64,
     pub took: Duration,
+    /// Times the store rolled the batch back and ran it again.
+    pub retries: u32,
 }
 
 /// What a run did.
@@ -89,6 +91,8 @@ pub struct Outcome {
     pub last_batch: Option<Duration>,
     /// Most rows one batch changed.
     pub largest_batch: u64,
+    /// Batches rolled back and run again (deadlocks, lock or statement timeouts).
+    pub retries: u64,
 }
 
 impl Outcome {
@@ -97,6 +101,7 @@ impl Outcome {
     }
 
     fn record(&mut self, record: &BatchRecord) {
+        self.retries += u64::from(record.retries);
         if record.changed == 0 {
             return;
         }
@@ -106,6 +111,25 @@ impl Outcome {
         self.first_batch.get_or_insert(record.took);
         self.last_batch = Some(record.took);
     }
+}
+
+/// What a run has seen when it is about to change the first session.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Seen {
+    /// Sessions looked at (for a selection the store checks itself: all of them).
+    pub examined: u64,
+    /// Of those, the sessions selected.
+    pub matched: u64,
+    /// Whether `examined` is the whole store.
+    pub complete: bool,
+}
+
+/// Asked once, before the first session is changed: whether the change may go on. It
+/// catches what is almost always a mistake — a wrong key that makes every session look
+/// invalid, a filter that selects every session — before anything is lost.
+pub trait Guard {
+    /// `Ok(false)` or an error stops the run before any change.
+    fn allow(&mut self, seen: &Seen) -> Result<bool>;
 }
 
 /// A run that ended in an error, with what it had done until then.
@@ -128,6 +152,8 @@ pub struct Engine<'a, 'o> {
     pub now: DateTime<Utc>,
     /// Batches run so far, changed rows or not.
     pub batches_run: u64,
+    /// Asked before the first change; `None`: no question.
+    pub guard: Option<&'a mut dyn Guard>,
 }
 
 impl Engine<'_, '_> {
@@ -198,6 +224,19 @@ impl Engine<'_, '_> {
         if self.dry_run || (count_first && outcome.matched == 0) {
             return Ok(());
         }
+        if self.guard.is_some() {
+            let matched = if count_first {
+                outcome.matched
+            } else {
+                self.store.count(cond)?
+            };
+            let seen = Seen {
+                examined: self.store.count(&Condition::ALL)?,
+                matched,
+                complete: true,
+            };
+            self.ask_guard(&seen)?;
+        }
         self.observers.started(
             count_first.then_some(outcome.matched),
             Counting::Changed,
@@ -244,6 +283,7 @@ impl Engine<'_, '_> {
         }
         let mut scan = DecodedScan {
             cursor: Cursor::start(),
+            examined: 0,
             pending: Vec::new(),
             outcome: std::mem::take(outcome),
             edit: Self::edit(cond, action),
@@ -291,6 +331,7 @@ impl Engine<'_, '_> {
         selected: Vec<bool>,
     ) -> Result<bool> {
         let examined = page.len() as u64;
+        scan.examined += examined;
         for (session, chosen) in page.into_iter().zip(selected) {
             if chosen {
                 scan.outcome.matched += 1;
@@ -316,6 +357,14 @@ impl Engine<'_, '_> {
             if let Some(stop) = self.next_batch() {
                 scan.outcome.stopped = Some(stop);
                 return Ok(false);
+            }
+            if self.batches_run == 0 && self.guard.is_some() {
+                let seen = Seen {
+                    examined: scan.examined,
+                    matched: scan.outcome.matched,
+                    complete: finished,
+                };
+                self.ask_guard(&seen)?;
             }
             let limit = self.pacer.batch_size();
             let batch: Vec<Target> = scan
@@ -360,6 +409,20 @@ impl Engine<'_, '_> {
         Ok(())
     }
 
+    /// Asks the guard, once; a refusal is an error with exit code 6 unless the guard
+    /// gave its own.
+    fn ask_guard(&mut self, seen: &Seen) -> Result<()> {
+        if let Some(guard) = self.guard.take() {
+            if !guard.allow(seen)? {
+                return Err(crate::exit::coded(
+                    ExitCode::Declined,
+                    "not confirmed; nothing was changed",
+                ));
+            }
+        }
+        Ok(())
+    }
+
     /// Asked before every batch, so a stop never splits one: the first batch only
     /// checks, later ones wait as the pace says first.
     fn next_batch(&mut self) -> Option<Stop> {
@@ -377,6 +440,7 @@ impl Engine<'_, '_> {
             matched: receipt.matched,
             changed: receipt.changed,
             took,
+            retries: receipt.retries,
         };
         self.batches_run += 1;
         outcome.record(&record);
@@ -394,6 +458,8 @@ impl Engine<'_, '_> {
 /// Where a decoding scan is: shared by the page reader and the batch writer.
 struct DecodedScan {
     cursor: Cursor,
+    /// Sessions decoded so far.
+    examined: u64,
     pending: Vec<Target>,
     outcome: Outcome,
     edit: Edit,
@@ -490,6 +556,7 @@ mod tests {
             count_first: false,
             now,
             batches_run: 0,
+            guard: None,
         }
         .run(
             &Selection::Condition(Condition::expired_at(now)),
@@ -530,6 +597,7 @@ mod tests {
             count_first: false,
             now,
             batches_run: 0,
+            guard: None,
         }
         .run(
             &Selection::Condition(Condition::expired_at(now)),

@@ -159,6 +159,9 @@ pub struct Receipt {
     /// The keys of the sessions changed, when the [`Edit`] asked for them (a cache
     /// in front of the table must drop exactly these entries); empty otherwise.
     pub keys: Vec<String>,
+    /// Times the write was rolled back and tried again (deadlock, lock or statement
+    /// timeout) before it went through.
+    pub retries: u32,
 }
 
 impl Receipt {
@@ -167,6 +170,7 @@ impl Receipt {
         self.matched += other.matched;
         self.changed += other.changed;
         self.keys.extend(other.keys);
+        self.retries += other.retries;
     }
 }
 

@@ -261,7 +261,12 @@ impl MysqlStore {
         let mut attempt = 0;
         loop {
             match self.try_transaction(changes, keys) {
-                Ok(receipt) => return Ok(receipt),
+                Ok(receipt) => {
+                    return Ok(Receipt {
+                        retries: attempt,
+                        ..receipt
+                    })
+                }
                 Err(e) if attempt < BATCH_RETRIES && is_retryable(&e) => {
                     attempt += 1;
                     std::thread::sleep(batch_backoff(attempt));

@@ -282,7 +282,15 @@ impl PostgresStore {
             let units = span.units();
             let q = build(self, units)?;
             match self.batch(std::slice::from_ref(&q), edit.report_keys) {
-                Ok(receipt) => return Ok((units, receipt)),
+                Ok(receipt) => {
+                    return Ok((
+                        units,
+                        Receipt {
+                            retries: attempt,
+                            ..receipt
+                        },
+                    ))
+                }
                 Err(e) if attempt < BATCH_RETRIES && is_retryable(&e) => {
                     attempt += 1;
                     if e.code() == Some(&SqlState::QUERY_CANCELED) {
@@ -589,7 +597,12 @@ impl SessionStore for PostgresStore {
         let mut attempt = 0;
         loop {
             match self.batch(&statements, edit.report_keys) {
-                Ok(receipt) => return Ok(receipt),
+                Ok(receipt) => {
+                    return Ok(Receipt {
+                        retries: attempt,
+                        ..receipt
+                    })
+                }
                 Err(e) if attempt < BATCH_RETRIES && is_retryable(&e) => {
                     attempt += 1;
                     std::thread::sleep(batch_backoff(attempt));

@@ -493,7 +493,7 @@ fn run_change(
         return Ok(Receipt {
             matched: changed,
             changed,
-            keys: Vec::new(),
+            ..Receipt::default()
         });
     }
     let keys: Vec<String> = stmt
@@ -504,6 +504,7 @@ fn run_change(
         matched: changed,
         changed,
         keys,
+        ..Receipt::default()
     })
 }
 
