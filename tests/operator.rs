@@ -307,3 +307,24 @@ fn a_signal_ends_a_batch_that_cannot_finish_and_reports_what_was_committed() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("did not end within 5 s"), "{stderr}");
 }
+
+#[test]
+fn a_dry_run_stopped_early_says_its_count_is_a_lower_bound() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = copy_db(dir.path());
+    let ran = run(on(&db).env("DJANGO_SECRET_KEY", KEY).args([
+        "purge",
+        "--invalid",
+        "--dry-run",
+        "--max-runtime",
+        "0s",
+    ]));
+    assert_eq!(ran.code, 0, "{}", ran.stderr);
+    assert!(
+        ran.stdout.contains(
+            "would delete at least 0 invalid sessions (dry run, nothing changed); stopped at --max-runtime"
+        ),
+        "{}",
+        ran.stdout
+    );
+}

@@ -55,9 +55,18 @@ fn change_summary(change: &ChangeReport, verbose: bool, out: &mut dyn Write) -> 
         } else {
             "update"
         };
+        let (at_least, stopped) = match o.stopped {
+            None => ("", ""),
+            Some(Stop::Interrupted) => ("at least ", "; interrupted before the count was done"),
+            Some(Stop::MaxRuntime) => (
+                "at least ",
+                "; stopped at --max-runtime before the count was done",
+            ),
+            Some(Stop::Failed) => ("at least ", "; failed before the count was done"),
+        };
         return writeln!(
             out,
-            "{command}: would {would} {} {what} (dry run, nothing changed)",
+            "{command}: would {would} {at_least}{} {what} (dry run, nothing changed){stopped}",
             thousands(o.matched)
         );
     }
