@@ -36,7 +36,7 @@ complete -c sessctl -n "__fish_sessctl_needs_command" -l salt -d 'Signing salt o
 complete -c sessctl -n "__fish_sessctl_needs_command" -l store-class -d 'Derive the salt from a custom store class\'s __qualname__, e.g. CustomSessionStore' -r
 complete -c sessctl -n "__fish_sessctl_needs_command" -l format -d 'Output format' -r -f -a "table\t'Human-readable tables and summary lines'
 json\t'JSON (one object per line for list)'"
-complete -c sessctl -n "__fish_sessctl_needs_command" -s q -l quiet -d 'Print nothing but errors that make the run fail (and JSON, when asked for): no table, summary, progress or notice; "another purge is running" (exit 75) is silent too. The exit code still tells the outcome'
+complete -c sessctl -n "__fish_sessctl_needs_command" -s q -l quiet -d 'Print nothing but errors that make the run fail (and JSON, when asked for)'
 complete -c sessctl -n "__fish_sessctl_needs_command" -s v -l verbose -d 'Say more: one line per batch (rows, time, retries) on stderr'
 complete -c sessctl -n "__fish_sessctl_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c sessctl -n "__fish_sessctl_needs_command" -s V -l version -d 'Print version'
@@ -69,7 +69,7 @@ json\t'JSON (one object per line for list)'"
 complete -c sessctl -n "__fish_sessctl_using_subcommand clear-expired" -l dry-run -d 'Count what would change; change nothing'
 complete -c sessctl -n "__fish_sessctl_using_subcommand clear-expired" -l wait -d 'When another purge of the same table is running, wait for it instead of exiting 75 (the wait counts against --max-runtime)'
 complete -c sessctl -n "__fish_sessctl_using_subcommand clear-expired" -l vacuum -d 'Afterwards, give the space back to the file system (SQLite VACUUM, PostgreSQL VACUUM (ANALYZE), MySQL OPTIMIZE TABLE)'
-complete -c sessctl -n "__fish_sessctl_using_subcommand clear-expired" -s q -l quiet -d 'Print nothing but errors that make the run fail (and JSON, when asked for): no table, summary, progress or notice; "another purge is running" (exit 75) is silent too. The exit code still tells the outcome'
+complete -c sessctl -n "__fish_sessctl_using_subcommand clear-expired" -s q -l quiet -d 'Print nothing but errors that make the run fail (and JSON, when asked for)'
 complete -c sessctl -n "__fish_sessctl_using_subcommand clear-expired" -s v -l verbose -d 'Say more: one line per batch (rows, time, retries) on stderr'
 complete -c sessctl -n "__fish_sessctl_using_subcommand clear-expired" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c sessctl -n "__fish_sessctl_using_subcommand purge" -l user -d 'Sessions of this user (_auth_user_id): log an account out everywhere' -r
@@ -96,7 +96,7 @@ complete -c sessctl -n "__fish_sessctl_using_subcommand purge" -s y -l yes -d 'G
 complete -c sessctl -n "__fish_sessctl_using_subcommand purge" -l dry-run -d 'Count what would change; change nothing'
 complete -c sessctl -n "__fish_sessctl_using_subcommand purge" -l wait -d 'When another purge of the same table is running, wait for it instead of exiting 75 (the wait counts against --max-runtime)'
 complete -c sessctl -n "__fish_sessctl_using_subcommand purge" -l vacuum -d 'Afterwards, give the space back to the file system (SQLite VACUUM, PostgreSQL VACUUM (ANALYZE), MySQL OPTIMIZE TABLE)'
-complete -c sessctl -n "__fish_sessctl_using_subcommand purge" -s q -l quiet -d 'Print nothing but errors that make the run fail (and JSON, when asked for): no table, summary, progress or notice; "another purge is running" (exit 75) is silent too. The exit code still tells the outcome'
+complete -c sessctl -n "__fish_sessctl_using_subcommand purge" -s q -l quiet -d 'Print nothing but errors that make the run fail (and JSON, when asked for)'
 complete -c sessctl -n "__fish_sessctl_using_subcommand purge" -s v -l verbose -d 'Say more: one line per batch (rows, time, retries) on stderr'
 complete -c sessctl -n "__fish_sessctl_using_subcommand purge" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c sessctl -n "__fish_sessctl_using_subcommand list" -l user -d 'Only sessions of this user (_auth_user_id)' -r
@@ -115,7 +115,7 @@ complete -c sessctl -n "__fish_sessctl_using_subcommand list" -l format -d 'Outp
 json\t'JSON (one object per line for list)'"
 complete -c sessctl -n "__fish_sessctl_using_subcommand list" -l expired -d 'Only sessions that clear-expired would delete'
 complete -c sessctl -n "__fish_sessctl_using_subcommand list" -l active -d 'Only sessions that have not expired'
-complete -c sessctl -n "__fish_sessctl_using_subcommand list" -s q -l quiet -d 'Print nothing but errors that make the run fail (and JSON, when asked for): no table, summary, progress or notice; "another purge is running" (exit 75) is silent too. The exit code still tells the outcome'
+complete -c sessctl -n "__fish_sessctl_using_subcommand list" -s q -l quiet -d 'Print nothing but errors that make the run fail (and JSON, when asked for)'
 complete -c sessctl -n "__fish_sessctl_using_subcommand list" -s v -l verbose -d 'Say more: one line per batch (rows, time, retries) on stderr'
 complete -c sessctl -n "__fish_sessctl_using_subcommand list" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c sessctl -n "__fish_sessctl_using_subcommand inspect" -s d -l database-url -d 'The store URL, e.g. postgres://USER@HOST/DB or sqlite:////abs/path.sqlite3 [env: DATABASE_URL]' -r
@@ -130,7 +130,7 @@ complete -c sessctl -n "__fish_sessctl_using_subcommand inspect" -l salt -d 'Sig
 complete -c sessctl -n "__fish_sessctl_using_subcommand inspect" -l store-class -d 'Derive the salt from a custom store class\'s __qualname__, e.g. CustomSessionStore' -r
 complete -c sessctl -n "__fish_sessctl_using_subcommand inspect" -l format -d 'Output format' -r -f -a "table\t'Human-readable tables and summary lines'
 json\t'JSON (one object per line for list)'"
-complete -c sessctl -n "__fish_sessctl_using_subcommand inspect" -s q -l quiet -d 'Print nothing but errors that make the run fail (and JSON, when asked for): no table, summary, progress or notice; "another purge is running" (exit 75) is silent too. The exit code still tells the outcome'
+complete -c sessctl -n "__fish_sessctl_using_subcommand inspect" -s q -l quiet -d 'Print nothing but errors that make the run fail (and JSON, when asked for)'
 complete -c sessctl -n "__fish_sessctl_using_subcommand inspect" -s v -l verbose -d 'Say more: one line per batch (rows, time, retries) on stderr'
 complete -c sessctl -n "__fish_sessctl_using_subcommand inspect" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c sessctl -n "__fish_sessctl_using_subcommand decode" -s d -l database-url -d 'The store URL, e.g. postgres://USER@HOST/DB or sqlite:////abs/path.sqlite3 [env: DATABASE_URL]' -r
@@ -146,7 +146,7 @@ complete -c sessctl -n "__fish_sessctl_using_subcommand decode" -l store-class -
 complete -c sessctl -n "__fish_sessctl_using_subcommand decode" -l format -d 'Output format' -r -f -a "table\t'Human-readable tables and summary lines'
 json\t'JSON (one object per line for list)'"
 complete -c sessctl -n "__fish_sessctl_using_subcommand decode" -l cookie -d 'The value is a signed_cookies backend cookie (its own salt and max-age rule; the max age is the global --cookie-age)'
-complete -c sessctl -n "__fish_sessctl_using_subcommand decode" -s q -l quiet -d 'Print nothing but errors that make the run fail (and JSON, when asked for): no table, summary, progress or notice; "another purge is running" (exit 75) is silent too. The exit code still tells the outcome'
+complete -c sessctl -n "__fish_sessctl_using_subcommand decode" -s q -l quiet -d 'Print nothing but errors that make the run fail (and JSON, when asked for)'
 complete -c sessctl -n "__fish_sessctl_using_subcommand decode" -s v -l verbose -d 'Say more: one line per batch (rows, time, retries) on stderr'
 complete -c sessctl -n "__fish_sessctl_using_subcommand decode" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c sessctl -n "__fish_sessctl_using_subcommand expire" -l user -d 'Every session of this user (_auth_user_id)' -r
@@ -169,7 +169,7 @@ json\t'JSON (one object per line for list)'"
 complete -c sessctl -n "__fish_sessctl_using_subcommand expire" -l dry-run -d 'Count what would change; change nothing'
 complete -c sessctl -n "__fish_sessctl_using_subcommand expire" -l wait -d 'When another purge of the same table is running, wait for it instead of exiting 75 (the wait counts against --max-runtime)'
 complete -c sessctl -n "__fish_sessctl_using_subcommand expire" -l vacuum -d 'Afterwards, give the space back to the file system (SQLite VACUUM, PostgreSQL VACUUM (ANALYZE), MySQL OPTIMIZE TABLE)'
-complete -c sessctl -n "__fish_sessctl_using_subcommand expire" -s q -l quiet -d 'Print nothing but errors that make the run fail (and JSON, when asked for): no table, summary, progress or notice; "another purge is running" (exit 75) is silent too. The exit code still tells the outcome'
+complete -c sessctl -n "__fish_sessctl_using_subcommand expire" -s q -l quiet -d 'Print nothing but errors that make the run fail (and JSON, when asked for)'
 complete -c sessctl -n "__fish_sessctl_using_subcommand expire" -s v -l verbose -d 'Say more: one line per batch (rows, time, retries) on stderr'
 complete -c sessctl -n "__fish_sessctl_using_subcommand expire" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c sessctl -n "__fish_sessctl_using_subcommand flush" -l user -d 'Every session of this user (_auth_user_id)' -r
@@ -194,7 +194,7 @@ complete -c sessctl -n "__fish_sessctl_using_subcommand flush" -s y -l yes -d 'C
 complete -c sessctl -n "__fish_sessctl_using_subcommand flush" -l dry-run -d 'Count what would change; change nothing'
 complete -c sessctl -n "__fish_sessctl_using_subcommand flush" -l wait -d 'When another purge of the same table is running, wait for it instead of exiting 75 (the wait counts against --max-runtime)'
 complete -c sessctl -n "__fish_sessctl_using_subcommand flush" -l vacuum -d 'Afterwards, give the space back to the file system (SQLite VACUUM, PostgreSQL VACUUM (ANALYZE), MySQL OPTIMIZE TABLE)'
-complete -c sessctl -n "__fish_sessctl_using_subcommand flush" -s q -l quiet -d 'Print nothing but errors that make the run fail (and JSON, when asked for): no table, summary, progress or notice; "another purge is running" (exit 75) is silent too. The exit code still tells the outcome'
+complete -c sessctl -n "__fish_sessctl_using_subcommand flush" -s q -l quiet -d 'Print nothing but errors that make the run fail (and JSON, when asked for)'
 complete -c sessctl -n "__fish_sessctl_using_subcommand flush" -s v -l verbose -d 'Say more: one line per batch (rows, time, retries) on stderr'
 complete -c sessctl -n "__fish_sessctl_using_subcommand flush" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c sessctl -n "__fish_sessctl_using_subcommand stats" -l max-total -d 'Exit 5 when there are more than N sessions in all' -r
@@ -211,7 +211,7 @@ complete -c sessctl -n "__fish_sessctl_using_subcommand stats" -l salt -d 'Signi
 complete -c sessctl -n "__fish_sessctl_using_subcommand stats" -l store-class -d 'Derive the salt from a custom store class\'s __qualname__, e.g. CustomSessionStore' -r
 complete -c sessctl -n "__fish_sessctl_using_subcommand stats" -l format -d 'Output format' -r -f -a "table\t'Human-readable tables and summary lines'
 json\t'JSON (one object per line for list)'"
-complete -c sessctl -n "__fish_sessctl_using_subcommand stats" -s q -l quiet -d 'Print nothing but errors that make the run fail (and JSON, when asked for): no table, summary, progress or notice; "another purge is running" (exit 75) is silent too. The exit code still tells the outcome'
+complete -c sessctl -n "__fish_sessctl_using_subcommand stats" -s q -l quiet -d 'Print nothing but errors that make the run fail (and JSON, when asked for)'
 complete -c sessctl -n "__fish_sessctl_using_subcommand stats" -s v -l verbose -d 'Say more: one line per batch (rows, time, retries) on stderr'
 complete -c sessctl -n "__fish_sessctl_using_subcommand stats" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c sessctl -n "__fish_sessctl_using_subcommand generate" -l out -d 'Directory that receives completions/ and man/' -r -F
@@ -227,7 +227,7 @@ complete -c sessctl -n "__fish_sessctl_using_subcommand generate" -l salt -d 'Si
 complete -c sessctl -n "__fish_sessctl_using_subcommand generate" -l store-class -d 'Derive the salt from a custom store class\'s __qualname__, e.g. CustomSessionStore' -r
 complete -c sessctl -n "__fish_sessctl_using_subcommand generate" -l format -d 'Output format' -r -f -a "table\t'Human-readable tables and summary lines'
 json\t'JSON (one object per line for list)'"
-complete -c sessctl -n "__fish_sessctl_using_subcommand generate" -s q -l quiet -d 'Print nothing but errors that make the run fail (and JSON, when asked for): no table, summary, progress or notice; "another purge is running" (exit 75) is silent too. The exit code still tells the outcome'
+complete -c sessctl -n "__fish_sessctl_using_subcommand generate" -s q -l quiet -d 'Print nothing but errors that make the run fail (and JSON, when asked for)'
 complete -c sessctl -n "__fish_sessctl_using_subcommand generate" -s v -l verbose -d 'Say more: one line per batch (rows, time, retries) on stderr'
 complete -c sessctl -n "__fish_sessctl_using_subcommand generate" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c sessctl -n "__fish_sessctl_using_subcommand help; and not __fish_seen_subcommand_from clear-expired purge list inspect decode expire flush stats generate help" -f -a "clear-expired" -d 'Delete exactly what `manage.py clearsessions` deletes (expire_date < now), in batches'

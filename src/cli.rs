@@ -7,28 +7,23 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-pub const AFTER_HELP: &str = "\
-Environment:
-  DATABASE_URL                  store URL when --database-url is not given
-  SESSION_FILE_PATH             file-backend session directory when --session-dir is not given
-  SESSION_COOKIE_NAME           file-name prefix of session files (default sessionid)
-  SESSION_COOKIE_AGE            SESSION_COOKIE_AGE in seconds, for file expiry (default 1209600)
-  DJANGO_SECRET_KEY             SECRET_KEY, to verify signatures
-  DJANGO_SECRET_KEY_FALLBACKS   SECRET_KEY_FALLBACKS, comma-separated
-
-Exit codes:
-  0 ok · 1 error · 2 usage error or bad input · 3 store unreachable or not a session store
-  4 session not found · 5 stats threshold exceeded · 6 change not confirmed
-  75 another purge holds the lock · 130 interrupted (committed batches stay)";
-
 /// Admin tool for Django session stores: list, inspect, decode, expire, flush and purge
 /// sessions without Python or the Django project.
+///
+/// sessctl reads and cleans a django_session table in SQLite, PostgreSQL or
+/// MySQL/MariaDB, or a Django file-session directory. clear-expired deletes exactly what
+/// manage.py clearsessions deletes, in batches of short transactions the site's writes
+/// interleave with; list, inspect and decode show what is inside a session and whether its
+/// signature verifies with SECRET_KEY; purge, expire and flush remove or end sessions by
+/// expiry, user or validity; stats fails a CI job when the table grows out of hand.
+///
+/// The shared options work before or after the command name.
 #[derive(Debug, Parser)]
 #[command(
     name = "sessctl",
     version,
     after_help = "'sessctl --help' also lists the environment variables and exit codes;\n'sessctl COMMAND --help' shows a command's options and examples.",
-    after_long_help = AFTER_HELP,
+    after_long_help = crate::help::root_long_help(),
     max_term_width = 100
 )]
 pub struct Cli {
@@ -149,9 +144,10 @@ pub struct GlobalOpts {
     )]
     pub format: OutputFormat,
 
-    /// Print nothing but errors that make the run fail (and JSON, when asked for): no
-    /// table, summary, progress or notice; "another purge is running" (exit 75) is silent
-    /// too. The exit code still tells the outcome
+    /// Print nothing but errors that make the run fail (and JSON, when asked for)
+    ///
+    /// No table, summary, progress or notice; "another purge is running" (exit 75) is
+    /// silent too. The exit code still tells the outcome.
     #[arg(short, long, global = true, help_heading = heading::OUTPUT)]
     pub quiet: bool,
 
@@ -171,45 +167,57 @@ pub enum OutputFormat {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Delete exactly what `manage.py clearsessions` deletes (expire_date < now), in batches
+    ///
+    /// Each batch is its own short transaction whose DELETE re-checks expire_date < now
+    /// itself, so a session the site renews meanwhile survives. A summary line says what
+    /// was done; SIGINT or SIGTERM stop between two batches (exit 130) and the committed
+    /// batches stay: run the same command again to finish.
     #[command(
         name = "clear-expired",
-        after_long_help = "Examples:\n  sessctl clear-expired\n  sessctl clear-expired --dry-run\n  sessctl clear-expired -q --batch-size 5000 --sleep 200ms --max-runtime 20m"
+        after_long_help = crate::help::examples_help(crate::help::CLEAR_EXPIRED)
     )]
     ClearExpired(ClearExpiredArgs),
     /// Delete sessions by filter: expired, invalid, by user, expired before a time
-    #[command(
-        after_long_help = "Examples:\n  sessctl purge --invalid\n  sessctl purge --user 42\n  sessctl purge --expired-before 2025-01-01T00:00:00Z"
-    )]
+    ///
+    /// Without a filter, --expired. Filters combine: a session is deleted when all of them
+    /// hold. Filters that need the session data (--invalid, --user) stream the table page
+    /// by page and delete by key and data, so a session rewritten in between is kept.
+    #[command(after_long_help = crate::help::examples_help(crate::help::PURGE))]
     Purge(PurgeArgs),
     /// List sessions: key, expiry, size, user
-    #[command(
-        after_long_help = "Examples:\n  sessctl list --expired --limit 100\n  sessctl list --user 42 --format json"
-    )]
+    ///
+    /// Streamed page by page, so the table is never held in memory.
+    #[command(after_long_help = crate::help::examples_help(crate::help::LIST))]
     List(ListArgs),
     /// Show one session: metadata, signature status, format and decoded data
-    #[command(
-        after_long_help = "Example:\n  DJANGO_SECRET_KEY=... sessctl inspect 2hafcfgwpbbbw43jflha65pe83ef6cr9"
-    )]
+    ///
+    /// Untrusted text is escaped for the terminal; --format json is exact. An undecodable
+    /// session is still a successful inspection (exit 0): the report says why.
+    #[command(after_long_help = crate::help::examples_help(crate::help::INSPECT))]
     Inspect(InspectArgs),
     /// Decode a raw session_data string (or a signed_cookies cookie) without a store
-    #[command(
-        after_long_help = "Examples:\n  sessctl decode 'eyJmb28iOiJiYXIifQ:1uLgQ4:m0-UuiHY0rtycEHiRnAZeHzrh6PS-Da-yvLiFU5Ilyg'\n  sessctl decode --cookie < cookie.txt"
-    )]
+    ///
+    /// The same report as inspect, for a value given as the argument or on stdin. Input
+    /// that cannot be decoded at all exits 2 with the reason.
+    #[command(after_long_help = crate::help::examples_help(crate::help::DECODE))]
     Decode(DecodeArgs),
     /// Make sessions expire now, so Django stops accepting them at once
-    #[command(
-        after_long_help = "Examples:\n  sessctl expire 2hafcfgwpbbbw43jflha65pe83ef6cr9\n  sessctl expire --user 42"
-    )]
+    ///
+    /// Sets expire_date to now; the next purge removes them. Sessions that have already
+    /// expired are left alone.
+    #[command(after_long_help = crate::help::examples_help(crate::help::EXPIRE))]
     Expire(ExpireArgs),
     /// Delete sessions now, by key, by user, or all of them
-    #[command(
-        after_long_help = "Examples:\n  sessctl flush 2hafcfgwpbbbw43jflha65pe83ef6cr9\n  sessctl flush --user 42\n  sessctl flush --all --yes"
-    )]
+    ///
+    /// --all logs every user out: it asks first on a terminal and needs --yes otherwise.
+    #[command(after_long_help = crate::help::examples_help(crate::help::FLUSH))]
     Flush(FlushArgs),
     /// Counts, expiry range and sizes; thresholds turn it into a CI check
-    #[command(
-        after_long_help = "Examples:\n  sessctl stats\n  sessctl stats --max-total 1000000 --max-expired 50000   # exit 5 when exceeded"
-    )]
+    ///
+    /// Total, expired and active sessions, the oldest and newest expiry, bytes of session
+    /// data and the store's size on disk. With --max-total or --max-expired it exits 5
+    /// when a threshold is exceeded, the figures still printed.
+    #[command(after_long_help = crate::help::examples_help(crate::help::STATS))]
     Stats(StatsArgs),
     /// Write shell completions and man pages (for packaging)
     #[command(hide = true)]

@@ -98,7 +98,7 @@ mod tests {
     fn help_text_lists_every_code() {
         for (code, _) in ExitCode::ALL {
             assert!(
-                crate::cli::AFTER_HELP.contains(&format!("{} ", code.code())),
+                crate::help::root_long_help().contains(&format!("\n  {:<5}", code.code())),
                 "{code:?}"
             );
         }

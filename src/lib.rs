@@ -13,6 +13,7 @@ pub mod dburl;
 pub mod docs;
 pub mod duration;
 pub mod exit;
+pub mod help;
 pub mod output;
 pub mod parallel;
 pub mod progress;

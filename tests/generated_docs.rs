@@ -50,3 +50,54 @@ fn every_subcommand_has_a_man_page() {
     }
     assert!(!pages.iter().any(|p| p.contains("generate")));
 }
+
+/// man-pages(7) order, and the shared options as subsections of OPTIONS, one per heading.
+#[test]
+fn man_pages_have_the_standard_sections() {
+    let sections = [
+        "NAME",
+        "SYNOPSIS",
+        "DESCRIPTION",
+        "OPTIONS",
+        "ENVIRONMENT",
+        "\"EXIT STATUS\"",
+        "FILES",
+        "EXAMPLES",
+        "\"SEE ALSO\"",
+    ];
+    for (path, bytes) in sessctl::docs::render_all() {
+        if !path.starts_with("man") {
+            continue;
+        }
+        let page = String::from_utf8(bytes).unwrap();
+        let found: Vec<&str> = page
+            .lines()
+            .filter_map(|l| l.strip_prefix(".SH "))
+            .filter(|s| *s != "COMMANDS")
+            .collect();
+        assert_eq!(found, sections, "{}", path.display());
+        let groups: Vec<&str> = page
+            .lines()
+            .filter_map(|l| l.strip_prefix(".SS "))
+            .collect();
+        for heading in [
+            "\"Store\"",
+            "\"Django settings\"",
+            "\"Signing\"",
+            "\"Output\"",
+        ] {
+            assert!(groups.contains(&heading), "{}: {heading}", path.display());
+        }
+        // Every option in the synopsis carries its value: `--batch-size N`, not `--batch-size`.
+        let synopsis = page.split(".SH SYNOPSIS\n").nth(1).unwrap();
+        let synopsis = synopsis.split("\n.SH").next().unwrap();
+        assert!(
+            synopsis.contains("\\fB\\-\\-table\\fR \\fINAME\\fR"),
+            "{}: {synopsis}",
+            path.display()
+        );
+        // The examples section holds at least one sessctl command line.
+        let examples = page.split(".SH EXAMPLES\n").nth(1).unwrap();
+        assert!(examples.contains("\\fBsessctl"), "{}", path.display());
+    }
+}

@@ -162,3 +162,35 @@ fn help_matches_the_committed_snapshots() {
         "help differs from its snapshot: {stale:#?}\nreview the change, then refresh with SESSCTL_REGENERATE=1 cargo test --test help"
     );
 }
+
+/// Every environment variable the code reads is in the list `--help` and the man pages
+/// show.
+#[test]
+fn every_variable_read_is_documented() {
+    let documented: Vec<&str> = sessctl::help::ENVIRONMENT.iter().map(|v| v.name).collect();
+    let mut read = Vec::new();
+    let mut dirs = vec![Path::new(env!("CARGO_MANIFEST_DIR")).join("src")];
+    while let Some(dir) = dirs.pop() {
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                dirs.push(path);
+                continue;
+            }
+            let text = std::fs::read_to_string(&path).unwrap();
+            for call in ["non_empty_env(\"", "env::var(\"", "env::var_os(\""] {
+                for piece in text.split(call).skip(1) {
+                    let name = piece.split('"').next().unwrap();
+                    read.push((name.to_owned(), path.display().to_string()));
+                }
+            }
+        }
+    }
+    assert!(read.iter().any(|(name, _)| name == "DATABASE_URL"));
+    for (name, file) in read {
+        assert!(
+            documented.contains(&name.as_str()),
+            "{file} reads {name}, which sessctl::help::ENVIRONMENT does not list"
+        );
+    }
+}
