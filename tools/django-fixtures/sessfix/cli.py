@@ -1,0 +1,167 @@
+"""Command line of the fixture generator (see ../README.md).
+
+    djfix sessions --django 6.1.3 --out DIR [set options]   one set, pinned Django
+    djfix build-sessions --out DIR [set options]             same, with the Django this
+                                                             interpreter imports
+    djfix oracle --out DIR [--servers] [--seed N]            fresh sets from the newest
+                                                             Django 6.x, random keys
+    djfix compare EXPECTED ACTUAL                            same content? (exit 1 if not)
+    djfix restore-mtimes SET...                              mtimes from the manifests
+
+Commands that need Django run it in a virtualenv they create (sessfix.venvs); the
+others need only the standard library.  A new kind of fixture adds its own pair of
+commands here (`<kind>` and `build-<kind>`) next to the sessions ones.
+"""
+
+import argparse
+import os
+import subprocess
+
+from . import manifest, venvs
+
+HERE = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+ENTRY = os.path.join(HERE, "djfix")
+REPO = os.path.dirname(os.path.dirname(HERE))
+DEFAULT_REFERENCE = "2025-06-01T12:00:00+00:00"
+DEFAULT_FALLBACK = "previous-secret-key-for-fallback-tests"
+
+
+def default_venvs():
+    root = os.environ.get("SESSCTL_VENVS", "target/django-venvs")
+    return root if os.path.isabs(root) else os.path.join(REPO, root)
+
+
+# (flag, dest, argparse keywords) of the options that describe one sessions set.
+SET_OPTIONS = [
+    ("--out", "out", dict(required=True, help="directory to write the set into (emptied)")),
+    ("--secret-key", "secret_key", dict(required=True, help="SECRET_KEY")),
+    ("--fallback-key", "fallback_key", dict(default=DEFAULT_FALLBACK,
+     help="SECRET_KEY_FALLBACKS[0] on Django >= 4.1 (default %(default)s)")),
+    ("--seed", "seed", dict(type=int, default=1234,
+     help="seed of the session keys (default %(default)s)")),
+    ("--reference-time", "reference_time", dict(default=DEFAULT_REFERENCE,
+     help="the instant clearsessions runs at; ages count back from it (default %(default)s)")),
+    ("--time-zone", "time_zone", dict(default="UTC", help="TIME_ZONE (default UTC)")),
+    ("--serializer", "serializer", dict(choices=["json", "pickle"], default="json",
+     help="SESSION_SERIALIZER (pickle: Django < 5.0)")),
+    ("--database-url", "database_url", dict(default=None,
+     help="rows into this PostgreSQL or MySQL database (empty) instead of DIR/sessions.sqlite3")),
+    ("--cookie-name", "cookie_name", dict(default="sessionid",
+     help="SESSION_COOKIE_NAME, also the file backend's file-name prefix")),
+    ("--cookie-age", "cookie_age", dict(type=int, default=1209600, help="SESSION_COOKIE_AGE")),
+]
+SET_FLAGS = [
+    ("--no-use-tz", "use_tz", "USE_TZ = False (naive local times in TIME_ZONE)"),
+    ("--legacy-sha1", "legacy_sha1", "Django 3.1/3.2: DEFAULT_HASHING_ALGORITHM = 'sha1', "
+                                     "which writes the pre-3.1 format"),
+]
+
+
+def add_set_options(p):
+    for flag, dest, kw in SET_OPTIONS:
+        p.add_argument(flag, dest=dest, **kw)
+    for flag, dest, text in SET_FLAGS:
+        if dest == "use_tz":
+            p.add_argument(flag, dest=dest, action="store_false", help=text)
+        else:
+            p.add_argument(flag, dest=dest, action="store_true", help=text)
+
+
+def set_argv(ns):
+    """The set options of a parsed namespace, as arguments again."""
+    argv = []
+    for flag, dest, _ in SET_OPTIONS:
+        value = getattr(ns, dest)
+        if value is not None:
+            argv += [flag, str(value)]
+    if not ns.use_tz:
+        argv.append("--no-use-tz")
+    if ns.legacy_sha1:
+        argv.append("--legacy-sha1")
+    return argv
+
+
+def cmd_sessions(ns):
+    python = ns.python or venvs.ensure(ns.venvs, venvs.pinned(ns.django,
+                                                              servers=bool(ns.database_url)))
+    done = subprocess.run([python, ENTRY, "build-sessions"] + set_argv(ns))
+    return done.returncode
+
+
+def cmd_build_sessions(ns):
+    from .sessions import build
+    print(build.build(ns))
+    return 0
+
+
+def cmd_oracle(ns):
+    from . import oracle
+    return oracle.main(ns)
+
+
+def cmd_compare(ns):
+    identical, problems, notes = manifest.compare(ns.expected, ns.actual)
+    label = "%s vs %s" % (ns.expected, ns.actual)
+    if problems:
+        print("%s: DIFFERENT\n  %s" % (label, "\n  ".join(problems + notes)))
+        return 1
+    if identical:
+        print("%s: byte-identical" % label)
+    else:
+        print("%s: same sessions; bytes differ only in:\n  %s" % (label, "\n  ".join(notes)))
+    return 0
+
+
+def cmd_restore_mtimes(ns):
+    for set_dir in ns.sets:
+        print("%s: restored the mtime of %d entries" % (set_dir, manifest.restore_mtimes(set_dir)))
+    return 0
+
+
+def parser():
+    ap = argparse.ArgumentParser(
+        prog="djfix", description="Django session fixtures made and judged by real Django "
+                                  "(tools/django-fixtures/README.md).")
+    sub = ap.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("sessions", help="make one sessions set with an exact Django in a "
+                                        "virtualenv of its own")
+    p.add_argument("--django", required=True, metavar="VERSION",
+                   help="exact Django release, one of: " + ", ".join(venvs.PINNED))
+    p.add_argument("--python", help="run with this interpreter (which has Django) instead "
+                                    "of a virtualenv")
+    p.add_argument("--venvs", default=default_venvs(),
+                   help="where the virtualenvs live (default $SESSCTL_VENVS or "
+                        "target/django-venvs)")
+    add_set_options(p)
+    p.set_defaults(run=cmd_sessions)
+
+    p = sub.add_parser("build-sessions", help="make one sessions set with the Django this "
+                                              "interpreter imports")
+    add_set_options(p)
+    p.set_defaults(run=cmd_build_sessions)
+
+    p = sub.add_parser("oracle", help="fresh sets from the newest Django 6.x with random "
+                                      "keys and seed (what CI tests against)")
+    from . import oracle
+    oracle.add_options(p, default_venvs())
+    p.set_defaults(run=cmd_oracle)
+
+    p = sub.add_parser("compare", help="do two sets hold the same sessions? exit 1 if not")
+    p.add_argument("expected")
+    p.add_argument("actual")
+    p.set_defaults(run=cmd_compare)
+
+    p = sub.add_parser("restore-mtimes", help="re-apply the file mtimes each manifest "
+                                              "records (git keeps none)")
+    p.add_argument("sets", nargs="+", metavar="SET")
+    p.set_defaults(run=cmd_restore_mtimes)
+    return ap
+
+
+def main(argv=None):
+    ns = parser().parse_args(argv)
+    try:
+        return ns.run(ns)
+    except KeyboardInterrupt:
+        return 130
