@@ -179,11 +179,15 @@ fn story(kind: Kind) {
     let mut table = Table::create(kind, &url, "changes");
     table.insert(&rows);
     let lite = sqlite_copy(&set);
-    let active = rows
+    // An active session: the db item "empty" of the manifest.
+    let active = manifest(&set)["items"]
+        .as_array()
+        .unwrap()
         .iter()
-        .find(|(k, _, _)| k == "2hafcfgwpbbbw43jflha65pe83ef6cr9")
-        .map(|(k, _, _)| k.clone())
+        .find(|i| i["backend"] == "db" && i["id"] == "empty")
+        .map(|i| i["key"].as_str().unwrap().to_owned())
         .unwrap();
+    assert!(rows.iter().any(|(k, _, _)| *k == active));
     same_on_both(&table, &lite, &["expire", &active]);
     same_on_both(&table, &lite, &["expire", "nosuchkey"]);
     same_on_both(&table, &lite, &["flush", "--user", "42"]);
