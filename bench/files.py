@@ -24,7 +24,9 @@ Usage:
                  [--django-python PATH] [--skip-django-above N] [--repeat K]
 
 Needs: a release build of sessctl (cargo build --release), a virtualenv with Django
-(default /work/venvs/django-6.1/bin/python, or $SESSCTL_BENCH_DJANGO_PYTHON), GNU
+(default: the fixture generator's Django 6.1.3 virtualenv,
+target/django-venvs/django-6.1.3/bin/python, made by tests/fixtures/regenerate.sh;
+or $SESSCTL_BENCH_DJANGO_PYTHON), GNU
 xargs/find/cp, and free inodes: about 3x the largest size (template, copy, slack).
 The page cache is warm for every contender (each copy is freshly written and synced);
 2-core machines shared with builds give noisy figures: use --repeat and the minimum.
@@ -173,7 +175,8 @@ def main():
     ap.add_argument("--work", default=os.path.join(os.environ.get("TMPDIR", "/tmp"), "sessctl-bench-files"))
     ap.add_argument("--sessctl", default=os.path.join(REPO, "target", "release", "sessctl"))
     ap.add_argument("--django-python", default=os.environ.get(
-        "SESSCTL_BENCH_DJANGO_PYTHON", "/work/venvs/django-6.1/bin/python"))
+        "SESSCTL_BENCH_DJANGO_PYTHON",
+        os.path.join(REPO, "target", "django-venvs", "django-6.1.3", "bin", "python")))
     ap.add_argument("--skip-django-above", type=int, default=None,
                     help="do not run Django's clearsessions on larger sizes (it is slow)")
     ap.add_argument("--repeat", type=int, default=1, help="runs per contender; the minimum counts")
