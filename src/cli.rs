@@ -351,32 +351,36 @@ pub struct DecodeArgs {
     pub cookie: bool,
 }
 
+/// One of the targets is required, and usage errors name them all.
 #[derive(Debug, Args)]
+#[group(id = "target", required = true, multiple = false)]
 pub struct ExpireArgs {
     /// Session keys
-    #[arg(required_unless_present = "user", conflicts_with = "user")]
+    #[arg(group = "target")]
     pub keys: Vec<String>,
 
     /// Every session of this user (_auth_user_id)
-    #[arg(long, value_name = "ID")]
+    #[arg(long, value_name = "ID", group = "target")]
     pub user: Option<String>,
 
     #[command(flatten)]
     pub batch: BatchArgs,
 }
 
+/// Exactly one target is required, and usage errors name them all.
 #[derive(Debug, Args)]
+#[group(id = "target", required = true, multiple = false)]
 pub struct FlushArgs {
     /// Session keys
-    #[arg(required_unless_present_any = ["user", "all"], conflicts_with_all = ["user", "all"])]
+    #[arg(group = "target")]
     pub keys: Vec<String>,
 
     /// Every session of this user (_auth_user_id)
-    #[arg(long, value_name = "ID", conflicts_with = "all")]
+    #[arg(long, value_name = "ID", group = "target")]
     pub user: Option<String>,
 
     /// Every session in the table (asks first on a terminal; needs --yes otherwise)
-    #[arg(long)]
+    #[arg(long, group = "target")]
     pub all: bool,
 
     /// Confirm --all, or a --user that owns every session, without asking

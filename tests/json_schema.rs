@@ -65,6 +65,7 @@ struct Stats {
     newest_expire_date: Option<String>,
     data_bytes: u64,
     table_bytes: Option<u64>,
+    files_bytes: Option<u64>,
     exceeded: Vec<String>,
 }
 

@@ -288,7 +288,8 @@ const SHA1_NOTE: &str =
     "SHA-1 signature: only Django 3.1/3.2 accept it (4.0+ read the session as empty)";
 const LEGACY_NOTE: &str =
     "legacy pre-3.1 format: only Django 3.1/3.2 read it (4.0+ read the session as empty)";
-const UNVERIFIED_NOTE: &str = "no secret key given: signature not checked";
+/// The note of every value decoded without a key (the table shows it in the signature row).
+pub const UNVERIFIED_NOTE: &str = "no secret key given: signature not checked";
 
 impl Codec {
     /// `salt`: key_salt of the store (current format). The legacy (pre-3.1) salt is

@@ -8,7 +8,7 @@ use crate::cli::StatsArgs;
 use crate::context::Context;
 use crate::exit::ExitCode;
 use crate::output::{Report, StatsReport};
-use crate::store::Access;
+use crate::store::{Access, EngineSpec};
 
 pub fn run(ctx: &Context, args: &StatsArgs) -> Result<Finished> {
     let mut store = ctx.open_store(Access::Read)?;
@@ -36,6 +36,7 @@ pub fn run(ctx: &Context, args: &StatsArgs) -> Result<Finished> {
         report: Report::Stats(StatsReport {
             stats,
             store: store.describe(),
+            session_files: matches!(ctx.engine, Some(EngineSpec::File(_))),
             exceeded,
         }),
         exit,

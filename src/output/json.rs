@@ -10,7 +10,9 @@
 //!   "deleted" | "updated", "batches", "dry_run", "complete", "stopped", "not_found",
 //!   "elapsed_seconds", "first_batch_seconds", "last_batch_seconds"}`
 //! - `stats`: one object: `{"total", "expired", "active", "oldest_expire_date",
-//!   "newest_expire_date", "data_bytes", "table_bytes", "exceeded"}`
+//!   "newest_expire_date", "data_bytes", "table_bytes", "files_bytes", "exceeded"}`
+//!   (for a file directory `table_bytes` repeats `files_bytes`, as it always held that
+//!   figure there; for a database `files_bytes` is null)
 //!
 //! Times are RFC 3339 in UTC; absent values are `null`.
 
@@ -68,6 +70,7 @@ pub fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
                 "newest_expire_date": s.newest_expire_date.map(rfc3339),
                 "data_bytes": s.data_bytes,
                 "table_bytes": s.table_bytes,
+                "files_bytes": if report.session_files { s.table_bytes } else { None },
                 "exceeded": report.exceeded,
             })
         }

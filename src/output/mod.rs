@@ -51,6 +51,9 @@ pub struct SessionReport {
 pub struct StatsReport {
     pub stats: StoreStats,
     pub store: String,
+    /// The store is a file-session directory: its size on disk (`table_bytes`) is that of
+    /// its session files, not of a table.
+    pub session_files: bool,
     /// Thresholds exceeded, as sentences.
     pub exceeded: Vec<String>,
 }

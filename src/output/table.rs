@@ -137,7 +137,9 @@ fn session_table(report: &SessionReport, out: &mut dyn Write) -> io::Result<()> 
         Signature::Valid => "valid (SECRET_KEY)".to_owned(),
         Signature::ValidFallback(i) => format!("valid with fallback key #{}", i + 1),
         Signature::Invalid => "invalid".to_owned(),
-        Signature::Unverified => "unverified (no secret key given)".to_owned(),
+        Signature::Unverified => {
+            "unverified: no secret key given (DJANGO_SECRET_KEY or --secret-key-file)".to_owned()
+        }
         Signature::Unsigned => "unsigned (the cache engine keeps sessions unsigned)".to_owned(),
     };
     let algorithm = d
@@ -173,8 +175,15 @@ fn session_table(report: &SessionReport, out: &mut dyn Write) -> io::Result<()> 
         table.add_row(vec!["_session_expiry".to_owned(), shown]);
     }
     table.add_row(vec!["size".to_owned(), format!("{} bytes", report.size)]);
-    if let Some(note) = &d.note {
-        table.add_row(vec!["note".to_owned(), note.clone()]);
+    // The signature row already says that no key was given; the note keeps the rest.
+    let notes: Vec<&str> = d
+        .note
+        .iter()
+        .flat_map(|note| note.split("; "))
+        .filter(|part| *part != crate::codec::UNVERIFIED_NOTE)
+        .collect();
+    if !notes.is_empty() {
+        table.add_row(vec!["note".to_owned(), notes.join("; ")]);
     }
     writeln!(out, "{table}")?;
     match (&d.data, &d.error) {
@@ -201,7 +210,12 @@ fn stats_table(report: &StatsReport, out: &mut dyn Write) -> io::Result<()> {
     table.add_row(vec!["newest expiry".to_owned(), when(s.newest_expire_date)]);
     table.add_row(vec!["data bytes".to_owned(), s.data_bytes.to_string()]);
     table.add_row(vec![
-        "table bytes".to_owned(),
+        if report.session_files {
+            "bytes of files on disk"
+        } else {
+            "table bytes"
+        }
+        .to_owned(),
         s.table_bytes
             .map_or_else(|| "unknown".to_owned(), |b| b.to_string()),
     ]);

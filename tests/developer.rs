@@ -1,0 +1,103 @@
+//! What a developer meets at the command line: messages that say a thing once, usage
+//! errors that name every way to call a command, figures named for what they measure.
+
+mod common;
+
+use common::{sample, sessctl, sessctl_on};
+use tempfile::TempDir;
+
+fn stdout_of(cmd: &mut assert_cmd::Command) -> String {
+    let output = cmd.output().unwrap();
+    assert!(
+        output.status.success(),
+        "{cmd:?}: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8(output.stdout).unwrap()
+}
+
+#[test]
+fn inspect_without_a_key_says_so_once() {
+    let set = sample();
+    let tmp = TempDir::new().unwrap();
+    let db = set.copy_db(tmp.path());
+    let key = common::keys_in(&db, &set)[0].clone();
+    let text = stdout_of(sessctl_on(&db, &set).args(["inspect", &key]));
+    assert_eq!(
+        text.matches("no secret key").count(),
+        1,
+        "the missing key is reported more than once:\n{text}"
+    );
+    assert!(
+        text.contains("DJANGO_SECRET_KEY or --secret-key-file"),
+        "{text}"
+    );
+    // JSON keeps its note (fields are only ever added or kept).
+    let json = stdout_of(sessctl_on(&db, &set).args(["inspect", &key, "--format", "json"]));
+    assert!(json.contains("\"signature\":\"unverified\""), "{json}");
+    assert!(json.contains("no secret key given"), "{json}");
+}
+
+#[test]
+fn flush_and_expire_without_a_target_name_every_target() {
+    for (command, targets) in [
+        ("flush", &["<KEYS", "--user <ID>", "--all"][..]),
+        ("expire", &["<KEYS", "--user <ID>"][..]),
+    ] {
+        let output = sessctl()
+            .args(["--database-url", "sqlite:////nonexistent.sqlite3", command])
+            .output()
+            .unwrap();
+        assert_eq!(output.status.code(), Some(2), "{command}");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        let usage = stderr
+            .lines()
+            .find(|l| l.starts_with("Usage:"))
+            .unwrap_or_else(|| panic!("{command}: no usage line in {stderr}"));
+        for target in targets {
+            assert!(
+                usage.contains(target),
+                "{command}: {target} missing: {usage}"
+            );
+        }
+    }
+    // Two targets at once are still refused.
+    let output = sessctl()
+        .args(["flush", "--user", "42", "--all"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+}
+
+#[test]
+fn file_directory_stats_name_the_files_not_a_table() {
+    let set = sample();
+    let dir = set.dir.join("files");
+    let base = || {
+        let mut cmd = sessctl();
+        cmd.arg("--session-dir")
+            .arg(&dir)
+            .args(["--now", &set.reference_time()]);
+        cmd
+    };
+    let text = stdout_of(base().arg("stats"));
+    assert!(
+        !text.contains("table"),
+        "a file directory has no table:\n{text}"
+    );
+    assert!(text.contains("bytes of files on disk"), "{text}");
+    let json: serde_json::Value =
+        serde_json::from_str(&stdout_of(base().args(["stats", "--format", "json"]))).unwrap();
+    assert!(json["files_bytes"].as_u64().unwrap() > 0, "{json}");
+    // table_bytes keeps the figure it always held there, for existing readers.
+    assert_eq!(json["table_bytes"], json["files_bytes"], "{json}");
+
+    let tmp = TempDir::new().unwrap();
+    let db = set.copy_db(tmp.path());
+    let json: serde_json::Value = serde_json::from_str(&stdout_of(
+        sessctl_on(&db, &set).args(["stats", "--format", "json"]),
+    ))
+    .unwrap();
+    assert!(json["files_bytes"].is_null(), "{json}");
+    assert!(stdout_of(sessctl_on(&db, &set).arg("stats")).contains("table bytes"));
+}
