@@ -56,7 +56,7 @@ impl Context {
         let store_url = url_text.as_deref().map(dburl::parse).transpose()?;
         let cookie_name = match &opts.cookie_name {
             Some(name) => name.clone(),
-            None => non_empty_env("SESSION_COOKIE_NAME")
+            None => non_empty_env("SESSION_COOKIE_NAME")?
                 .unwrap_or_else(|| DEFAULT_COOKIE_NAME.to_owned()),
         };
         if cookie_name.is_empty() || cookie_name.contains(['/', '\0']) {
@@ -67,7 +67,7 @@ impl Context {
         }
         let cookie_age = match opts.cookie_age {
             Some(age) => age,
-            None => match non_empty_env("SESSION_COOKIE_AGE") {
+            None => match non_empty_env("SESSION_COOKIE_AGE")? {
                 Some(text) => text.trim().parse::<i64>().map_err(|_| {
                     coded(
                         ExitCode::Usage,
@@ -182,7 +182,7 @@ fn choose_store(opts: &GlobalOpts) -> Result<(Option<String>, Option<PathBuf>)> 
         (Some(url), None) => Ok((Some(url.clone()), None)),
         (None, Some(dir)) => Ok((None, Some(dir.clone()))),
         (None, None) => {
-            let url = non_empty_env("DATABASE_URL");
+            let url = non_empty_env("DATABASE_URL")?;
             let dir = std::env::var_os("SESSION_FILE_PATH")
                 .filter(|v| !v.is_empty())
                 .map(PathBuf::from);
@@ -197,19 +197,73 @@ fn choose_store(opts: &GlobalOpts) -> Result<(Option<String>, Option<PathBuf>)> 
     }
 }
 
-fn non_empty_env(name: &str) -> Option<String> {
-    std::env::var(name).ok().filter(|v| !v.is_empty())
+/// A variable read as text: unset and empty are the same; bytes that are not UTF-8 are
+/// refused (exit 2), never taken for unset (that would fall back to a default silently).
+fn non_empty_env(name: &str) -> Result<Option<String>> {
+    match std::env::var(name) {
+        Ok(value) => Ok(Some(value).filter(|v| !v.is_empty())),
+        Err(std::env::VarError::NotPresent) => Ok(None),
+        Err(std::env::VarError::NotUnicode(_)) => Err(coded(
+            ExitCode::Usage,
+            format!("environment variable {name} is not valid UTF-8; set it to text, or unset it"),
+        )),
+    }
+}
+
+/// The most a `--secret-key-file` may hold: SECRET_KEY and its fallbacks, one a line,
+/// are a few hundred bytes.
+const MAX_KEY_FILE: u64 = 64 << 10;
+
+/// Reads a secret key file: a regular file of at most [`MAX_KEY_FILE`] bytes, in text.
+/// It is opened without blocking (a FIFO nobody writes to would block `open` forever)
+/// and checked before reading (a device like `/dev/zero` never ends).
+fn read_key_file(path: &std::path::Path) -> Result<String> {
+    use std::io::Read;
+    let shown = path.display();
+    let fail = |why: String| coded(ExitCode::Usage, format!("--secret-key-file {shown}: {why}"));
+    let fd = rustix::fs::open(
+        path,
+        rustix::fs::OFlags::RDONLY
+            | rustix::fs::OFlags::NONBLOCK
+            | rustix::fs::OFlags::NOCTTY
+            | rustix::fs::OFlags::CLOEXEC,
+        rustix::fs::Mode::empty(),
+    )
+    .map_err(|e| fail(std::io::Error::from(e).to_string()))?;
+    let file = std::fs::File::from(fd);
+    let meta = file.metadata().map_err(|e| fail(e.to_string()))?;
+    if !meta.is_file() {
+        return Err(fail(
+            "not a regular file (a directory, device, FIFO or socket); write the keys to a file, or set DJANGO_SECRET_KEY"
+                .to_owned(),
+        ));
+    }
+    if meta.len() > MAX_KEY_FILE {
+        return Err(fail(format!(
+            "{} bytes, more than a key file holds (at most {} KiB: SECRET_KEY on the first line, fallbacks on the next)",
+            meta.len(),
+            MAX_KEY_FILE >> 10
+        )));
+    }
+    // The size is checked again while reading: the file may grow meanwhile.
+    let mut bytes = Vec::new();
+    file.take(MAX_KEY_FILE + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| fail(e.to_string()))?;
+    if bytes.len() as u64 > MAX_KEY_FILE {
+        return Err(fail(format!(
+            "more than {} KiB, more than a key file holds",
+            MAX_KEY_FILE >> 10
+        )));
+    }
+    String::from_utf8(bytes)
+        .map_err(|_| fail("not valid UTF-8; a secret key file holds text".to_owned()))
 }
 
 /// SECRET_KEY first, then SECRET_KEY_FALLBACKS. The key file beats the environment.
 fn read_secrets(opts: &GlobalOpts) -> Result<Vec<String>> {
     if let Some(path) = &opts.secret_key_file {
-        let text = std::fs::read_to_string(path).map_err(|e| {
-            coded(
-                ExitCode::Usage,
-                format!("--secret-key-file {}: {e}", path.display()),
-            )
-        })?;
+        let text = read_key_file(path)?;
         let keys: Vec<String> = text
             .lines()
             .map(|line| line.trim_end_matches('\r').to_owned())
@@ -227,16 +281,16 @@ fn read_secrets(opts: &GlobalOpts) -> Result<Vec<String>> {
         if keys.len() > 1 {
             return Ok(keys);
         }
-        return Ok(with_env_fallbacks(keys));
+        return with_env_fallbacks(keys);
     }
-    Ok(match non_empty_env("DJANGO_SECRET_KEY") {
+    match non_empty_env("DJANGO_SECRET_KEY")? {
         Some(key) => with_env_fallbacks(vec![key]),
-        None => Vec::new(),
-    })
+        None => Ok(Vec::new()),
+    }
 }
 
-fn with_env_fallbacks(mut keys: Vec<String>) -> Vec<String> {
-    if let Some(list) = non_empty_env("DJANGO_SECRET_KEY_FALLBACKS") {
+fn with_env_fallbacks(mut keys: Vec<String>) -> Result<Vec<String>> {
+    if let Some(list) = non_empty_env("DJANGO_SECRET_KEY_FALLBACKS")? {
         keys.extend(
             list.split(',')
                 .map(str::trim)
@@ -244,5 +298,5 @@ fn with_env_fallbacks(mut keys: Vec<String>) -> Vec<String> {
                 .map(str::to_owned),
         );
     }
-    keys
+    Ok(keys)
 }
