@@ -109,7 +109,14 @@ impl std::fmt::Debug for ServerUrl {
             .field("host", &self.host)
             .field("port", &self.port)
             .field("database", &self.database)
-            .field("options", &self.options)
+            .field(
+                "options",
+                &self
+                    .options
+                    .iter()
+                    .map(|(k, v)| (k, if k == "password" { "****" } else { v }))
+                    .collect::<Vec<_>>(),
+            )
             .finish()
     }
 }
@@ -332,6 +339,9 @@ mod tests {
     #[test]
     fn debug_never_shows_the_password() {
         let u = parsed("postgres://app:hunter2@h/d");
+        assert!(!format!("{u:?}").contains("hunter2"));
+        let u = parsed("postgres://app@h/d?password=hunter2");
+        assert_eq!(u.password.as_deref(), Some("hunter2"));
         assert!(!format!("{u:?}").contains("hunter2"));
     }
 }
