@@ -145,7 +145,7 @@ _sessctl() {
             return 0
             ;;
         sessctl__subcmd__clear__subcmd__expired)
-            opts="-d -q -v -h --batch-size --sleep --max-runtime --dry-run --progress --wait --vacuum --database-url --session-dir --table --now --cookie-name --cookie-age --time-zone --secret-key-file --salt --store-class --format --quiet --verbose --help"
+            opts="-d -q -v -h --batch-size --sleep --batch-time --nice --stop-file --pause-file --max-runtime --dry-run --progress --wait --vacuum --database-url --session-dir --table --now --cookie-name --cookie-age --time-zone --secret-key-file --salt --store-class --format --quiet --verbose --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -156,6 +156,22 @@ _sessctl() {
                     return 0
                     ;;
                 --sleep)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --batch-time)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --nice)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --stop-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --pause-file)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -285,7 +301,7 @@ _sessctl() {
             return 0
             ;;
         sessctl__subcmd__expire)
-            opts="-d -q -v -h --user --batch-size --sleep --max-runtime --dry-run --progress --wait --vacuum --database-url --session-dir --table --now --cookie-name --cookie-age --time-zone --secret-key-file --salt --store-class --format --quiet --verbose --help"
+            opts="-d -q -v -h --user --batch-size --sleep --batch-time --nice --stop-file --pause-file --max-runtime --dry-run --progress --wait --vacuum --database-url --session-dir --table --now --cookie-name --cookie-age --time-zone --secret-key-file --salt --store-class --format --quiet --verbose --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -300,6 +316,22 @@ _sessctl() {
                     return 0
                     ;;
                 --sleep)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --batch-time)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --nice)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --stop-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --pause-file)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -367,7 +399,7 @@ _sessctl() {
             return 0
             ;;
         sessctl__subcmd__flush)
-            opts="-y -d -q -v -h --user --all --yes --batch-size --sleep --max-runtime --dry-run --progress --wait --vacuum --database-url --session-dir --table --now --cookie-name --cookie-age --time-zone --secret-key-file --salt --store-class --format --quiet --verbose --help"
+            opts="-y -d -q -v -h --user --all --yes --batch-size --sleep --batch-time --nice --stop-file --pause-file --max-runtime --dry-run --progress --wait --vacuum --database-url --session-dir --table --now --cookie-name --cookie-age --time-zone --secret-key-file --salt --store-class --format --quiet --verbose --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -382,6 +414,22 @@ _sessctl() {
                     return 0
                     ;;
                 --sleep)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --batch-time)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --nice)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --stop-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --pause-file)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -801,7 +849,7 @@ _sessctl() {
             return 0
             ;;
         sessctl__subcmd__purge)
-            opts="-y -d -q -v -h --expired --invalid --user --expired-before --yes --batch-size --sleep --max-runtime --dry-run --progress --wait --vacuum --database-url --session-dir --table --now --cookie-name --cookie-age --time-zone --secret-key-file --salt --store-class --format --quiet --verbose --help"
+            opts="-y -d -q -v -h --expired --invalid --user --expired-before --yes --batch-size --sleep --batch-time --nice --stop-file --pause-file --max-runtime --dry-run --progress --wait --vacuum --database-url --session-dir --table --now --cookie-name --cookie-age --time-zone --secret-key-file --salt --store-class --format --quiet --verbose --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -820,6 +868,22 @@ _sessctl() {
                     return 0
                     ;;
                 --sleep)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --batch-time)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --nice)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --stop-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --pause-file)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -52,6 +52,10 @@ complete -c sessctl -n "__fish_sessctl_needs_command" -f -a "generate" -d 'Write
 complete -c sessctl -n "__fish_sessctl_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c sessctl -n "__fish_sessctl_using_subcommand clear-expired" -l batch-size -d 'Rows per batch; each batch is its own short transaction' -r
 complete -c sessctl -n "__fish_sessctl_using_subcommand clear-expired" -l sleep -d 'Pause between batches, e.g. 200ms or 1s, to leave room for live traffic' -r
+complete -c sessctl -n "__fish_sessctl_using_subcommand clear-expired" -l batch-time -d 'Size batches so that each takes about this long, e.g. 50ms, starting at 1,000 rows and never above --batch-size' -r
+complete -c sessctl -n "__fish_sessctl_using_subcommand clear-expired" -l nice -d 'After each batch, pause RATIO times as long as the batch took (0.5: at most two thirds of the time is spent in batches)' -r
+complete -c sessctl -n "__fish_sessctl_using_subcommand clear-expired" -l stop-file -d 'Stop cleanly between two batches once this file exists (exit 0, "run again to finish")' -r -F
+complete -c sessctl -n "__fish_sessctl_using_subcommand clear-expired" -l pause-file -d 'Wait between two batches for as long as this file exists' -r -F
 complete -c sessctl -n "__fish_sessctl_using_subcommand clear-expired" -l max-runtime -d 'Stop cleanly after this long, e.g. 10m, and report what is left' -r
 complete -c sessctl -n "__fish_sessctl_using_subcommand clear-expired" -l progress -d 'Off a terminal, print a timestamped progress line (done, rate, elapsed) every DURATION on stderr, e.g. 30s (on a terminal the progress bar shows it)' -r
 complete -c sessctl -n "__fish_sessctl_using_subcommand clear-expired" -s d -l database-url -d 'The store URL, e.g. postgres://USER@HOST/DB or sqlite:////abs/path.sqlite3 [env: DATABASE_URL]' -r
@@ -76,6 +80,10 @@ complete -c sessctl -n "__fish_sessctl_using_subcommand purge" -l user -d 'Sessi
 complete -c sessctl -n "__fish_sessctl_using_subcommand purge" -l expired-before -d 'Sessions whose expiry is before this RFC 3339 instant' -r
 complete -c sessctl -n "__fish_sessctl_using_subcommand purge" -l batch-size -d 'Rows per batch; each batch is its own short transaction' -r
 complete -c sessctl -n "__fish_sessctl_using_subcommand purge" -l sleep -d 'Pause between batches, e.g. 200ms or 1s, to leave room for live traffic' -r
+complete -c sessctl -n "__fish_sessctl_using_subcommand purge" -l batch-time -d 'Size batches so that each takes about this long, e.g. 50ms, starting at 1,000 rows and never above --batch-size' -r
+complete -c sessctl -n "__fish_sessctl_using_subcommand purge" -l nice -d 'After each batch, pause RATIO times as long as the batch took (0.5: at most two thirds of the time is spent in batches)' -r
+complete -c sessctl -n "__fish_sessctl_using_subcommand purge" -l stop-file -d 'Stop cleanly between two batches once this file exists (exit 0, "run again to finish")' -r -F
+complete -c sessctl -n "__fish_sessctl_using_subcommand purge" -l pause-file -d 'Wait between two batches for as long as this file exists' -r -F
 complete -c sessctl -n "__fish_sessctl_using_subcommand purge" -l max-runtime -d 'Stop cleanly after this long, e.g. 10m, and report what is left' -r
 complete -c sessctl -n "__fish_sessctl_using_subcommand purge" -l progress -d 'Off a terminal, print a timestamped progress line (done, rate, elapsed) every DURATION on stderr, e.g. 30s (on a terminal the progress bar shows it)' -r
 complete -c sessctl -n "__fish_sessctl_using_subcommand purge" -s d -l database-url -d 'The store URL, e.g. postgres://USER@HOST/DB or sqlite:////abs/path.sqlite3 [env: DATABASE_URL]' -r
@@ -152,6 +160,10 @@ complete -c sessctl -n "__fish_sessctl_using_subcommand decode" -s h -l help -d 
 complete -c sessctl -n "__fish_sessctl_using_subcommand expire" -l user -d 'Every session of this user (_auth_user_id)' -r
 complete -c sessctl -n "__fish_sessctl_using_subcommand expire" -l batch-size -d 'Rows per batch; each batch is its own short transaction' -r
 complete -c sessctl -n "__fish_sessctl_using_subcommand expire" -l sleep -d 'Pause between batches, e.g. 200ms or 1s, to leave room for live traffic' -r
+complete -c sessctl -n "__fish_sessctl_using_subcommand expire" -l batch-time -d 'Size batches so that each takes about this long, e.g. 50ms, starting at 1,000 rows and never above --batch-size' -r
+complete -c sessctl -n "__fish_sessctl_using_subcommand expire" -l nice -d 'After each batch, pause RATIO times as long as the batch took (0.5: at most two thirds of the time is spent in batches)' -r
+complete -c sessctl -n "__fish_sessctl_using_subcommand expire" -l stop-file -d 'Stop cleanly between two batches once this file exists (exit 0, "run again to finish")' -r -F
+complete -c sessctl -n "__fish_sessctl_using_subcommand expire" -l pause-file -d 'Wait between two batches for as long as this file exists' -r -F
 complete -c sessctl -n "__fish_sessctl_using_subcommand expire" -l max-runtime -d 'Stop cleanly after this long, e.g. 10m, and report what is left' -r
 complete -c sessctl -n "__fish_sessctl_using_subcommand expire" -l progress -d 'Off a terminal, print a timestamped progress line (done, rate, elapsed) every DURATION on stderr, e.g. 30s (on a terminal the progress bar shows it)' -r
 complete -c sessctl -n "__fish_sessctl_using_subcommand expire" -s d -l database-url -d 'The store URL, e.g. postgres://USER@HOST/DB or sqlite:////abs/path.sqlite3 [env: DATABASE_URL]' -r
@@ -175,6 +187,10 @@ complete -c sessctl -n "__fish_sessctl_using_subcommand expire" -s h -l help -d 
 complete -c sessctl -n "__fish_sessctl_using_subcommand flush" -l user -d 'Every session of this user (_auth_user_id)' -r
 complete -c sessctl -n "__fish_sessctl_using_subcommand flush" -l batch-size -d 'Rows per batch; each batch is its own short transaction' -r
 complete -c sessctl -n "__fish_sessctl_using_subcommand flush" -l sleep -d 'Pause between batches, e.g. 200ms or 1s, to leave room for live traffic' -r
+complete -c sessctl -n "__fish_sessctl_using_subcommand flush" -l batch-time -d 'Size batches so that each takes about this long, e.g. 50ms, starting at 1,000 rows and never above --batch-size' -r
+complete -c sessctl -n "__fish_sessctl_using_subcommand flush" -l nice -d 'After each batch, pause RATIO times as long as the batch took (0.5: at most two thirds of the time is spent in batches)' -r
+complete -c sessctl -n "__fish_sessctl_using_subcommand flush" -l stop-file -d 'Stop cleanly between two batches once this file exists (exit 0, "run again to finish")' -r -F
+complete -c sessctl -n "__fish_sessctl_using_subcommand flush" -l pause-file -d 'Wait between two batches for as long as this file exists' -r -F
 complete -c sessctl -n "__fish_sessctl_using_subcommand flush" -l max-runtime -d 'Stop cleanly after this long, e.g. 10m, and report what is left' -r
 complete -c sessctl -n "__fish_sessctl_using_subcommand flush" -l progress -d 'Off a terminal, print a timestamped progress line (done, rate, elapsed) every DURATION on stderr, e.g. 30s (on a terminal the progress bar shows it)' -r
 complete -c sessctl -n "__fish_sessctl_using_subcommand flush" -s d -l database-url -d 'The store URL, e.g. postgres://USER@HOST/DB or sqlite:////abs/path.sqlite3 [env: DATABASE_URL]' -r

@@ -246,6 +246,30 @@ pub struct BatchArgs {
     )]
     pub sleep: Option<std::time::Duration>,
 
+    /// Size batches so that each takes about this long, e.g. 50ms, starting at 1,000 rows
+    /// and never above --batch-size
+    #[arg(
+        long,
+        value_name = "DURATION",
+        value_parser = crate::duration::parse,
+        help_heading = heading::BATCH
+    )]
+    pub batch_time: Option<std::time::Duration>,
+
+    /// After each batch, pause RATIO times as long as the batch took (0.5: at most two
+    /// thirds of the time is spent in batches)
+    #[arg(long, value_name = "RATIO", value_parser = parse_ratio, help_heading = heading::BATCH)]
+    pub nice: Option<f64>,
+
+    /// Stop cleanly between two batches once this file exists (exit 0, "run again to
+    /// finish")
+    #[arg(long, value_name = "PATH", help_heading = heading::BATCH)]
+    pub stop_file: Option<PathBuf>,
+
+    /// Wait between two batches for as long as this file exists
+    #[arg(long, value_name = "PATH", help_heading = heading::BATCH)]
+    pub pause_file: Option<PathBuf>,
+
     /// Stop cleanly after this long, e.g. 10m, and report what is left
     #[arg(
         long,
@@ -278,6 +302,16 @@ pub struct BatchArgs {
     /// PostgreSQL VACUUM (ANALYZE), MySQL OPTIMIZE TABLE)
     #[arg(long, help_heading = heading::BATCH)]
     pub vacuum: bool,
+}
+
+/// `--nice`: a finite ratio, zero or more.
+fn parse_ratio(text: &str) -> Result<f64, String> {
+    match text.trim().parse::<f64>() {
+        Ok(r) if r.is_finite() && r >= 0.0 => Ok(r),
+        _ => Err(format!(
+            "`{text}` is not a ratio; give a number of 0 or more, e.g. 0.5 or 1"
+        )),
+    }
 }
 
 #[derive(Debug, Args)]

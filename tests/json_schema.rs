@@ -53,6 +53,9 @@ struct ChangeReport {
     elapsed_seconds: f64,
     first_batch_seconds: Option<f64>,
     last_batch_seconds: Option<f64>,
+    largest_batch: u64,
+    retries: u64,
+    waited_seconds: f64,
 }
 
 #[derive(Deserialize)]

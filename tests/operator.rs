@@ -328,3 +328,56 @@ fn a_dry_run_stopped_early_says_its_count_is_a_lower_bound() {
         ran.stdout
     );
 }
+
+#[test]
+fn a_stop_file_stops_between_batches_and_a_pause_file_holds_the_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = copy_db(dir.path());
+    let stop = dir.path().join("stop");
+    std::fs::write(&stop, "").unwrap();
+    let before = rows(&db);
+    let ran = run(on(&db)
+        .args(["--format", "json", "clear-expired", "--stop-file"])
+        .arg(&stop));
+    assert_eq!(ran.code, 0, "{}", ran.stderr);
+    let report: serde_json::Value = serde_json::from_str(&ran.stdout).unwrap();
+    assert_eq!(report["stopped"], "stop_file", "{}", ran.stdout);
+    assert_eq!(
+        rows(&db),
+        before,
+        "nothing deleted once the stop file exists"
+    );
+
+    // A pause file holds the run between batches until it goes away.
+    let pause = dir.path().join("pause");
+    std::fs::write(&pause, "").unwrap();
+    let remover = {
+        let pause = pause.clone();
+        std::thread::spawn(move || {
+            std::thread::sleep(Duration::from_millis(1500));
+            std::fs::remove_file(pause).unwrap();
+        })
+    };
+    let began = Instant::now();
+    let ran = run(on(&db)
+        .args([
+            "--format",
+            "json",
+            "clear-expired",
+            "--batch-size",
+            "3",
+            "--pause-file",
+        ])
+        .arg(&pause));
+    remover.join().unwrap();
+    assert_eq!(ran.code, 0, "{}", ran.stderr);
+    assert!(began.elapsed() >= Duration::from_millis(1200));
+    let report: serde_json::Value = serde_json::from_str(&ran.stdout).unwrap();
+    assert_eq!(report["deleted"], 7);
+    assert!(
+        report["waited_seconds"].as_f64().unwrap() >= 1.0,
+        "{}",
+        ran.stdout
+    );
+    assert_eq!(report["largest_batch"], 3);
+}

@@ -23,7 +23,8 @@ use crate::exit::{code_of, ExitCode};
 use crate::output::{ChangeReport, Report};
 use crate::progress::Progress;
 use crate::purge::{
-    BatchLog, Engine, FixedPace, Guard, Ledger, Observers, ProgressLines, Selection, Stop,
+    BatchLog, Engine, FixedPace, Guard, Ledger, Observers, PaceSettings, ProgressLines, Selection,
+    Stop,
 };
 use crate::session::Action;
 use crate::store::SessionStore;
@@ -88,9 +89,15 @@ pub(crate) fn run_change(
     let batch = change.batch;
     // --max-runtime counts from here: waiting for another purge's lock spends it too.
     let mut pacer = FixedPace::new(
-        batch.batch_size as usize,
-        batch.sleep,
-        batch.max_runtime,
+        PaceSettings {
+            batch_size: batch.batch_size as usize,
+            sleep: batch.sleep,
+            nice: batch.nice,
+            batch_time: batch.batch_time,
+            max_runtime: batch.max_runtime,
+            stop_file: batch.stop_file.clone(),
+            pause_file: batch.pause_file.clone(),
+        },
         ctx.stop.clone(),
     );
     let ledger = Ledger::default();
@@ -127,10 +134,11 @@ pub(crate) fn run_change(
     }
     .run(&change.selection, change.action);
     drop(observers);
-    let (outcome, failure) = match run {
+    let (mut outcome, failure) = match run {
         Ok(outcome) => (outcome, None),
         Err(failed) => (failed.outcome, Some(failed.error)),
     };
+    outcome.waited = pacer.waited;
     let failure = match failure {
         None if batch.vacuum && !batch.dry_run && outcome.complete() => store.vacuum().err(),
         other => other,

@@ -8,7 +8,8 @@
 //!   "session_expiry", "size", "data", "error", "note"}`
 //! - `clear-expired` / `purge` / `flush` / `expire`: one object: `{"command", "matched", "matched_complete",
 //!   "deleted" | "updated", "batches", "dry_run", "complete", "stopped", "not_found",
-//!   "elapsed_seconds", "first_batch_seconds", "last_batch_seconds"}`
+//!   "elapsed_seconds", "first_batch_seconds", "last_batch_seconds", "largest_batch",
+//!   "retries", "waited_seconds"}`
 //! - `stats`: one object: `{"total", "expired", "active", "oldest_expire_date",
 //!   "newest_expire_date", "data_bytes", "table_bytes", "files_bytes", "exceeded"}`
 //!   (for a file directory `table_bytes` repeats `files_bytes`, as it always held that
@@ -44,6 +45,7 @@ pub fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
                 json!(o.stopped.map(|s| match s {
                     Stop::Interrupted => "interrupted",
                     Stop::MaxRuntime => "max_runtime",
+                    Stop::StopFile => "stop_file",
                     Stop::Failed => "error",
                 })),
             );
@@ -57,6 +59,9 @@ pub fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
                 "last_batch_seconds".into(),
                 json!(o.last_batch.map(|d| d.as_secs_f64())),
             );
+            object.insert("largest_batch".into(), json!(o.largest_batch));
+            object.insert("retries".into(), json!(o.retries));
+            object.insert("waited_seconds".into(), json!(o.waited.as_secs_f64()));
             Value::Object(object)
         }
         Report::Session(session) => session_json(session),

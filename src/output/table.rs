@@ -62,6 +62,10 @@ fn change_summary(change: &ChangeReport, verbose: bool, out: &mut dyn Write) -> 
                 "at least ",
                 "; stopped at --max-runtime before the count was done",
             ),
+            Some(Stop::StopFile) => (
+                "at least ",
+                "; stopped by --stop-file before the count was done",
+            ),
             Some(Stop::Failed) => ("at least ", "; failed before the count was done"),
         };
         return writeln!(
@@ -95,17 +99,27 @@ fn change_summary(change: &ChangeReport, verbose: bool, out: &mut dyn Write) -> 
             line.push_str("; interrupted, committed batches stay, run again to finish")
         }
         Some(Stop::MaxRuntime) => line.push_str("; stopped at --max-runtime, run again to finish"),
+        Some(Stop::StopFile) => line.push_str("; stopped by --stop-file, run again to finish"),
         Some(Stop::Failed) => line.push_str("; failed, committed batches stay"),
         None => {}
+    }
+    if o.waited >= Duration::from_millis(10) {
+        line.push_str(&format!(
+            " ({} of it paused between batches)",
+            seconds(o.waited)
+        ));
     }
     writeln!(out, "{line}")?;
     if verbose {
         if let (Some(first), Some(last)) = (o.first_batch, o.last_batch) {
             writeln!(
                 out,
-                "first batch {}, last batch {}",
+                "first batch {}, last batch {}, largest {} rows, {} {}",
                 seconds(first),
-                seconds(last)
+                seconds(last),
+                thousands(o.largest_batch),
+                thousands(o.retries),
+                if o.retries == 1 { "retry" } else { "retries" }
             )?;
         }
     }

@@ -23,7 +23,7 @@ use anyhow::Result;
 use chrono::{DateTime, Utc};
 
 pub use self::observe::{BatchLog, Counting, Ledger, Observer, Observers, ProgressLines};
-pub use self::pace::{FixedPace, Pacer, StopFlag};
+pub use self::pace::{FixedPace, PaceSettings, Pacer, StopFlag};
 use crate::codec::Codec;
 use crate::exit::{code_of, ExitCode};
 use crate::session::{Action, Condition, DecodeFilter, Edit, StoredSession, Target};
@@ -54,6 +54,8 @@ pub enum Selection {
 pub enum Stop {
     Interrupted,
     MaxRuntime,
+    /// The `--stop-file` appeared.
+    StopFile,
     /// An error ended it; committed batches stay.
     Failed,
 }
@@ -93,6 +95,8 @@ pub struct Outcome {
     pub largest_batch: u64,
     /// Batches rolled back and run again (deadlocks, lock or statement timeouts).
     pub retries: u64,
+    /// Time the pace spent waiting between batches (`--sleep`, `--nice`, a pause file).
+    pub waited: Duration,
 }
 
 impl Outcome {
@@ -540,7 +544,7 @@ mod tests {
         let mut store =
             SqliteStore::open(&path, "django_session", StoreZone::UTC, Access::Delete).unwrap();
         let mut pacer = Sabotage {
-            pace: FixedPace::new(10, None, None, StopFlag::default()),
+            pace: FixedPace::fixed(10, None, None, StopFlag::default()),
             path: path.clone(),
         };
         let mut seen = Seen::default();
@@ -583,7 +587,7 @@ mod tests {
         let (_dir, path) = expired_table(25);
         let mut store =
             SqliteStore::open(&path, "django_session", StoreZone::UTC, Access::Delete).unwrap();
-        let mut pacer = FixedPace::new(10, None, None, StopFlag::default());
+        let mut pacer = FixedPace::fixed(10, None, None, StopFlag::default());
         let mut seen = Seen::default();
         let mut observers = Observers::new();
         observers.add(Recorder(&mut seen));
