@@ -135,7 +135,7 @@ impl Context {
                 "no session store given: pass --database-url URL or set DATABASE_URL (e.g. sqlite:////srv/app/db.sqlite3), or --session-dir DIR / SESSION_FILE_PATH for file sessions",
             ));
         };
-        crate::store::open(engine, &self.codec, access)
+        crate::store::open(engine, &self.codec, access, &self.stop)
     }
 
     /// Whether a progress bar may be drawn.

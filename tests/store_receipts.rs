@@ -49,7 +49,13 @@ fn open(url: &str, table: &str) -> Box<dyn SessionStore> {
         table: table.to_owned(),
         zone: StoreZone::UTC,
     });
-    store::open(&spec, &Codec::new("salt", Vec::new()), Access::Delete).unwrap()
+    store::open(
+        &spec,
+        &Codec::new("salt", Vec::new()),
+        Access::Delete,
+        &sessctl::purge::StopFlag::default(),
+    )
+    .unwrap()
 }
 
 fn edit(action: Action, cond: Condition) -> Edit {

@@ -27,6 +27,7 @@ use self::sqlite::SqliteStore;
 use crate::codec::Codec;
 pub use crate::db::Access;
 use crate::dburl::StoreUrl;
+use crate::purge::StopFlag;
 use crate::session::{Condition, Edit, StoredSession, Target};
 use crate::zone::StoreZone;
 
@@ -52,7 +53,13 @@ pub struct TableSpec {
 }
 
 /// Opens the store `spec` describes, for `access`.
-pub fn open(spec: &EngineSpec, codec: &Codec, access: Access) -> Result<Box<dyn SessionStore>> {
+/// `stop` (raised by SIGINT/SIGTERM) lets a store end a call to its server in flight.
+pub fn open(
+    spec: &EngineSpec,
+    codec: &Codec,
+    access: Access,
+    stop: &StopFlag,
+) -> Result<Box<dyn SessionStore>> {
     Ok(match spec {
         EngineSpec::File(settings) => {
             Box::new(FileStore::open(settings.clone(), codec.clone(), access)?)
@@ -62,7 +69,12 @@ pub fn open(spec: &EngineSpec, codec: &Codec, access: Access) -> Result<Box<dyn 
                 Box::new(SqliteStore::open(path, &t.table, t.zone, access)?)
             }
             StoreUrl::Postgres(url) => Box::new(PostgresStore::open(
-                url, &t.shown, &t.table, t.zone, access,
+                url,
+                &t.shown,
+                &t.table,
+                t.zone,
+                access,
+                stop.clone(),
             )?),
             StoreUrl::Mysql(url) => {
                 Box::new(MysqlStore::open(url, &t.shown, &t.table, t.zone, access)?)

@@ -20,15 +20,16 @@
 
 use anyhow::Result;
 use chrono::{DateTime, NaiveDateTime, Utc};
-use postgres::error::SqlState;
-use postgres::types::ToSql;
+use tokio_postgres::error::SqlState;
+use tokio_postgres::types::ToSql;
 use url::Url;
 
 use super::sql::{batch_backoff, Span, BATCH_RETRIES, LOCK_TIMEOUT, STATEMENT_TIMEOUT};
 use super::{Capabilities, ClearExpired, Cursor, KeyAfter, Receipt, SessionStore, StoreStats};
-use crate::db::postgres::{self as pg, is_retryable, quote_ident, Connection};
+use crate::db::postgres::{self as pg, is_retryable, quote_ident, Connection, Failure, Limit};
 use crate::db::{unavailable, Access};
 use crate::exit::{coded, ExitCode};
+use crate::purge::StopFlag;
 use crate::session::{Action, Condition, Edit, Payload, StoredSession, Target};
 use crate::zone::StoreZone;
 
@@ -115,8 +116,9 @@ impl PostgresStore {
         table: &str,
         zone: StoreZone,
         access: Access,
+        stop: StopFlag,
     ) -> Result<PostgresStore> {
-        let conn = pg::connect(url, shown, access)?;
+        let conn = pg::connect(url, shown, access, stop)?;
         let mut store = PostgresStore {
             tid_ranges: conn.version >= 140_000,
             conn,
@@ -227,7 +229,7 @@ impl PostgresStore {
         }
     }
 
-    fn read_session(&self, row: &postgres::Row) -> StoredSession {
+    fn read_session(&self, row: &tokio_postgres::Row) -> StoredSession {
         let expire_date = match self.time {
             TimeKind::Instant => row.get::<_, Option<DateTime<Utc>>>(2),
             TimeKind::Naive => row
@@ -242,30 +244,43 @@ impl PostgresStore {
         }
     }
 
+    /// The `SET LOCAL` that bounds one batch: sessctl's lock and statement timeouts, or
+    /// the role's own when they are stricter; and the client-side limit it runs under.
+    fn batch_limits(&self) -> (String, Limit) {
+        let (statement, lock) = self.conn.strictest(STATEMENT_TIMEOUT, LOCK_TIMEOUT);
+        (
+            format!(
+                "SET LOCAL lock_timeout = {}; SET LOCAL statement_timeout = {}",
+                lock.as_millis(),
+                statement.as_millis()
+            ),
+            Limit::Bounded(statement),
+        )
+    }
+
     /// Runs `statements` in one short transaction with per-batch lock and statement
     /// timeouts. With `keys`, each statement returns the keys it changed.
-    fn batch(&mut self, statements: &[Query], keys: bool) -> Result<Receipt, postgres::Error> {
-        let mut tx = self.conn.client.transaction()?;
-        tx.batch_execute(&format!(
-            "SET LOCAL lock_timeout = {}; SET LOCAL statement_timeout = {}",
-            LOCK_TIMEOUT.as_millis(),
-            STATEMENT_TIMEOUT.as_millis()
-        ))?;
-        let mut receipt = Receipt::default();
-        for q in statements {
-            if keys {
-                let rows = tx.query(q.sql.as_str(), &q.refs())?;
-                receipt.changed += rows.len() as u64;
-                receipt
-                    .keys
-                    .extend(rows.iter().map(|r| r.get::<_, String>(0)));
-            } else {
-                receipt.changed += tx.execute(q.sql.as_str(), &q.refs())?;
+    fn batch(&mut self, statements: &[Query], keys: bool) -> Result<Receipt, Failure> {
+        let (limits, limit) = self.batch_limits();
+        self.conn.call(limit, async |c| {
+            let tx = c.transaction().await?;
+            tx.batch_execute(&limits).await?;
+            let mut receipt = Receipt::default();
+            for q in statements {
+                if keys {
+                    let rows = tx.query(q.sql.as_str(), &q.refs()).await?;
+                    receipt.changed += rows.len() as u64;
+                    receipt
+                        .keys
+                        .extend(rows.iter().map(|r| r.get::<_, String>(0)));
+                } else {
+                    receipt.changed += tx.execute(q.sql.as_str(), &q.refs()).await?;
+                }
             }
-        }
-        tx.commit()?;
-        receipt.matched = receipt.changed;
-        Ok(receipt)
+            tx.commit().await?;
+            receipt.matched = receipt.changed;
+            Ok(receipt)
+        })
     }
 
     /// Runs a batch built by `build` (given the span to cover), retrying deadlocks,
@@ -314,8 +329,8 @@ impl PostgresStore {
         }
         let row = self
             .conn
-            .client
             .query_one(
+                Limit::Read,
                 &format!(
                     "SELECT pg_relation_size({oid}) / current_setting('block_size')::bigint, \
                      relpages::bigint, reltuples::float8, current_setting('block_size')::bigint \
@@ -337,8 +352,8 @@ impl PostgresStore {
             let sample = blocks.clamp(1, 32);
             let n: i64 = self
                 .conn
-                .client
                 .query_one(
+                    Limit::Read,
                     &format!(
                         "SELECT count(*) FROM {} WHERE ctid < '({sample},0)'::tid",
                         self.quoted
@@ -412,8 +427,7 @@ impl PostgresStore {
             ));
             boundary = store
                 .conn
-                .client
-                .query_opt(b.sql.as_str(), &b.refs())
+                .query_opt(Limit::Read, b.sql.as_str(), &b.refs())
                 .map_err(|e| store.error(e, "finding the end of a batch"))?
                 .map(|r| r.get(0));
             let mut q = store.change_sql(edit.action, "s");
@@ -437,7 +451,7 @@ impl PostgresStore {
         Ok((receipt, done))
     }
 
-    fn error(&self, e: postgres::Error, what: &str) -> anyhow::Error {
+    fn error(&self, e: Failure, what: &str) -> anyhow::Error {
         self.conn.error(e, what, Some(&self.table))
     }
 }
@@ -460,8 +474,7 @@ impl SessionStore for PostgresStore {
         self.cond_sql(&mut q, cond);
         let n: i64 = self
             .conn
-            .client
-            .query_one(q.sql.as_str(), &q.refs())
+            .query_one(Limit::Read, q.sql.as_str(), &q.refs())
             .map_err(|e| self.error(e, "counting sessions"))?
             .get(0);
         Ok(n as u64)
@@ -477,8 +490,7 @@ impl SessionStore for PostgresStore {
         q.push(&p);
         let row = self
             .conn
-            .client
-            .query_opt(q.sql.as_str(), &q.refs())
+            .query_opt(Limit::Read, q.sql.as_str(), &q.refs())
             .map_err(|e| self.error(e, "reading a session"))?;
         Ok(row.map(|r| self.read_session(&r)))
     }
@@ -509,8 +521,7 @@ impl SessionStore for PostgresStore {
         q.push(&format!(" ORDER BY session_key LIMIT {limit}"));
         let rows = self
             .conn
-            .client
-            .query(q.sql.as_str(), &q.refs())
+            .query(Limit::Read, q.sql.as_str(), &q.refs())
             .map_err(|e| self.error(e, "reading sessions"))?;
         let page: Vec<StoredSession> = rows.iter().map(|r| self.read_session(r)).collect();
         cursor.after_key_page(&page, limit);
@@ -624,8 +635,7 @@ impl SessionStore for PostgresStore {
         ));
         let row = self
             .conn
-            .client
-            .query_one(q.sql.as_str(), &q.refs())
+            .query_one(Limit::Read, q.sql.as_str(), &q.refs())
             .map_err(|e| self.error(e, "reading statistics"))?;
         let (oldest, newest) = match self.time {
             TimeKind::Instant => (
@@ -661,13 +671,20 @@ impl SessionStore for PostgresStore {
                 m if m >= i32::MAX as u128 => 0,
                 m => m.max(1),
             };
-            let result = self.conn.client.batch_execute(&format!(
-                "SET lock_timeout = {millis}; SELECT pg_advisory_lock({key}); RESET lock_timeout"
-            ));
+            let limit = match millis {
+                0 => Limit::Unbounded,
+                _ => Limit::Bounded(wait),
+            };
+            let result = self.conn.batch_execute(
+                limit,
+                &format!(
+                    "SET lock_timeout = {millis}; SELECT pg_advisory_lock({key}); RESET lock_timeout"
+                ),
+            );
             return match result {
                 Ok(()) => Ok(()),
                 Err(e) if e.code() == Some(&SqlState::LOCK_NOT_AVAILABLE) => {
-                    let _ = self.conn.client.batch_execute("RESET lock_timeout");
+                    let _ = self.conn.batch_execute(Limit::Read, "RESET lock_timeout");
                     Err(coded(
                         ExitCode::Busy,
                         format!(
@@ -682,8 +699,7 @@ impl SessionStore for PostgresStore {
         }
         let got: bool = self
             .conn
-            .client
-            .query_one("SELECT pg_try_advisory_lock($1)", &[&key])
+            .query_one(Limit::Read, "SELECT pg_try_advisory_lock($1)", &[&key])
             .map_err(|e| self.error(e, "taking the purge lock"))?
             .get(0);
         if !got {
@@ -703,8 +719,10 @@ impl SessionStore for PostgresStore {
         // space of deleted rows reusable and refreshes the planner's statistics; only
         // VACUUM FULL would shrink the file, at the price of an exclusive lock.
         self.conn
-            .client
-            .batch_execute(&format!("VACUUM (ANALYZE) {}", self.quoted))
+            .batch_execute(
+                Limit::Maintenance,
+                &format!("VACUUM (ANALYZE) {}", self.quoted),
+            )
             .map_err(|e| self.error(e, "vacuuming"))
     }
 }
