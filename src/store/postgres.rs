@@ -1,19 +1,28 @@
 //! The PostgreSQL store: Django's `django_session` table over a `postgres://` URL.
 //!
-//! Bulk changes walk the heap in physical order with TID-range batches (PostgreSQL 14+):
-//! `DELETE … WHERE ctid >= '(a,0)' AND ctid < '(b,0)' AND expire_date < $now`, each in its
-//! own short transaction with `SET LOCAL lock_timeout/statement_timeout`. A TID range
-//! scan reads exactly the blocks of its range, so the last batch costs what the first
-//! did — unlike a `LIMIT` loop over the `expire_date` index, which walks past the dead
-//! index entries of every earlier batch again. Block ranges are sized so a batch changes
-//! about `--batch-size` rows (see [`Span`]). Servers before 14 have no TID range scan;
-//! there the walk goes along the primary key instead (`session_key > a AND <= b`).
+//! Bulk changes walk the heap in physical order with TID-range batches (PostgreSQL 14+),
+//! each in its own short transaction with `SET LOCAL lock_timeout/statement_timeout`.
+//! A TID range scan reads exactly the blocks of its range, so the last batch costs what
+//! the first did — unlike a `LIMIT` loop over the `expire_date` index, which walks past
+//! the dead index entries of every earlier batch again. Block ranges are sized so a
+//! batch changes about `--batch-size` rows (see [`Span`]), but the size is only a guess
+//! (the part of the heap walked so far may be emptier than what follows), so a batch
+//! picks at most `--batch-size` matching rows of its range in `ctid` order, changes
+//! exactly those, and the next batch starts right after the last one picked. Servers
+//! before 14 have no TID range scan; there the walk goes along the primary key instead
+//! (`session_key > a AND <= b`), bounded the same way.
 //!
 //! Invariants:
+//! - a batch never changes more rows than `--batch-size`;
 //! - every DELETE/UPDATE re-checks the condition, so a session renewed between two
 //!   batches (its `expire_date` moved forward) survives;
+//! - a walk that finds the table rewritten under it (VACUUM FULL, CLUSTER: a new file
+//!   node, every row moved) starts again from the first block, so a run that ends
+//!   complete has left no matching row behind in the ranges it walked;
 //! - `expire_date` is `timestamptz` (what Django creates whatever `USE_TZ` is): it is
 //!   compared with `now` bound as an instant, and read as an instant;
+//! - a batch runs under sessctl's lock and statement timeouts, or the role's own when
+//!   they are stricter;
 //! - a read-only command opens a read-only session (`default_transaction_read_only`);
 //! - the purge lock is a session-level advisory lock keyed by the table's oid, held for
 //!   as long as the connection lives.
@@ -25,7 +34,9 @@ use tokio_postgres::types::ToSql;
 use url::Url;
 
 use super::sql::{batch_backoff, Span, BATCH_RETRIES, LOCK_TIMEOUT, STATEMENT_TIMEOUT};
-use super::{Capabilities, ClearExpired, Cursor, KeyAfter, Receipt, SessionStore, StoreStats};
+use super::{
+    Capabilities, ClearExpired, Cursor, KeyAfter, Notices, Receipt, SessionStore, StoreStats,
+};
 use crate::db::postgres::{self as pg, is_retryable, quote_ident, Connection, Failure, Limit};
 use crate::db::{unavailable, Access};
 use crate::exit::{coded, ExitCode};
@@ -58,6 +69,24 @@ struct Walk {
     /// Position of the end of the heap when the walk began; the range that reaches it
     /// is left open, so rows added at the end meanwhile are walked too.
     end: i64,
+    /// The table's file node when the walk began: a rewrite gives it a new one.
+    filenode: i64,
+}
+
+/// What the selection of one batch of a walk saw.
+struct Picked {
+    /// Rows picked to change (at most the batch size).
+    count: u64,
+    /// The last row picked (its `ctid` or key), as text.
+    last: Option<String>,
+    /// The table's file node while the batch held its lock.
+    filenode: i64,
+}
+
+/// A position `block * slots + offset` from a `ctid` in text form, `(block,offset)`.
+fn parse_tid(text: &str, slots: i64) -> Option<i64> {
+    let (block, offset) = text.trim_matches(['(', ')']).split_once(',')?;
+    Some(block.trim().parse::<i64>().ok()? * slots + offset.trim().parse::<i64>().ok()?)
 }
 
 #[derive(Debug)]
@@ -77,6 +106,8 @@ pub struct PostgresStore {
     zone: StoreZone,
     /// PostgreSQL 14+: TID range scans.
     tid_ranges: bool,
+    /// Sentences for the summary, gathered since the last `take_notices`.
+    notices: Vec<String>,
 }
 
 /// SQL text and its parameters, numbered as they are bound.
@@ -127,6 +158,7 @@ impl PostgresStore {
             oid: 0,
             time: TimeKind::Instant,
             zone,
+            notices: Vec::new(),
         };
         store.check_schema(access)?;
         Ok(store)
@@ -205,18 +237,23 @@ impl PostgresStore {
 
     /// The statement that starts a change; an UPDATE binds its new expiry first.
     fn change_sql(&self, action: Action, alias: &str) -> Query {
+        let mut q = Query::new("");
+        self.push_change(&mut q, action, alias);
+        q
+    }
+
+    fn push_change(&self, q: &mut Query, action: Action, alias: &str) {
         match action {
-            Action::Delete => Query::new(format!("DELETE FROM {} AS {alias}", self.quoted)),
+            Action::Delete => q.push(&format!("DELETE FROM {} AS {alias}", self.quoted)),
             Action::ExpireAt(t) => {
-                let mut q = Query::new(format!(
+                q.push(&format!(
                     "UPDATE {} AS {alias} SET expire_date = ",
                     self.quoted
                 ));
                 let p = q.bind(self.time_param(t));
-                q.push(&p);
-                q
+                q.push(&p)
             }
-        }
+        };
     }
 
     /// For an UPDATE walked in ranges: a row already set to the new expiry is left
@@ -283,28 +320,102 @@ impl PostgresStore {
         })
     }
 
+    /// The statement of one batch of a walk. It picks at most `limit` rows of the range
+    /// (`range` appends its bounds) that the edit would change, in `order` (`ctid` or
+    /// `session_key`), and changes exactly those, re-checking the condition: however
+    /// far the range reaches, the batch never changes more than `limit` rows. It returns
+    /// one row: rows picked, the last one picked, rows changed (and their keys, when
+    /// asked), and the table's file node at that moment.
+    fn bounded_sql(
+        &self,
+        edit: &Edit,
+        limit: usize,
+        order: &str,
+        range: impl FnOnce(&mut Query),
+    ) -> Query {
+        let mut q = Query::new(format!(
+            "WITH picked AS MATERIALIZED (SELECT {order} AS at FROM {} WHERE true",
+            self.quoted
+        ));
+        range(&mut q);
+        self.cond_sql(&mut q, &edit.cond);
+        self.not_already(&mut q, edit.action);
+        q.push(&format!(" ORDER BY {order} LIMIT {limit}), changed AS ("));
+        self.push_change(&mut q, edit.action, "s");
+        q.push(&format!(
+            " WHERE s.{order} = ANY(ARRAY(SELECT at FROM picked))"
+        ));
+        self.cond_sql(&mut q, &edit.cond);
+        self.not_already(&mut q, edit.action);
+        // The keys only when asked: carrying them through the CTE costs.
+        q.push(if edit.report_keys {
+            " RETURNING s.session_key::text AS k"
+        } else {
+            " RETURNING 1"
+        });
+        q.push(
+            ") SELECT (SELECT count(*) FROM picked), (SELECT max(at) FROM picked)::text, \
+             (SELECT count(*) FROM changed), ",
+        );
+        q.push(if edit.report_keys {
+            "(SELECT array_agg(k) FROM changed)"
+        } else {
+            "NULL::text[]"
+        });
+        q.push(&format!(
+            ", pg_relation_filenode({})::text::bigint",
+            self.oid
+        ));
+        q
+    }
+
+    /// Runs a statement of [`bounded_sql`](Self::bounded_sql) in its own short
+    /// transaction with the per-batch lock and statement timeouts.
+    fn bounded_batch(&mut self, q: &Query) -> Result<(Receipt, Picked), Failure> {
+        let (limits, limit) = self.batch_limits();
+        let row = self.conn.call(limit, async |c| {
+            let tx = c.transaction().await?;
+            tx.batch_execute(&limits).await?;
+            let row = tx.query_one(q.sql.as_str(), &q.refs()).await?;
+            tx.commit().await?;
+            Ok(row)
+        })?;
+        let changed = row.get::<_, i64>(2) as u64;
+        let receipt = Receipt {
+            matched: changed,
+            changed,
+            keys: row.get::<_, Option<Vec<String>>>(3).unwrap_or_default(),
+            retries: 0,
+        };
+        Ok((
+            receipt,
+            Picked {
+                count: row.get::<_, i64>(0) as u64,
+                last: row.get(1),
+                filenode: row.get(4),
+            },
+        ))
+    }
+
     /// Runs a batch built by `build` (given the span to cover), retrying deadlocks,
     /// serialization failures and timeouts with backoff; a statement timeout halves
     /// `span` first. Returns the span used and what the batch did.
     fn batch_with_retries(
         &mut self,
         span: &mut Span,
-        edit: &Edit,
         mut build: impl FnMut(&mut Self, u64) -> Result<Query>,
-    ) -> Result<(u64, Receipt)> {
+    ) -> Result<(u64, Receipt, Picked)> {
         let mut attempt = 0;
         loop {
             let units = span.units();
             let q = build(self, units)?;
-            match self.batch(std::slice::from_ref(&q), edit.report_keys) {
-                Ok(receipt) => {
-                    return Ok((
-                        units,
-                        Receipt {
-                            retries: attempt,
-                            ..receipt
-                        },
-                    ))
+            match self.bounded_batch(&q) {
+                Ok((receipt, picked)) => {
+                    let receipt = Receipt {
+                        retries: attempt,
+                        ..receipt
+                    };
+                    return Ok((units, receipt, picked));
                 }
                 Err(e) if attempt < BATCH_RETRIES && is_retryable(&e) => {
                     attempt += 1;
@@ -313,9 +424,25 @@ impl PostgresStore {
                     }
                     std::thread::sleep(batch_backoff(attempt));
                 }
-                Err(e) => return Err(self.error(e, "changing sessions")),
+                Err(e) => return Err(self.batch_error(e)),
             }
         }
+    }
+
+    /// A batch that failed for good; a statement timeout set for the role, stricter than
+    /// sessctl's own, is named (it is kept, not overridden).
+    fn batch_error(&self, e: Failure) -> anyhow::Error {
+        let (statement, _) = self.conn.strictest(STATEMENT_TIMEOUT, LOCK_TIMEOUT);
+        let timed_out = e.code() == Some(&SqlState::QUERY_CANCELED);
+        let error = self.error(e, "changing sessions");
+        if timed_out && statement < STATEMENT_TIMEOUT {
+            return error.context(format!(
+                "the statement_timeout of this role or database ({} ms) is stricter than sessctl's {} s per batch and is kept: try a smaller --batch-size, or lift it for sessctl with `options=-c statement_timeout=0` in the URL",
+                statement.as_millis(),
+                STATEMENT_TIMEOUT.as_secs()
+            ));
+        }
+        error
     }
 
     fn begin_walk(&mut self, limit: usize) -> Result<Walk> {
@@ -325,6 +452,7 @@ impl PostgresStore {
                 span: Span::new(limit as f64, limit, limit as f64 * 50.0),
                 slots: 1,
                 end: 0,
+                filenode: 0,
             });
         }
         let row = self
@@ -333,8 +461,8 @@ impl PostgresStore {
                 Limit::Read,
                 &format!(
                     "SELECT pg_relation_size({oid}) / current_setting('block_size')::bigint, \
-                     relpages::bigint, reltuples::float8, current_setting('block_size')::bigint \
-                     FROM pg_class WHERE oid = {oid}",
+                     relpages::bigint, reltuples::float8, current_setting('block_size')::bigint, \
+                     pg_relation_filenode({oid})::text::bigint FROM pg_class WHERE oid = {oid}",
                     oid = self.oid
                 ),
                 &[],
@@ -372,6 +500,7 @@ impl PostgresStore {
             span: Span::new(limit as f64 / per_slot, limit, 1e12),
             slots,
             end: blocks * slots,
+            filenode: row.get(4),
         })
     }
 
@@ -382,26 +511,42 @@ impl PostgresStore {
         walk: &mut Walk,
         start: i64,
         edit: &Edit,
+        limit: usize,
     ) -> Result<(Receipt, bool)> {
         let (slots, heap_end) = (walk.slots, walk.end);
         let tid = |position: i64| format!("'({},{})'::tid", position / slots, position % slots);
-        let mut last = false;
-        let (units, receipt) = self.batch_with_retries(&mut walk.span, edit, |store, units| {
-            let end = start + units as i64;
-            last = end >= heap_end;
-            let mut q = store.change_sql(edit.action, "s");
-            q.push(&format!(" WHERE ctid >= {}", tid(start)));
-            if !last {
-                q.push(&format!(" AND ctid < {}", tid(end)));
-            }
-            store.cond_sql(&mut q, &edit.cond);
-            store.not_already(&mut q, edit.action);
-            returning(&mut q, edit);
-            Ok(q)
-        })?;
-        walk.span.observe(units, receipt.changed);
-        walk.at = WalkAt::Tid(start + units as i64);
-        Ok((receipt, last))
+        let (units, receipt, picked) =
+            self.batch_with_retries(&mut walk.span, |store, units| {
+                let end = start + units as i64;
+                Ok(store.bounded_sql(edit, limit, "ctid", |q| {
+                    q.push(&format!(" AND ctid >= {}", tid(start)));
+                    if end < heap_end {
+                        q.push(&format!(" AND ctid < {}", tid(end)));
+                    }
+                }))
+            })?;
+        if picked.filenode != walk.filenode {
+            // VACUUM FULL, CLUSTER or a table rewrite moved every row since the walk
+            // began: its positions mean nothing in the new file. This batch still
+            // changed only rows that matched; the walk starts again at the new file's
+            // first block, so nothing moved behind it is left out.
+            self.notices.push(format!(
+                "{} was rewritten during the run (VACUUM FULL, CLUSTER or ALTER TABLE); the walk started again from its first block",
+                self.describe()
+            ));
+            *walk = self.begin_walk(limit)?;
+            return Ok((receipt, false));
+        }
+        let full = picked.count >= limit as u64;
+        let next = match (&picked.last, full) {
+            // The batch's share of the range ended at its last row: go on right after it.
+            (Some(last), true) => parse_tid(last, slots).map_or(start + units as i64, |p| p + 1),
+            _ => start + units as i64,
+        };
+        walk.span
+            .observe((next - start).max(1) as u64, picked.count);
+        walk.at = WalkAt::Tid(next);
+        Ok((receipt, !full && start + units as i64 >= heap_end))
     }
 
     /// The next primary-key range of the walk, after `after`. Returns what it did and
@@ -411,41 +556,43 @@ impl PostgresStore {
         walk: &mut Walk,
         after: Option<String>,
         edit: &Edit,
+        limit: usize,
     ) -> Result<(Receipt, bool)> {
         let mut boundary: Option<String> = None;
-        let (units, receipt) = self.batch_with_retries(&mut walk.span, edit, |store, units| {
-            // The key `units` rows further on closes this batch. It is found outside
-            // the change's transaction: the DELETE re-checks everything it needs.
-            let mut b = Query::new(format!("SELECT session_key FROM {}", store.quoted));
-            if let Some(after) = &after {
-                let p = b.bind(Box::new(after.clone()));
-                b.push(&format!(" WHERE session_key > {p}"));
-            }
-            b.push(&format!(
-                " ORDER BY session_key OFFSET {} LIMIT 1",
-                units - 1
-            ));
-            boundary = store
-                .conn
-                .query_opt(Limit::Read, b.sql.as_str(), &b.refs())
-                .map_err(|e| store.error(e, "finding the end of a batch"))?
-                .map(|r| r.get(0));
-            let mut q = store.change_sql(edit.action, "s");
-            q.push(" WHERE true");
-            if let Some(after) = &after {
-                let p = q.bind(Box::new(after.clone()));
-                q.push(&format!(" AND session_key > {p}"));
-            }
-            if let Some(end) = &boundary {
-                let p = q.bind(Box::new(end.clone()));
-                q.push(&format!(" AND session_key <= {p}"));
-            }
-            store.cond_sql(&mut q, &edit.cond);
-            store.not_already(&mut q, edit.action);
-            returning(&mut q, edit);
-            Ok(q)
-        })?;
-        walk.span.observe(units, receipt.changed);
+        let (units, receipt, picked) =
+            self.batch_with_retries(&mut walk.span, |store, units| {
+                // The key `units` rows further on closes this range. It is found outside
+                // the change's transaction: the change re-checks everything it needs.
+                let mut b = Query::new(format!("SELECT session_key FROM {}", store.quoted));
+                if let Some(after) = &after {
+                    let p = b.bind(Box::new(after.clone()));
+                    b.push(&format!(" WHERE session_key > {p}"));
+                }
+                b.push(&format!(
+                    " ORDER BY session_key OFFSET {} LIMIT 1",
+                    units - 1
+                ));
+                boundary = store
+                    .conn
+                    .query_opt(Limit::Read, b.sql.as_str(), &b.refs())
+                    .map_err(|e| store.error(e, "finding the end of a batch"))?
+                    .map(|r| r.get(0));
+                Ok(store.bounded_sql(edit, limit, "session_key", |q| {
+                    if let Some(after) = &after {
+                        let p = q.bind(Box::new(after.clone()));
+                        q.push(&format!(" AND session_key > {p}"));
+                    }
+                    if let Some(end) = &boundary {
+                        let p = q.bind(Box::new(end.clone()));
+                        q.push(&format!(" AND session_key <= {p}"));
+                    }
+                }))
+            })?;
+        walk.span.observe(units, picked.count);
+        if picked.count >= limit as u64 {
+            walk.at = WalkAt::Key(picked.last);
+            return Ok((receipt, false));
+        }
         let done = boundary.is_none();
         walk.at = WalkAt::Key(boundary);
         Ok((receipt, done))
@@ -542,11 +689,11 @@ impl SessionStore for PostgresStore {
         let (receipt, done) = match &walk.at {
             WalkAt::Tid(start) => {
                 let start = *start;
-                self.range_by_blocks(walk, start, edit)?
+                self.range_by_blocks(walk, start, edit, limit)?
             }
             WalkAt::Key(after) => {
                 let after = after.clone();
-                self.range_by_keys(walk, after, edit)?
+                self.range_by_keys(walk, after, edit, limit)?
             }
         };
         if done {
@@ -618,7 +765,7 @@ impl SessionStore for PostgresStore {
                     attempt += 1;
                     std::thread::sleep(batch_backoff(attempt));
                 }
-                Err(e) => return Err(self.error(e, "changing sessions")),
+                Err(e) => return Err(self.batch_error(e)),
             }
         }
     }
@@ -714,6 +861,13 @@ impl SessionStore for PostgresStore {
         Ok(())
     }
 
+    fn take_notices(&mut self) -> Notices {
+        Notices {
+            messages: std::mem::take(&mut self.notices),
+            failures: 0,
+        }
+    }
+
     fn vacuum(&mut self) -> Result<()> {
         // Outside any transaction (VACUUM refuses to run inside one). It marks the
         // space of deleted rows reusable and refreshes the planner's statistics; only
@@ -737,6 +891,13 @@ fn returning(q: &mut Query, edit: &Edit) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn tid_text_is_a_walk_position() {
+        assert_eq!(parse_tid("(0,1)", 291), Some(1));
+        assert_eq!(parse_tid("(12,34)", 291), Some(12 * 291 + 34));
+        assert_eq!(parse_tid("garbage", 291), None);
+    }
 
     #[test]
     fn lock_key_keeps_namespace_and_oid_apart() {
