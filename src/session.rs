@@ -8,16 +8,16 @@
 use chrono::{DateTime, Utc};
 use memchr::memmem;
 
-use crate::codec::{Codec, Decoded, USER_ID_KEY};
+use crate::codec::{CachedValue, Codec, Decoded, USER_ID_KEY};
 
 /// A session's encoded data, exactly as its store keeps it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Payload {
     /// Django's signed `session_data` text (db, cached_db and file engines).
     Signed(String),
-    /// The bytes a cache holds for a session (cache engine): the session dict as the
-    /// cache serialized it, unsigned.
-    Cached(Vec<u8>),
+    /// The value a cache holds for a session (cache engine, and cache-only sessions of
+    /// cached_db): the session dict as the cache serialized it, unsigned.
+    Cached(CachedValue),
 }
 
 impl Payload {
@@ -25,7 +25,7 @@ impl Payload {
     pub fn len(&self) -> usize {
         match self {
             Payload::Signed(text) => text.len(),
-            Payload::Cached(bytes) => bytes.len(),
+            Payload::Cached(value) => value.bytes.len(),
         }
     }
 

@@ -21,6 +21,7 @@
 //! serializers), `cookie` (signed_cookies), `expiry` (`_session_expiry` and Django's
 //! expiry arithmetic).
 
+pub mod cached;
 mod cookie;
 mod current;
 pub mod expiry;
@@ -34,6 +35,9 @@ use serde_json::{Map, Value};
 
 use crate::session::Payload;
 
+pub use cached::{
+    CacheCompressor, CacheSerializer, CacheValueFormat, CachedFormat, CachedValue, Envelope,
+};
 pub use cookie::cookie_expired;
 pub use expiry::{floor_seconds, parse_isoformat, IsoDateTime, SessionExpiry};
 pub use json::MAX_JSON_DEPTH;
@@ -70,6 +74,8 @@ pub struct Codec {
     store: SignerKeys,
     cookie: SignerKeys,
     legacy: Option<LegacyKey>,
+    /// How cached values are serialized (cache and cached_db engines).
+    cache_format: CacheValueFormat,
 }
 
 impl std::fmt::Debug for Codec {
@@ -93,6 +99,8 @@ pub enum Format {
     PickleCompressed,
     LegacyJson,
     LegacyPickle,
+    /// A value a cache holds: its serializer and compressor.
+    Cached(CachedFormat),
     Unknown,
 }
 
@@ -105,15 +113,19 @@ impl Format {
             Format::PickleCompressed => "pickle+zlib",
             Format::LegacyJson => "legacy-json",
             Format::LegacyPickle => "legacy-pickle",
+            Format::Cached(f) => f.as_str(),
             Format::Unknown => "unknown",
         }
     }
 
     pub fn is_pickle(self) -> bool {
-        matches!(
-            self,
-            Format::Pickle | Format::PickleCompressed | Format::LegacyPickle
-        )
+        match self {
+            Format::Cached(f) => f.serializer == cached::Serialized::Pickle,
+            other => matches!(
+                other,
+                Format::Pickle | Format::PickleCompressed | Format::LegacyPickle
+            ),
+        }
     }
 
     pub fn is_legacy(self) -> bool {
@@ -121,7 +133,10 @@ impl Format {
     }
 
     pub fn is_compressed(self) -> bool {
-        matches!(self, Format::JsonCompressed | Format::PickleCompressed)
+        match self {
+            Format::Cached(f) => f.compressor.is_some(),
+            other => matches!(other, Format::JsonCompressed | Format::PickleCompressed),
+        }
     }
 
     fn of(ser: Serializer, compressed: bool, legacy: bool) -> Format {
@@ -306,7 +321,18 @@ impl Codec {
             cookie: SignerKeys::new(COOKIE_SALT, &secrets),
             legacy: secrets.first().map(|k| LegacyKey::new(&legacy_salt, k)),
             legacy_salt,
+            cache_format: CacheValueFormat::default(),
         }
+    }
+
+    /// This codec, reading cached values as a cache configured with `format` does.
+    pub fn with_cache_format(mut self, format: CacheValueFormat) -> Codec {
+        self.cache_format = format;
+        self
+    }
+
+    pub fn cache_format(&self) -> CacheValueFormat {
+        self.cache_format
     }
 
     pub fn has_keys(&self) -> bool {
@@ -352,33 +378,17 @@ impl Codec {
         }
     }
 
-    /// Decode the bytes a cache holds for a session: the session dict serialized by the
-    /// cache (pickle, or JSON), zlib-compressed when the bytes say so. Nothing is
-    /// signed, so there is nothing to verify; pickles are read by the safe reader,
-    /// never executed.
-    pub fn decode_cached(&self, bytes: &[u8], only: Option<&str>) -> Decoded {
+    /// Decode the value a cache holds for a session: the session dict as the cache
+    /// serialized it (see [`cached`]), with this codec's `--cache-serializer` and
+    /// `--cache-compressor`. Nothing is signed, so there is nothing to verify; pickles
+    /// are read by the safe reader, never executed. (`_only` is accepted for symmetry with
+    /// [`decode_only`](Codec::decode_only); cached dicts are small and built whole.)
+    pub fn decode_cached(&self, value: &CachedValue, _only: Option<&str>) -> Decoded {
         let mut d = Decoded::new(Signature::Unsigned);
         let mut notes = Vec::new();
-        let compressed = payload::looks_zlib(bytes);
-        let inflated;
-        let serialized = if compressed {
-            match payload::inflate(bytes) {
-                Ok(out) => {
-                    inflated = out;
-                    &inflated[..]
-                }
-                Err(e) => {
-                    d.format = Format::of(payload::Serializer::Pickle, true, false);
-                    d.error = Some(e);
-                    return d.finish(notes);
-                }
-            }
-        } else {
-            bytes
-        };
-        let (ser, result) = payload::deserialize(serialized, only);
-        d.format = Format::of(ser, compressed, false);
-        match result {
+        let decoded = cached::decode(value, self.cache_format);
+        d.format = decoded.format.map_or(Format::Unknown, Format::Cached);
+        match decoded.result {
             Ok((map, extra)) => {
                 d.data = Some(map);
                 notes.extend(extra);

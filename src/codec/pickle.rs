@@ -1913,7 +1913,7 @@ fn timedelta_str(d: Delta) -> String {
 }
 
 /// `repr(bytes)`.
-fn bytes_repr(b: &[u8]) -> String {
+pub(crate) fn bytes_repr(b: &[u8]) -> String {
     let quote = if b.contains(&b'\'') && !b.contains(&b'"') {
         '"'
     } else {

@@ -218,22 +218,25 @@ fn mutated_vectors_never_panic() {
 /// cache compresses, never signed.
 #[test]
 fn cached_payloads_decode_unsigned() {
-    use super::{payload, Codec, Signature, DEFAULT_SALT};
+    use super::{payload, CachedValue, Codec, Signature, DEFAULT_SALT};
     let codec = Codec::new(DEFAULT_SALT, vec!["any key".to_owned()]);
     let (_, _, pickled, want) = pickle_vectors::VECTORS
         .iter()
         .find(|(expr, proto, _, _)| expr.starts_with("{'shared'") && *proto == 5)
         .expect("the vector is there");
-    let plain = codec.decode_cached(pickled, None);
+    let plain = codec.decode_cached(&CachedValue::plain(pickled.to_vec()), None);
     assert_eq!(plain.signature, Signature::Unsigned);
     assert_eq!(plain.format.as_str(), "pickle");
     assert_eq!(json::dumps(plain.data.as_ref().unwrap()), *want);
 
-    let compressed = codec.decode_cached(&payload::compress(pickled), None);
+    let compressed = codec.decode_cached(&CachedValue::plain(payload::compress(pickled)), None);
     assert_eq!(compressed.format.as_str(), "pickle+zlib");
     assert_eq!(compressed.data, plain.data);
 
-    let broken = codec.decode_cached(&pickled[..pickled.len() / 2], None);
+    let broken = codec.decode_cached(
+        &CachedValue::plain(pickled[..pickled.len() / 2].to_vec()),
+        None,
+    );
     assert!(broken.data.is_none());
     assert!(
         broken.error.as_deref().unwrap().contains("empty session"),
