@@ -4,6 +4,7 @@
 //! the environment) → a [`commands`] module does the work through a [`store::SessionStore`]
 //! and returns a typed report → [`output`] renders it as a table or JSON.
 
+pub mod cache;
 pub mod cli;
 pub mod codec;
 pub mod commands;

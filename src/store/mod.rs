@@ -24,6 +24,9 @@ use self::files::{FileStore, FileStoreSettings};
 use self::mysql::MysqlStore;
 use self::postgres::PostgresStore;
 use self::sqlite::SqliteStore;
+use crate::cache::cached_db::CachedDbStore;
+use crate::cache::store::CacheStore;
+use crate::cache::CacheSpec;
 use crate::codec::Codec;
 pub use crate::db::Access;
 use crate::dburl::StoreUrl;
@@ -39,6 +42,15 @@ pub enum EngineSpec {
     Db(TableSpec),
     /// `django.contrib.sessions.backends.file`: a session directory.
     File(FileStoreSettings),
+    /// `django.contrib.sessions.backends.cache`: the cache is the store.
+    Cache(CacheSpec),
+    /// `django.contrib.sessions.backends.cached_db`: the table, read through the cache.
+    /// Without a cache only reading is allowed: a change to the table alone leaves the
+    /// sessions alive in the cache.
+    CachedDb {
+        table: TableSpec,
+        cache: Option<CacheSpec>,
+    },
 }
 
 /// A session table in a database.
@@ -61,6 +73,32 @@ pub fn open(
     stop: &StopFlag,
 ) -> Result<Box<dyn SessionStore>> {
     Ok(match spec {
+        EngineSpec::Cache(cache) => Box::new(CacheStore::new(
+            crate::cache::open_backend(cache)?,
+            cache.rule.clone(),
+            codec.clone(),
+            cache.max_entries,
+        )),
+        EngineSpec::CachedDb { table, cache } => {
+            let db = open(&EngineSpec::Db(table.clone()), codec, access)?;
+            match cache {
+                Some(cache) => Box::new(CachedDbStore::new(
+                    db,
+                    crate::cache::open_backend(cache)?,
+                    cache.rule.clone(),
+                    codec.clone(),
+                )),
+                None if access == Access::Write => {
+                    return Err(crate::exit::coded(
+                        crate::exit::ExitCode::Usage,
+                        "--engine cached_db without --cache-url: deleting or expiring rows alone leaves \
+                         the sessions alive in the cache, where Django reads them first (until their \
+                         TTL, up to SESSION_COOKIE_AGE); give the cache with --cache-url (CACHE_URL)",
+                    ))
+                }
+                None => db,
+            }
+        }
         EngineSpec::File(settings) => {
             Box::new(FileStore::open(settings.clone(), codec.clone(), access)?)
         }
@@ -189,8 +227,12 @@ impl Receipt {
 /// What `clear-expired` means for a store.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ClearExpired {
-    /// Delete what has expired, in batches (tables, session directories).
+    /// Delete what has expired, in batches (tables, session directories, the database
+    /// and file caches).
     Delete,
+    /// Nothing to do: the server drops expired entries itself (Redis, memcached), as
+    /// Django's own `clear_expired` of the cache engine knows.
+    ServerExpires,
 }
 
 /// What a store can do, declared by the store, so that commands and the batch engine
@@ -238,6 +280,38 @@ pub struct StoreStats {
     pub data_bytes: u64,
     /// On-disk size of the table and its indexes, when the store can tell.
     pub table_bytes: Option<u64>,
+}
+
+/// `stats` figures only a cache can give: who the sessions belong to and how long they
+/// have left (a table answers these only by decoding every row, which `stats` does not).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct CacheFigures {
+    pub with_user: u64,
+    pub anonymous: u64,
+    pub undecodable: u64,
+    /// Sessions stored without an expiry.
+    pub no_expiry: u64,
+    /// Seconds left of the session that expires first / last (negative: expired).
+    pub ttl_min: Option<i64>,
+    pub ttl_max: Option<i64>,
+    /// `MAX_ENTRIES` of a cache that culls above it (database and file caches).
+    pub max_entries: Option<u64>,
+}
+
+/// What `inspect` shows of a row's cache entry (cached_db).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CacheView {
+    /// The entry's full key in the cache.
+    pub key: String,
+    pub present: bool,
+    /// Seconds left; `None` when absent or stored without expiry.
+    pub ttl_seconds: Option<i64>,
+    /// Whether the cached dict equals the row's decoded data (`None`: either does not
+    /// decode, or there is no entry).
+    pub same_as_row: Option<bool>,
+    /// The entry's format and size, when present.
+    pub format: Option<String>,
+    pub size: Option<usize>,
 }
 
 /// What a store has to say about a run beyond its figures: files it read without
@@ -298,5 +372,21 @@ pub trait SessionStore {
     /// Takes the notices gathered since the last call.
     fn take_notices(&mut self) -> Notices {
         Notices::default()
+    }
+
+    /// Cache entries really deleted alongside the changed sessions so far, for a store
+    /// with a cache in front of it (cached_db); `None` for every other store.
+    fn cache_deleted(&self) -> Option<u64> {
+        None
+    }
+
+    /// The cache entry of the session `key`, for a store with a cache in front of it.
+    fn cache_view(&mut self, _key: &str, _now: DateTime<Utc>) -> Result<Option<CacheView>> {
+        Ok(None)
+    }
+
+    /// Figures of the last [`stats`](SessionStore::stats) that only a cache gives.
+    fn cache_figures(&self) -> Option<CacheFigures> {
+        None
     }
 }

@@ -1,0 +1,134 @@
+//! Django's cache as a session store: the backends (Redis, memcached, DatabaseCache,
+//! FileBasedCache) behind one [`CacheBackend`] trait, the key rule that tells this site's
+//! sessions from everything else in the cache ([`key`]), cache URLs ([`url`]), and the
+//! two engines built on them: [`store::CacheStore`] (`cache`: the cache is the store) and
+//! [`cached_db::CachedDbStore`] (`cached_db`: a table read through the cache).
+//!
+//! Invariants every backend keeps:
+//! - it touches only the keys it is given or that the key rule matches exactly: never
+//!   `FLUSHDB`, `flush_all`, a `DELETE` without the exact key predicate, or `rm *`; the
+//!   same cache holds other data and other sites' sessions;
+//! - listing is paged ([`Cursor`]), so memory does not grow with the cache;
+//! - a delete reports, key by key, whether the entry really existed: `cached_db` shows
+//!   that count, and a wrong prefix, version or database number shows up as zeros;
+//! - values are returned exactly as stored ([`CachedValue`]); decoding is the codec's.
+//!
+//! Values are decoded by [`crate::codec::cached`].
+
+pub mod cached_db;
+pub mod key;
+pub mod redis;
+pub mod store;
+pub mod url;
+
+use anyhow::Result;
+use chrono::{DateTime, Utc};
+
+pub use self::key::{KeyRule, SessionEngine};
+pub use self::url::{CacheLocation, CacheUrl, RedisLocation};
+use crate::codec::CachedValue;
+use crate::store::Cursor;
+
+/// Django's `MAX_ENTRIES` default for the database and file caches: a `set()` into a
+/// fuller cache culls entries, sessions included.
+pub const DEFAULT_MAX_ENTRIES: u64 = 300;
+
+/// One cache entry as read.
+#[derive(Clone, Debug, PartialEq)]
+pub struct CacheEntry {
+    /// The full key, as the backend stores it.
+    pub key: String,
+    pub value: CachedValue,
+    /// When the entry expires; `None`: never (no timeout).
+    pub expires: Option<DateTime<Utc>>,
+}
+
+impl CacheEntry {
+    /// Whether the cache treats the entry as gone at `now`: Django's database and file
+    /// caches drop `expires < now` on read (Redis and memcached never return such an
+    /// entry at all).
+    pub fn expired_at(&self, now: DateTime<Utc>) -> bool {
+        self.expires.is_some_and(|at| at < now)
+    }
+}
+
+/// A key to delete, with what must still hold for the delete to happen.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Deletion<'a> {
+    pub key: &'a str,
+    /// Delete only while the entry still holds exactly this value (it was chosen by
+    /// decoding it; a session rewritten since must be chosen again).
+    pub unchanged: Option<&'a CachedValue>,
+    /// Delete only while the entry still expires before this instant (a purge of
+    /// expired sessions must not delete one that was renewed since it was read).
+    pub expired_before: Option<DateTime<Utc>>,
+}
+
+/// What a backend can do, declared by it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct CacheCapabilities {
+    /// Its keys can be listed ([`CacheBackend::scan_keys`]); a FileBasedCache cannot (its
+    /// file names are hashes).
+    pub list: bool,
+    /// Expired entries stay until something deletes them (database and file caches);
+    /// Redis and memcached drop them themselves.
+    pub keeps_expired: bool,
+    /// The cache culls entries above `MAX_ENTRIES` (database and file caches).
+    pub culls: bool,
+}
+
+/// One cache, as sessctl needs it. Every method works on full backend keys.
+pub trait CacheBackend {
+    /// The cache for messages, passwords redacted.
+    fn describe(&self) -> String;
+
+    fn capabilities(&self) -> CacheCapabilities;
+
+    /// The next page of keys that `rule` matches exactly (about `count`; a page may be
+    /// empty while the walk goes on), advancing `cursor`. Only for backends that
+    /// [`list`](CacheCapabilities::list).
+    fn scan_keys(
+        &mut self,
+        cursor: &mut Cursor,
+        rule: &KeyRule,
+        count: usize,
+    ) -> Result<Vec<String>>;
+
+    /// The entries of `keys`, in order; `None` where there is none (or it has expired,
+    /// for backends that drop expired entries).
+    fn fetch(&mut self, keys: &[String]) -> Result<Vec<Option<CacheEntry>>>;
+
+    /// Deletes these entries; for each, whether it existed and was deleted.
+    fn delete(&mut self, deletions: &[Deletion<'_>]) -> Result<Vec<bool>>;
+
+    /// Makes these entries expire at `at` (or at once, where the backend cannot hold an
+    /// expiry in the past); for each, whether it existed.
+    fn expire(&mut self, keys: &[String], at: DateTime<Utc>) -> Result<Vec<bool>>;
+}
+
+/// Opens the backend one resolved cache describes.
+pub fn open_backend(spec: &CacheSpec) -> Result<Box<dyn CacheBackend>> {
+    match &spec.locations[0] {
+        CacheLocation::Redis(_) => Ok(Box::new(redis::RedisBackend::open(&spec.locations)?)),
+        other => Err(crate::exit::coded(
+            crate::exit::ExitCode::Usage,
+            format!(
+                "{} caches ({}) are not supported by this build of sessctl yet",
+                other.kind(),
+                other.shown()
+            ),
+        )),
+    }
+}
+
+/// A cache, resolved from the options: its servers and the rule for its session keys.
+#[derive(Clone, Debug)]
+pub struct CacheSpec {
+    /// One or more locations of the same kind (several: a sharded cache).
+    pub locations: Vec<CacheLocation>,
+    pub rule: KeyRule,
+    /// `MAX_ENTRIES` of the database and file caches (`--cache-max-entries`).
+    pub max_entries: u64,
+    /// The database of a `db://TABLE` cache (`--database-url`).
+    pub database: Option<crate::store::TableSpec>,
+}
