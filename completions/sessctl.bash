@@ -83,7 +83,7 @@ _sessctl() {
 
     case "${cmd}" in
         sessctl)
-            opts="-d -q -v -h -V --database-url --session-dir --table --now --cookie-name --cookie-age --time-zone --secret-key-file --salt --store-class --format --quiet --verbose --help --version clear-expired purge list inspect decode expire flush stats generate help"
+            opts="-d -q -v -h -V --database-url --session-dir --table --now --engine --cache-url --cache-key-prefix --cache-version --cache-key-template --cache-serializer --cache-compressor --cache-max-entries --cookie-name --cookie-age --time-zone --secret-key-file --salt --store-class --format --quiet --verbose --help --version clear-expired purge list inspect decode expire flush stats generate help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -106,6 +106,38 @@ _sessctl() {
                     return 0
                     ;;
                 --now)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --engine)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cache-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cache-key-prefix)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cache-version)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cache-key-template)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cache-serializer)
+                    COMPREPLY=($(compgen -W "auto pickle json msgpack" -- "${cur}"))
+                    return 0
+                    ;;
+                --cache-compressor)
+                    COMPREPLY=($(compgen -W "auto none zlib lz4 zstd gzip lzma" -- "${cur}"))
+                    return 0
+                    ;;
+                --cache-max-entries)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -145,7 +177,7 @@ _sessctl() {
             return 0
             ;;
         sessctl__subcmd__clear__subcmd__expired)
-            opts="-d -q -v -h --batch-size --sleep --batch-time --nice --stop-file --pause-file --max-runtime --dry-run --progress --wait --vacuum --database-url --session-dir --table --now --cookie-name --cookie-age --time-zone --secret-key-file --salt --store-class --format --quiet --verbose --help"
+            opts="-d -q -v -h --batch-size --sleep --batch-time --nice --stop-file --pause-file --max-runtime --dry-run --progress --wait --vacuum --database-url --session-dir --table --now --engine --cache-url --cache-key-prefix --cache-version --cache-key-template --cache-serializer --cache-compressor --cache-max-entries --cookie-name --cookie-age --time-zone --secret-key-file --salt --store-class --format --quiet --verbose --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -200,6 +232,38 @@ _sessctl() {
                     return 0
                     ;;
                 --now)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --engine)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cache-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cache-key-prefix)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cache-version)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cache-key-template)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cache-serializer)
+                    COMPREPLY=($(compgen -W "auto pickle json msgpack" -- "${cur}"))
+                    return 0
+                    ;;
+                --cache-compressor)
+                    COMPREPLY=($(compgen -W "auto none zlib lz4 zstd gzip lzma" -- "${cur}"))
+                    return 0
+                    ;;
+                --cache-max-entries)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -239,7 +303,7 @@ _sessctl() {
             return 0
             ;;
         sessctl__subcmd__decode)
-            opts="-d -q -v -h --cookie --database-url --session-dir --table --now --cookie-name --cookie-age --time-zone --secret-key-file --salt --store-class --format --quiet --verbose --help"
+            opts="-d -q -v -h --cookie --database-url --session-dir --table --now --engine --cache-url --cache-key-prefix --cache-version --cache-key-template --cache-serializer --cache-compressor --cache-max-entries --cookie-name --cookie-age --time-zone --secret-key-file --salt --store-class --format --quiet --verbose --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -262,6 +326,38 @@ _sessctl() {
                     return 0
                     ;;
                 --now)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --engine)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cache-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cache-key-prefix)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cache-version)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cache-key-template)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cache-serializer)
+                    COMPREPLY=($(compgen -W "auto pickle json msgpack" -- "${cur}"))
+                    return 0
+                    ;;
+                --cache-compressor)
+                    COMPREPLY=($(compgen -W "auto none zlib lz4 zstd gzip lzma" -- "${cur}"))
+                    return 0
+                    ;;
+                --cache-max-entries)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -301,7 +397,7 @@ _sessctl() {
             return 0
             ;;
         sessctl__subcmd__expire)
-            opts="-d -q -v -h --user --batch-size --sleep --batch-time --nice --stop-file --pause-file --max-runtime --dry-run --progress --wait --vacuum --database-url --session-dir --table --now --cookie-name --cookie-age --time-zone --secret-key-file --salt --store-class --format --quiet --verbose --help"
+            opts="-d -q -v -h --user --batch-size --sleep --batch-time --nice --stop-file --pause-file --max-runtime --dry-run --progress --wait --vacuum --database-url --session-dir --table --now --engine --cache-url --cache-key-prefix --cache-version --cache-key-template --cache-serializer --cache-compressor --cache-max-entries --cookie-name --cookie-age --time-zone --secret-key-file --salt --store-class --format --quiet --verbose --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -360,6 +456,38 @@ _sessctl() {
                     return 0
                     ;;
                 --now)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --engine)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cache-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cache-key-prefix)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cache-version)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cache-key-template)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cache-serializer)
+                    COMPREPLY=($(compgen -W "auto pickle json msgpack" -- "${cur}"))
+                    return 0
+                    ;;
+                --cache-compressor)
+                    COMPREPLY=($(compgen -W "auto none zlib lz4 zstd gzip lzma" -- "${cur}"))
+                    return 0
+                    ;;
+                --cache-max-entries)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -399,7 +527,7 @@ _sessctl() {
             return 0
             ;;
         sessctl__subcmd__flush)
-            opts="-y -d -q -v -h --user --all --yes --batch-size --sleep --batch-time --nice --stop-file --pause-file --max-runtime --dry-run --progress --wait --vacuum --database-url --session-dir --table --now --cookie-name --cookie-age --time-zone --secret-key-file --salt --store-class --format --quiet --verbose --help"
+            opts="-y -d -q -v -h --user --all --yes --batch-size --sleep --batch-time --nice --stop-file --pause-file --max-runtime --dry-run --progress --wait --vacuum --database-url --session-dir --table --now --engine --cache-url --cache-key-prefix --cache-version --cache-key-template --cache-serializer --cache-compressor --cache-max-entries --cookie-name --cookie-age --time-zone --secret-key-file --salt --store-class --format --quiet --verbose --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -461,6 +589,38 @@ _sessctl() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --engine)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cache-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cache-key-prefix)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cache-version)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cache-key-template)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cache-serializer)
+                    COMPREPLY=($(compgen -W "auto pickle json msgpack" -- "${cur}"))
+                    return 0
+                    ;;
+                --cache-compressor)
+                    COMPREPLY=($(compgen -W "auto none zlib lz4 zstd gzip lzma" -- "${cur}"))
+                    return 0
+                    ;;
+                --cache-max-entries)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --cookie-name)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -497,7 +657,7 @@ _sessctl() {
             return 0
             ;;
         sessctl__subcmd__generate)
-            opts="-d -q -v -h --out --database-url --session-dir --table --now --cookie-name --cookie-age --time-zone --secret-key-file --salt --store-class --format --quiet --verbose --help"
+            opts="-d -q -v -h --out --database-url --session-dir --table --now --engine --cache-url --cache-key-prefix --cache-version --cache-key-template --cache-serializer --cache-compressor --cache-max-entries --cookie-name --cookie-age --time-zone --secret-key-file --salt --store-class --format --quiet --verbose --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -524,6 +684,38 @@ _sessctl() {
                     return 0
                     ;;
                 --now)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --engine)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cache-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cache-key-prefix)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cache-version)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cache-key-template)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cache-serializer)
+                    COMPREPLY=($(compgen -W "auto pickle json msgpack" -- "${cur}"))
+                    return 0
+                    ;;
+                --cache-compressor)
+                    COMPREPLY=($(compgen -W "auto none zlib lz4 zstd gzip lzma" -- "${cur}"))
+                    return 0
+                    ;;
+                --cache-max-entries)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -717,7 +909,7 @@ _sessctl() {
             return 0
             ;;
         sessctl__subcmd__inspect)
-            opts="-d -q -v -h --database-url --session-dir --table --now --cookie-name --cookie-age --time-zone --secret-key-file --salt --store-class --format --quiet --verbose --help"
+            opts="-d -q -v -h --database-url --session-dir --table --now --engine --cache-url --cache-key-prefix --cache-version --cache-key-template --cache-serializer --cache-compressor --cache-max-entries --cookie-name --cookie-age --time-zone --secret-key-file --salt --store-class --format --quiet --verbose --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -740,6 +932,38 @@ _sessctl() {
                     return 0
                     ;;
                 --now)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --engine)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cache-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cache-key-prefix)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cache-version)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cache-key-template)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cache-serializer)
+                    COMPREPLY=($(compgen -W "auto pickle json msgpack" -- "${cur}"))
+                    return 0
+                    ;;
+                --cache-compressor)
+                    COMPREPLY=($(compgen -W "auto none zlib lz4 zstd gzip lzma" -- "${cur}"))
+                    return 0
+                    ;;
+                --cache-max-entries)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -779,7 +1003,7 @@ _sessctl() {
             return 0
             ;;
         sessctl__subcmd__list)
-            opts="-d -q -v -h --expired --active --user --limit --database-url --session-dir --table --now --cookie-name --cookie-age --time-zone --secret-key-file --salt --store-class --format --quiet --verbose --help"
+            opts="-d -q -v -h --expired --active --user --limit --database-url --session-dir --table --now --engine --cache-url --cache-key-prefix --cache-version --cache-key-template --cache-serializer --cache-compressor --cache-max-entries --cookie-name --cookie-age --time-zone --secret-key-file --salt --store-class --format --quiet --verbose --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -810,6 +1034,38 @@ _sessctl() {
                     return 0
                     ;;
                 --now)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --engine)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cache-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cache-key-prefix)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cache-version)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cache-key-template)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cache-serializer)
+                    COMPREPLY=($(compgen -W "auto pickle json msgpack" -- "${cur}"))
+                    return 0
+                    ;;
+                --cache-compressor)
+                    COMPREPLY=($(compgen -W "auto none zlib lz4 zstd gzip lzma" -- "${cur}"))
+                    return 0
+                    ;;
+                --cache-max-entries)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -849,7 +1105,7 @@ _sessctl() {
             return 0
             ;;
         sessctl__subcmd__purge)
-            opts="-y -d -q -v -h --expired --invalid --user --expired-before --yes --batch-size --sleep --batch-time --nice --stop-file --pause-file --max-runtime --dry-run --progress --wait --vacuum --database-url --session-dir --table --now --cookie-name --cookie-age --time-zone --secret-key-file --salt --store-class --format --quiet --verbose --help"
+            opts="-y -d -q -v -h --expired --invalid --user --expired-before --yes --batch-size --sleep --batch-time --nice --stop-file --pause-file --max-runtime --dry-run --progress --wait --vacuum --database-url --session-dir --table --now --engine --cache-url --cache-key-prefix --cache-version --cache-key-template --cache-serializer --cache-compressor --cache-max-entries --cookie-name --cookie-age --time-zone --secret-key-file --salt --store-class --format --quiet --verbose --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -915,6 +1171,38 @@ _sessctl() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --engine)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cache-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cache-key-prefix)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cache-version)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cache-key-template)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cache-serializer)
+                    COMPREPLY=($(compgen -W "auto pickle json msgpack" -- "${cur}"))
+                    return 0
+                    ;;
+                --cache-compressor)
+                    COMPREPLY=($(compgen -W "auto none zlib lz4 zstd gzip lzma" -- "${cur}"))
+                    return 0
+                    ;;
+                --cache-max-entries)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --cookie-name)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -951,7 +1239,7 @@ _sessctl() {
             return 0
             ;;
         sessctl__subcmd__stats)
-            opts="-d -q -v -h --max-total --max-expired --database-url --session-dir --table --now --cookie-name --cookie-age --time-zone --secret-key-file --salt --store-class --format --quiet --verbose --help"
+            opts="-d -q -v -h --max-total --max-expired --database-url --session-dir --table --now --engine --cache-url --cache-key-prefix --cache-version --cache-key-template --cache-serializer --cache-compressor --cache-max-entries --cookie-name --cookie-age --time-zone --secret-key-file --salt --store-class --format --quiet --verbose --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -982,6 +1270,38 @@ _sessctl() {
                     return 0
                     ;;
                 --now)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --engine)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cache-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cache-key-prefix)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cache-version)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cache-key-template)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cache-serializer)
+                    COMPREPLY=($(compgen -W "auto pickle json msgpack" -- "${cur}"))
+                    return 0
+                    ;;
+                --cache-compressor)
+                    COMPREPLY=($(compgen -W "auto none zlib lz4 zstd gzip lzma" -- "${cur}"))
+                    return 0
+                    ;;
+                --cache-max-entries)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

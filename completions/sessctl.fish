@@ -1,6 +1,6 @@
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_sessctl_global_optspecs
-    string join \n d/database-url= session-dir= table= now= cookie-name= cookie-age= time-zone= secret-key-file= salt= store-class= format= q/quiet v/verbose h/help V/version
+    string join \n d/database-url= session-dir= table= now= engine= cache-url= cache-key-prefix= cache-version= cache-key-template= cache-serializer= cache-compressor= cache-max-entries= cookie-name= cookie-age= time-zone= secret-key-file= salt= store-class= format= q/quiet v/verbose h/help V/version
 end
 
 function __fish_sessctl_needs_command
@@ -28,6 +28,23 @@ complete -c sessctl -n "__fish_sessctl_needs_command" -s d -l database-url -d 'T
 complete -c sessctl -n "__fish_sessctl_needs_command" -l session-dir -d 'A file-session directory instead of a database [env: SESSION_FILE_PATH]' -r -F
 complete -c sessctl -n "__fish_sessctl_needs_command" -l table -d 'Session table (custom session models use other tables)' -r
 complete -c sessctl -n "__fish_sessctl_needs_command" -l now -d 'Evaluate expiry at this RFC 3339 instant instead of the clock' -r
+complete -c sessctl -n "__fish_sessctl_needs_command" -l engine -d 'Session engine: db, cached_db, cache or file [env: SESSION_ENGINE]' -r
+complete -c sessctl -n "__fish_sessctl_needs_command" -l cache-url -d 'The cache, e.g. redis://127.0.0.1:6379/0 [env: CACHE_URL]; repeat it for a sharded cache' -r
+complete -c sessctl -n "__fish_sessctl_needs_command" -l cache-key-prefix -d 'CACHES KEY_PREFIX [default: empty]' -r
+complete -c sessctl -n "__fish_sessctl_needs_command" -l cache-version -d 'CACHES VERSION [default: 1]' -r
+complete -c sessctl -n "__fish_sessctl_needs_command" -l cache-key-template -d 'A custom KEY_FUNCTION as a template of {prefix}, {version} and {key} [default: {prefix}:{version}:{key}]' -r
+complete -c sessctl -n "__fish_sessctl_needs_command" -l cache-serializer -d 'Serializer of cached values, when the bytes cannot tell' -r -f -a "auto\t'Tell by the first bytes'
+pickle\t'Django\'s RedisCache, django-redis PickleSerializer, memcached, database and file caches'
+json\t'django-redis JSONSerializer'
+msgpack\t'django-redis MSGPackSerializer'"
+complete -c sessctl -n "__fish_sessctl_needs_command" -l cache-compressor -d 'Compressor of cached values (django-redis COMPRESSOR), when the bytes cannot tell' -r -f -a "auto\t'Tell by the header'
+none\t'Never decompress'
+zlib\t''
+lz4\t''
+zstd\t''
+gzip\t''
+lzma\t''"
+complete -c sessctl -n "__fish_sessctl_needs_command" -l cache-max-entries -d 'MAX_ENTRIES of a database or file cache, for the stats warning [default: 300]' -r
 complete -c sessctl -n "__fish_sessctl_needs_command" -l cookie-name -d 'SESSION_COOKIE_NAME, the prefix of session file names [env: SESSION_COOKIE_NAME] [default: sessionid]' -r
 complete -c sessctl -n "__fish_sessctl_needs_command" -l cookie-age -d 'SESSION_COOKIE_AGE in seconds [env: SESSION_COOKIE_AGE] [default: 1209600]' -r
 complete -c sessctl -n "__fish_sessctl_needs_command" -l time-zone -d 'Zone of naive stored datetimes: UTC, or TIME_ZONE when USE_TZ=False' -r
@@ -62,6 +79,23 @@ complete -c sessctl -n "__fish_sessctl_using_subcommand clear-expired" -s d -l d
 complete -c sessctl -n "__fish_sessctl_using_subcommand clear-expired" -l session-dir -d 'A file-session directory instead of a database [env: SESSION_FILE_PATH]' -r -F
 complete -c sessctl -n "__fish_sessctl_using_subcommand clear-expired" -l table -d 'Session table (custom session models use other tables)' -r
 complete -c sessctl -n "__fish_sessctl_using_subcommand clear-expired" -l now -d 'Evaluate expiry at this RFC 3339 instant instead of the clock' -r
+complete -c sessctl -n "__fish_sessctl_using_subcommand clear-expired" -l engine -d 'Session engine: db, cached_db, cache or file [env: SESSION_ENGINE]' -r
+complete -c sessctl -n "__fish_sessctl_using_subcommand clear-expired" -l cache-url -d 'The cache, e.g. redis://127.0.0.1:6379/0 [env: CACHE_URL]; repeat it for a sharded cache' -r
+complete -c sessctl -n "__fish_sessctl_using_subcommand clear-expired" -l cache-key-prefix -d 'CACHES KEY_PREFIX [default: empty]' -r
+complete -c sessctl -n "__fish_sessctl_using_subcommand clear-expired" -l cache-version -d 'CACHES VERSION [default: 1]' -r
+complete -c sessctl -n "__fish_sessctl_using_subcommand clear-expired" -l cache-key-template -d 'A custom KEY_FUNCTION as a template of {prefix}, {version} and {key} [default: {prefix}:{version}:{key}]' -r
+complete -c sessctl -n "__fish_sessctl_using_subcommand clear-expired" -l cache-serializer -d 'Serializer of cached values, when the bytes cannot tell' -r -f -a "auto\t'Tell by the first bytes'
+pickle\t'Django\'s RedisCache, django-redis PickleSerializer, memcached, database and file caches'
+json\t'django-redis JSONSerializer'
+msgpack\t'django-redis MSGPackSerializer'"
+complete -c sessctl -n "__fish_sessctl_using_subcommand clear-expired" -l cache-compressor -d 'Compressor of cached values (django-redis COMPRESSOR), when the bytes cannot tell' -r -f -a "auto\t'Tell by the header'
+none\t'Never decompress'
+zlib\t''
+lz4\t''
+zstd\t''
+gzip\t''
+lzma\t''"
+complete -c sessctl -n "__fish_sessctl_using_subcommand clear-expired" -l cache-max-entries -d 'MAX_ENTRIES of a database or file cache, for the stats warning [default: 300]' -r
 complete -c sessctl -n "__fish_sessctl_using_subcommand clear-expired" -l cookie-name -d 'SESSION_COOKIE_NAME, the prefix of session file names [env: SESSION_COOKIE_NAME] [default: sessionid]' -r
 complete -c sessctl -n "__fish_sessctl_using_subcommand clear-expired" -l cookie-age -d 'SESSION_COOKIE_AGE in seconds [env: SESSION_COOKIE_AGE] [default: 1209600]' -r
 complete -c sessctl -n "__fish_sessctl_using_subcommand clear-expired" -l time-zone -d 'Zone of naive stored datetimes: UTC, or TIME_ZONE when USE_TZ=False' -r
@@ -90,6 +124,23 @@ complete -c sessctl -n "__fish_sessctl_using_subcommand purge" -s d -l database-
 complete -c sessctl -n "__fish_sessctl_using_subcommand purge" -l session-dir -d 'A file-session directory instead of a database [env: SESSION_FILE_PATH]' -r -F
 complete -c sessctl -n "__fish_sessctl_using_subcommand purge" -l table -d 'Session table (custom session models use other tables)' -r
 complete -c sessctl -n "__fish_sessctl_using_subcommand purge" -l now -d 'Evaluate expiry at this RFC 3339 instant instead of the clock' -r
+complete -c sessctl -n "__fish_sessctl_using_subcommand purge" -l engine -d 'Session engine: db, cached_db, cache or file [env: SESSION_ENGINE]' -r
+complete -c sessctl -n "__fish_sessctl_using_subcommand purge" -l cache-url -d 'The cache, e.g. redis://127.0.0.1:6379/0 [env: CACHE_URL]; repeat it for a sharded cache' -r
+complete -c sessctl -n "__fish_sessctl_using_subcommand purge" -l cache-key-prefix -d 'CACHES KEY_PREFIX [default: empty]' -r
+complete -c sessctl -n "__fish_sessctl_using_subcommand purge" -l cache-version -d 'CACHES VERSION [default: 1]' -r
+complete -c sessctl -n "__fish_sessctl_using_subcommand purge" -l cache-key-template -d 'A custom KEY_FUNCTION as a template of {prefix}, {version} and {key} [default: {prefix}:{version}:{key}]' -r
+complete -c sessctl -n "__fish_sessctl_using_subcommand purge" -l cache-serializer -d 'Serializer of cached values, when the bytes cannot tell' -r -f -a "auto\t'Tell by the first bytes'
+pickle\t'Django\'s RedisCache, django-redis PickleSerializer, memcached, database and file caches'
+json\t'django-redis JSONSerializer'
+msgpack\t'django-redis MSGPackSerializer'"
+complete -c sessctl -n "__fish_sessctl_using_subcommand purge" -l cache-compressor -d 'Compressor of cached values (django-redis COMPRESSOR), when the bytes cannot tell' -r -f -a "auto\t'Tell by the header'
+none\t'Never decompress'
+zlib\t''
+lz4\t''
+zstd\t''
+gzip\t''
+lzma\t''"
+complete -c sessctl -n "__fish_sessctl_using_subcommand purge" -l cache-max-entries -d 'MAX_ENTRIES of a database or file cache, for the stats warning [default: 300]' -r
 complete -c sessctl -n "__fish_sessctl_using_subcommand purge" -l cookie-name -d 'SESSION_COOKIE_NAME, the prefix of session file names [env: SESSION_COOKIE_NAME] [default: sessionid]' -r
 complete -c sessctl -n "__fish_sessctl_using_subcommand purge" -l cookie-age -d 'SESSION_COOKIE_AGE in seconds [env: SESSION_COOKIE_AGE] [default: 1209600]' -r
 complete -c sessctl -n "__fish_sessctl_using_subcommand purge" -l time-zone -d 'Zone of naive stored datetimes: UTC, or TIME_ZONE when USE_TZ=False' -r
@@ -113,6 +164,23 @@ complete -c sessctl -n "__fish_sessctl_using_subcommand list" -s d -l database-u
 complete -c sessctl -n "__fish_sessctl_using_subcommand list" -l session-dir -d 'A file-session directory instead of a database [env: SESSION_FILE_PATH]' -r -F
 complete -c sessctl -n "__fish_sessctl_using_subcommand list" -l table -d 'Session table (custom session models use other tables)' -r
 complete -c sessctl -n "__fish_sessctl_using_subcommand list" -l now -d 'Evaluate expiry at this RFC 3339 instant instead of the clock' -r
+complete -c sessctl -n "__fish_sessctl_using_subcommand list" -l engine -d 'Session engine: db, cached_db, cache or file [env: SESSION_ENGINE]' -r
+complete -c sessctl -n "__fish_sessctl_using_subcommand list" -l cache-url -d 'The cache, e.g. redis://127.0.0.1:6379/0 [env: CACHE_URL]; repeat it for a sharded cache' -r
+complete -c sessctl -n "__fish_sessctl_using_subcommand list" -l cache-key-prefix -d 'CACHES KEY_PREFIX [default: empty]' -r
+complete -c sessctl -n "__fish_sessctl_using_subcommand list" -l cache-version -d 'CACHES VERSION [default: 1]' -r
+complete -c sessctl -n "__fish_sessctl_using_subcommand list" -l cache-key-template -d 'A custom KEY_FUNCTION as a template of {prefix}, {version} and {key} [default: {prefix}:{version}:{key}]' -r
+complete -c sessctl -n "__fish_sessctl_using_subcommand list" -l cache-serializer -d 'Serializer of cached values, when the bytes cannot tell' -r -f -a "auto\t'Tell by the first bytes'
+pickle\t'Django\'s RedisCache, django-redis PickleSerializer, memcached, database and file caches'
+json\t'django-redis JSONSerializer'
+msgpack\t'django-redis MSGPackSerializer'"
+complete -c sessctl -n "__fish_sessctl_using_subcommand list" -l cache-compressor -d 'Compressor of cached values (django-redis COMPRESSOR), when the bytes cannot tell' -r -f -a "auto\t'Tell by the header'
+none\t'Never decompress'
+zlib\t''
+lz4\t''
+zstd\t''
+gzip\t''
+lzma\t''"
+complete -c sessctl -n "__fish_sessctl_using_subcommand list" -l cache-max-entries -d 'MAX_ENTRIES of a database or file cache, for the stats warning [default: 300]' -r
 complete -c sessctl -n "__fish_sessctl_using_subcommand list" -l cookie-name -d 'SESSION_COOKIE_NAME, the prefix of session file names [env: SESSION_COOKIE_NAME] [default: sessionid]' -r
 complete -c sessctl -n "__fish_sessctl_using_subcommand list" -l cookie-age -d 'SESSION_COOKIE_AGE in seconds [env: SESSION_COOKIE_AGE] [default: 1209600]' -r
 complete -c sessctl -n "__fish_sessctl_using_subcommand list" -l time-zone -d 'Zone of naive stored datetimes: UTC, or TIME_ZONE when USE_TZ=False' -r
@@ -130,6 +198,23 @@ complete -c sessctl -n "__fish_sessctl_using_subcommand inspect" -s d -l databas
 complete -c sessctl -n "__fish_sessctl_using_subcommand inspect" -l session-dir -d 'A file-session directory instead of a database [env: SESSION_FILE_PATH]' -r -F
 complete -c sessctl -n "__fish_sessctl_using_subcommand inspect" -l table -d 'Session table (custom session models use other tables)' -r
 complete -c sessctl -n "__fish_sessctl_using_subcommand inspect" -l now -d 'Evaluate expiry at this RFC 3339 instant instead of the clock' -r
+complete -c sessctl -n "__fish_sessctl_using_subcommand inspect" -l engine -d 'Session engine: db, cached_db, cache or file [env: SESSION_ENGINE]' -r
+complete -c sessctl -n "__fish_sessctl_using_subcommand inspect" -l cache-url -d 'The cache, e.g. redis://127.0.0.1:6379/0 [env: CACHE_URL]; repeat it for a sharded cache' -r
+complete -c sessctl -n "__fish_sessctl_using_subcommand inspect" -l cache-key-prefix -d 'CACHES KEY_PREFIX [default: empty]' -r
+complete -c sessctl -n "__fish_sessctl_using_subcommand inspect" -l cache-version -d 'CACHES VERSION [default: 1]' -r
+complete -c sessctl -n "__fish_sessctl_using_subcommand inspect" -l cache-key-template -d 'A custom KEY_FUNCTION as a template of {prefix}, {version} and {key} [default: {prefix}:{version}:{key}]' -r
+complete -c sessctl -n "__fish_sessctl_using_subcommand inspect" -l cache-serializer -d 'Serializer of cached values, when the bytes cannot tell' -r -f -a "auto\t'Tell by the first bytes'
+pickle\t'Django\'s RedisCache, django-redis PickleSerializer, memcached, database and file caches'
+json\t'django-redis JSONSerializer'
+msgpack\t'django-redis MSGPackSerializer'"
+complete -c sessctl -n "__fish_sessctl_using_subcommand inspect" -l cache-compressor -d 'Compressor of cached values (django-redis COMPRESSOR), when the bytes cannot tell' -r -f -a "auto\t'Tell by the header'
+none\t'Never decompress'
+zlib\t''
+lz4\t''
+zstd\t''
+gzip\t''
+lzma\t''"
+complete -c sessctl -n "__fish_sessctl_using_subcommand inspect" -l cache-max-entries -d 'MAX_ENTRIES of a database or file cache, for the stats warning [default: 300]' -r
 complete -c sessctl -n "__fish_sessctl_using_subcommand inspect" -l cookie-name -d 'SESSION_COOKIE_NAME, the prefix of session file names [env: SESSION_COOKIE_NAME] [default: sessionid]' -r
 complete -c sessctl -n "__fish_sessctl_using_subcommand inspect" -l cookie-age -d 'SESSION_COOKIE_AGE in seconds [env: SESSION_COOKIE_AGE] [default: 1209600]' -r
 complete -c sessctl -n "__fish_sessctl_using_subcommand inspect" -l time-zone -d 'Zone of naive stored datetimes: UTC, or TIME_ZONE when USE_TZ=False' -r
@@ -145,6 +230,23 @@ complete -c sessctl -n "__fish_sessctl_using_subcommand decode" -s d -l database
 complete -c sessctl -n "__fish_sessctl_using_subcommand decode" -l session-dir -d 'A file-session directory instead of a database [env: SESSION_FILE_PATH]' -r -F
 complete -c sessctl -n "__fish_sessctl_using_subcommand decode" -l table -d 'Session table (custom session models use other tables)' -r
 complete -c sessctl -n "__fish_sessctl_using_subcommand decode" -l now -d 'Evaluate expiry at this RFC 3339 instant instead of the clock' -r
+complete -c sessctl -n "__fish_sessctl_using_subcommand decode" -l engine -d 'Session engine: db, cached_db, cache or file [env: SESSION_ENGINE]' -r
+complete -c sessctl -n "__fish_sessctl_using_subcommand decode" -l cache-url -d 'The cache, e.g. redis://127.0.0.1:6379/0 [env: CACHE_URL]; repeat it for a sharded cache' -r
+complete -c sessctl -n "__fish_sessctl_using_subcommand decode" -l cache-key-prefix -d 'CACHES KEY_PREFIX [default: empty]' -r
+complete -c sessctl -n "__fish_sessctl_using_subcommand decode" -l cache-version -d 'CACHES VERSION [default: 1]' -r
+complete -c sessctl -n "__fish_sessctl_using_subcommand decode" -l cache-key-template -d 'A custom KEY_FUNCTION as a template of {prefix}, {version} and {key} [default: {prefix}:{version}:{key}]' -r
+complete -c sessctl -n "__fish_sessctl_using_subcommand decode" -l cache-serializer -d 'Serializer of cached values, when the bytes cannot tell' -r -f -a "auto\t'Tell by the first bytes'
+pickle\t'Django\'s RedisCache, django-redis PickleSerializer, memcached, database and file caches'
+json\t'django-redis JSONSerializer'
+msgpack\t'django-redis MSGPackSerializer'"
+complete -c sessctl -n "__fish_sessctl_using_subcommand decode" -l cache-compressor -d 'Compressor of cached values (django-redis COMPRESSOR), when the bytes cannot tell' -r -f -a "auto\t'Tell by the header'
+none\t'Never decompress'
+zlib\t''
+lz4\t''
+zstd\t''
+gzip\t''
+lzma\t''"
+complete -c sessctl -n "__fish_sessctl_using_subcommand decode" -l cache-max-entries -d 'MAX_ENTRIES of a database or file cache, for the stats warning [default: 300]' -r
 complete -c sessctl -n "__fish_sessctl_using_subcommand decode" -l cookie-name -d 'SESSION_COOKIE_NAME, the prefix of session file names [env: SESSION_COOKIE_NAME] [default: sessionid]' -r
 complete -c sessctl -n "__fish_sessctl_using_subcommand decode" -l cookie-age -d 'SESSION_COOKIE_AGE in seconds [env: SESSION_COOKIE_AGE] [default: 1209600]' -r
 complete -c sessctl -n "__fish_sessctl_using_subcommand decode" -l time-zone -d 'Zone of naive stored datetimes: UTC, or TIME_ZONE when USE_TZ=False' -r
@@ -170,6 +272,23 @@ complete -c sessctl -n "__fish_sessctl_using_subcommand expire" -s d -l database
 complete -c sessctl -n "__fish_sessctl_using_subcommand expire" -l session-dir -d 'A file-session directory instead of a database [env: SESSION_FILE_PATH]' -r -F
 complete -c sessctl -n "__fish_sessctl_using_subcommand expire" -l table -d 'Session table (custom session models use other tables)' -r
 complete -c sessctl -n "__fish_sessctl_using_subcommand expire" -l now -d 'Evaluate expiry at this RFC 3339 instant instead of the clock' -r
+complete -c sessctl -n "__fish_sessctl_using_subcommand expire" -l engine -d 'Session engine: db, cached_db, cache or file [env: SESSION_ENGINE]' -r
+complete -c sessctl -n "__fish_sessctl_using_subcommand expire" -l cache-url -d 'The cache, e.g. redis://127.0.0.1:6379/0 [env: CACHE_URL]; repeat it for a sharded cache' -r
+complete -c sessctl -n "__fish_sessctl_using_subcommand expire" -l cache-key-prefix -d 'CACHES KEY_PREFIX [default: empty]' -r
+complete -c sessctl -n "__fish_sessctl_using_subcommand expire" -l cache-version -d 'CACHES VERSION [default: 1]' -r
+complete -c sessctl -n "__fish_sessctl_using_subcommand expire" -l cache-key-template -d 'A custom KEY_FUNCTION as a template of {prefix}, {version} and {key} [default: {prefix}:{version}:{key}]' -r
+complete -c sessctl -n "__fish_sessctl_using_subcommand expire" -l cache-serializer -d 'Serializer of cached values, when the bytes cannot tell' -r -f -a "auto\t'Tell by the first bytes'
+pickle\t'Django\'s RedisCache, django-redis PickleSerializer, memcached, database and file caches'
+json\t'django-redis JSONSerializer'
+msgpack\t'django-redis MSGPackSerializer'"
+complete -c sessctl -n "__fish_sessctl_using_subcommand expire" -l cache-compressor -d 'Compressor of cached values (django-redis COMPRESSOR), when the bytes cannot tell' -r -f -a "auto\t'Tell by the header'
+none\t'Never decompress'
+zlib\t''
+lz4\t''
+zstd\t''
+gzip\t''
+lzma\t''"
+complete -c sessctl -n "__fish_sessctl_using_subcommand expire" -l cache-max-entries -d 'MAX_ENTRIES of a database or file cache, for the stats warning [default: 300]' -r
 complete -c sessctl -n "__fish_sessctl_using_subcommand expire" -l cookie-name -d 'SESSION_COOKIE_NAME, the prefix of session file names [env: SESSION_COOKIE_NAME] [default: sessionid]' -r
 complete -c sessctl -n "__fish_sessctl_using_subcommand expire" -l cookie-age -d 'SESSION_COOKIE_AGE in seconds [env: SESSION_COOKIE_AGE] [default: 1209600]' -r
 complete -c sessctl -n "__fish_sessctl_using_subcommand expire" -l time-zone -d 'Zone of naive stored datetimes: UTC, or TIME_ZONE when USE_TZ=False' -r
@@ -197,6 +316,23 @@ complete -c sessctl -n "__fish_sessctl_using_subcommand flush" -s d -l database-
 complete -c sessctl -n "__fish_sessctl_using_subcommand flush" -l session-dir -d 'A file-session directory instead of a database [env: SESSION_FILE_PATH]' -r -F
 complete -c sessctl -n "__fish_sessctl_using_subcommand flush" -l table -d 'Session table (custom session models use other tables)' -r
 complete -c sessctl -n "__fish_sessctl_using_subcommand flush" -l now -d 'Evaluate expiry at this RFC 3339 instant instead of the clock' -r
+complete -c sessctl -n "__fish_sessctl_using_subcommand flush" -l engine -d 'Session engine: db, cached_db, cache or file [env: SESSION_ENGINE]' -r
+complete -c sessctl -n "__fish_sessctl_using_subcommand flush" -l cache-url -d 'The cache, e.g. redis://127.0.0.1:6379/0 [env: CACHE_URL]; repeat it for a sharded cache' -r
+complete -c sessctl -n "__fish_sessctl_using_subcommand flush" -l cache-key-prefix -d 'CACHES KEY_PREFIX [default: empty]' -r
+complete -c sessctl -n "__fish_sessctl_using_subcommand flush" -l cache-version -d 'CACHES VERSION [default: 1]' -r
+complete -c sessctl -n "__fish_sessctl_using_subcommand flush" -l cache-key-template -d 'A custom KEY_FUNCTION as a template of {prefix}, {version} and {key} [default: {prefix}:{version}:{key}]' -r
+complete -c sessctl -n "__fish_sessctl_using_subcommand flush" -l cache-serializer -d 'Serializer of cached values, when the bytes cannot tell' -r -f -a "auto\t'Tell by the first bytes'
+pickle\t'Django\'s RedisCache, django-redis PickleSerializer, memcached, database and file caches'
+json\t'django-redis JSONSerializer'
+msgpack\t'django-redis MSGPackSerializer'"
+complete -c sessctl -n "__fish_sessctl_using_subcommand flush" -l cache-compressor -d 'Compressor of cached values (django-redis COMPRESSOR), when the bytes cannot tell' -r -f -a "auto\t'Tell by the header'
+none\t'Never decompress'
+zlib\t''
+lz4\t''
+zstd\t''
+gzip\t''
+lzma\t''"
+complete -c sessctl -n "__fish_sessctl_using_subcommand flush" -l cache-max-entries -d 'MAX_ENTRIES of a database or file cache, for the stats warning [default: 300]' -r
 complete -c sessctl -n "__fish_sessctl_using_subcommand flush" -l cookie-name -d 'SESSION_COOKIE_NAME, the prefix of session file names [env: SESSION_COOKIE_NAME] [default: sessionid]' -r
 complete -c sessctl -n "__fish_sessctl_using_subcommand flush" -l cookie-age -d 'SESSION_COOKIE_AGE in seconds [env: SESSION_COOKIE_AGE] [default: 1209600]' -r
 complete -c sessctl -n "__fish_sessctl_using_subcommand flush" -l time-zone -d 'Zone of naive stored datetimes: UTC, or TIME_ZONE when USE_TZ=False' -r
@@ -219,6 +355,23 @@ complete -c sessctl -n "__fish_sessctl_using_subcommand stats" -s d -l database-
 complete -c sessctl -n "__fish_sessctl_using_subcommand stats" -l session-dir -d 'A file-session directory instead of a database [env: SESSION_FILE_PATH]' -r -F
 complete -c sessctl -n "__fish_sessctl_using_subcommand stats" -l table -d 'Session table (custom session models use other tables)' -r
 complete -c sessctl -n "__fish_sessctl_using_subcommand stats" -l now -d 'Evaluate expiry at this RFC 3339 instant instead of the clock' -r
+complete -c sessctl -n "__fish_sessctl_using_subcommand stats" -l engine -d 'Session engine: db, cached_db, cache or file [env: SESSION_ENGINE]' -r
+complete -c sessctl -n "__fish_sessctl_using_subcommand stats" -l cache-url -d 'The cache, e.g. redis://127.0.0.1:6379/0 [env: CACHE_URL]; repeat it for a sharded cache' -r
+complete -c sessctl -n "__fish_sessctl_using_subcommand stats" -l cache-key-prefix -d 'CACHES KEY_PREFIX [default: empty]' -r
+complete -c sessctl -n "__fish_sessctl_using_subcommand stats" -l cache-version -d 'CACHES VERSION [default: 1]' -r
+complete -c sessctl -n "__fish_sessctl_using_subcommand stats" -l cache-key-template -d 'A custom KEY_FUNCTION as a template of {prefix}, {version} and {key} [default: {prefix}:{version}:{key}]' -r
+complete -c sessctl -n "__fish_sessctl_using_subcommand stats" -l cache-serializer -d 'Serializer of cached values, when the bytes cannot tell' -r -f -a "auto\t'Tell by the first bytes'
+pickle\t'Django\'s RedisCache, django-redis PickleSerializer, memcached, database and file caches'
+json\t'django-redis JSONSerializer'
+msgpack\t'django-redis MSGPackSerializer'"
+complete -c sessctl -n "__fish_sessctl_using_subcommand stats" -l cache-compressor -d 'Compressor of cached values (django-redis COMPRESSOR), when the bytes cannot tell' -r -f -a "auto\t'Tell by the header'
+none\t'Never decompress'
+zlib\t''
+lz4\t''
+zstd\t''
+gzip\t''
+lzma\t''"
+complete -c sessctl -n "__fish_sessctl_using_subcommand stats" -l cache-max-entries -d 'MAX_ENTRIES of a database or file cache, for the stats warning [default: 300]' -r
 complete -c sessctl -n "__fish_sessctl_using_subcommand stats" -l cookie-name -d 'SESSION_COOKIE_NAME, the prefix of session file names [env: SESSION_COOKIE_NAME] [default: sessionid]' -r
 complete -c sessctl -n "__fish_sessctl_using_subcommand stats" -l cookie-age -d 'SESSION_COOKIE_AGE in seconds [env: SESSION_COOKIE_AGE] [default: 1209600]' -r
 complete -c sessctl -n "__fish_sessctl_using_subcommand stats" -l time-zone -d 'Zone of naive stored datetimes: UTC, or TIME_ZONE when USE_TZ=False' -r
@@ -235,6 +388,23 @@ complete -c sessctl -n "__fish_sessctl_using_subcommand generate" -s d -l databa
 complete -c sessctl -n "__fish_sessctl_using_subcommand generate" -l session-dir -d 'A file-session directory instead of a database [env: SESSION_FILE_PATH]' -r -F
 complete -c sessctl -n "__fish_sessctl_using_subcommand generate" -l table -d 'Session table (custom session models use other tables)' -r
 complete -c sessctl -n "__fish_sessctl_using_subcommand generate" -l now -d 'Evaluate expiry at this RFC 3339 instant instead of the clock' -r
+complete -c sessctl -n "__fish_sessctl_using_subcommand generate" -l engine -d 'Session engine: db, cached_db, cache or file [env: SESSION_ENGINE]' -r
+complete -c sessctl -n "__fish_sessctl_using_subcommand generate" -l cache-url -d 'The cache, e.g. redis://127.0.0.1:6379/0 [env: CACHE_URL]; repeat it for a sharded cache' -r
+complete -c sessctl -n "__fish_sessctl_using_subcommand generate" -l cache-key-prefix -d 'CACHES KEY_PREFIX [default: empty]' -r
+complete -c sessctl -n "__fish_sessctl_using_subcommand generate" -l cache-version -d 'CACHES VERSION [default: 1]' -r
+complete -c sessctl -n "__fish_sessctl_using_subcommand generate" -l cache-key-template -d 'A custom KEY_FUNCTION as a template of {prefix}, {version} and {key} [default: {prefix}:{version}:{key}]' -r
+complete -c sessctl -n "__fish_sessctl_using_subcommand generate" -l cache-serializer -d 'Serializer of cached values, when the bytes cannot tell' -r -f -a "auto\t'Tell by the first bytes'
+pickle\t'Django\'s RedisCache, django-redis PickleSerializer, memcached, database and file caches'
+json\t'django-redis JSONSerializer'
+msgpack\t'django-redis MSGPackSerializer'"
+complete -c sessctl -n "__fish_sessctl_using_subcommand generate" -l cache-compressor -d 'Compressor of cached values (django-redis COMPRESSOR), when the bytes cannot tell' -r -f -a "auto\t'Tell by the header'
+none\t'Never decompress'
+zlib\t''
+lz4\t''
+zstd\t''
+gzip\t''
+lzma\t''"
+complete -c sessctl -n "__fish_sessctl_using_subcommand generate" -l cache-max-entries -d 'MAX_ENTRIES of a database or file cache, for the stats warning [default: 300]' -r
 complete -c sessctl -n "__fish_sessctl_using_subcommand generate" -l cookie-name -d 'SESSION_COOKIE_NAME, the prefix of session file names [env: SESSION_COOKIE_NAME] [default: sessionid]' -r
 complete -c sessctl -n "__fish_sessctl_using_subcommand generate" -l cookie-age -d 'SESSION_COOKIE_AGE in seconds [env: SESSION_COOKIE_AGE] [default: 1209600]' -r
 complete -c sessctl -n "__fish_sessctl_using_subcommand generate" -l time-zone -d 'Zone of naive stored datetimes: UTC, or TIME_ZONE when USE_TZ=False' -r

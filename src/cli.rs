@@ -40,6 +40,7 @@ pub struct Cli {
 pub mod heading {
     pub const BATCH: &str = "Batch control";
     pub const STORE: &str = "Store";
+    pub const CACHE: &str = "Cache";
     pub const DJANGO: &str = "Django settings";
     pub const SIGNING: &str = "Signing";
     pub const OUTPUT: &str = "Output";
@@ -80,6 +81,75 @@ pub struct GlobalOpts {
     /// Evaluate expiry at this RFC 3339 instant instead of the clock
     #[arg(long, global = true, value_name = "TIME", help_heading = heading::STORE)]
     pub now: Option<String>,
+
+    /// Session engine: db, cached_db, cache or file [env: SESSION_ENGINE]
+    ///
+    /// Django's SESSION_ENGINE; its dotted names are accepted too
+    /// (django.contrib.sessions.backends.cached_db). Without it the engine follows from what
+    /// is given: a session directory is file; a database URL and a cache URL, cached_db; a
+    /// cache URL alone, cache; a database URL alone, db. cached_db without a cache URL only
+    /// reads: a change to the table alone leaves the sessions alive in the cache.
+    #[arg(long, global = true, value_name = "ENGINE", help_heading = heading::CACHE)]
+    pub engine: Option<String>,
+
+    /// The cache, e.g. redis://127.0.0.1:6379/0 [env: CACHE_URL]; repeat it for a sharded cache
+    ///
+    /// Read as django-cache-url reads CACHE_URL: redis://[[USER]:PASSWORD@]HOST:PORT/DB,
+    /// rediss://… (TLS; ?ssl_ca_certs=CA.pem), unix:///path/redis.sock?db=N,
+    /// memcached://HOST:PORT[,HOST:PORT…] or pymemcache://…, db://TABLE (DatabaseCache in the
+    /// --database-url database), file:///PATH (FileBasedCache). Query options key_prefix,
+    /// version and max_entries stand for the options below. Several --cache-url: every
+    /// server is read, and a key is deleted wherever it is (django-redis ShardClient
+    /// shards, primary and replicas).
+    #[arg(long, global = true, value_name = "URL", help_heading = heading::CACHE)]
+    pub cache_url: Vec<String>,
+
+    /// CACHES KEY_PREFIX [default: empty]
+    ///
+    /// The stored key is PREFIX:VERSION:django.contrib.sessions.cache<session key> (or
+    /// …cached_db<session key>); the prefix is matched literally, glob characters included.
+    #[arg(long, global = true, value_name = "PREFIX", help_heading = heading::CACHE)]
+    pub cache_key_prefix: Option<String>,
+
+    /// CACHES VERSION [default: 1]
+    #[arg(long, global = true, value_name = "N", help_heading = heading::CACHE)]
+    pub cache_version: Option<String>,
+
+    /// A custom KEY_FUNCTION as a template of {prefix}, {version} and {key}
+    /// [default: {prefix}:{version}:{key}]
+    #[arg(long, global = true, value_name = "TEMPLATE", help_heading = heading::CACHE)]
+    pub cache_key_template: Option<String>,
+
+    /// Serializer of cached values, when the bytes cannot tell
+    ///
+    /// auto (the default) tells pickle, JSON and msgpack apart by their first bytes; give
+    /// the one the cache is configured with (django-redis SERIALIZER) to read every value
+    /// as Django would.
+    #[arg(
+        long,
+        global = true,
+        value_enum,
+        default_value_t = CacheSerializerArg::Auto,
+        help_heading = heading::CACHE
+    )]
+    pub cache_serializer: CacheSerializerArg,
+
+    /// Compressor of cached values (django-redis COMPRESSOR), when the bytes cannot tell
+    ///
+    /// auto (the default) inflates whatever carries a zlib, LZ4 frame, zstd, gzip or xz
+    /// header; none never decompresses.
+    #[arg(
+        long,
+        global = true,
+        value_enum,
+        default_value_t = CacheCompressorArg::Auto,
+        help_heading = heading::CACHE
+    )]
+    pub cache_compressor: CacheCompressorArg,
+
+    /// MAX_ENTRIES of a database or file cache, for the stats warning [default: 300]
+    #[arg(long, global = true, value_name = "N", help_heading = heading::CACHE)]
+    pub cache_max_entries: Option<u64>,
 
     /// SESSION_COOKIE_NAME, the prefix of session file names
     /// [env: SESSION_COOKIE_NAME] [default: sessionid]
@@ -154,6 +224,31 @@ pub struct GlobalOpts {
     /// Say more: one line per batch (rows, time, retries) on stderr
     #[arg(short, long, global = true, help_heading = heading::OUTPUT)]
     pub verbose: bool,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum CacheSerializerArg {
+    /// Tell by the first bytes
+    Auto,
+    /// Django's RedisCache, django-redis PickleSerializer, memcached, database and file caches
+    Pickle,
+    /// django-redis JSONSerializer
+    Json,
+    /// django-redis MSGPackSerializer
+    Msgpack,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum CacheCompressorArg {
+    /// Tell by the header
+    Auto,
+    /// Never decompress
+    None,
+    Zlib,
+    Lz4,
+    Zstd,
+    Gzip,
+    Lzma,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]

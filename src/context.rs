@@ -93,21 +93,20 @@ impl Context {
             (None, None) => codec::DEFAULT_SALT.to_owned(),
         };
         let secrets = read_secrets(opts)?;
-        let engine = match (store_url, session_dir) {
-            (_, Some(dir)) => Some(EngineSpec::File(FileStoreSettings {
-                dir,
-                prefix: cookie_name.clone(),
-                cookie_age,
-                zone,
-            })),
-            (Some(url), None) => Some(EngineSpec::Db(TableSpec {
-                url,
-                shown: url_text.as_deref().map(dburl::redact).unwrap_or_default(),
-                table: opts.table.clone(),
-                zone,
-            })),
-            (None, None) => None,
-        };
+        let dir = session_dir.map(|dir| FileStoreSettings {
+            dir,
+            prefix: cookie_name.clone(),
+            cookie_age,
+            zone,
+        });
+        let table = store_url.map(|url| TableSpec {
+            url,
+            shown: url_text.as_deref().map(dburl::redact).unwrap_or_default(),
+            table: opts.table.clone(),
+            zone,
+        });
+        // --engine / SESSION_ENGINE, or what the given stores imply (`cache::resolve` says how).
+        let engine = crate::cache::resolve::engine_spec(opts, table, dir)?;
         Ok(Context {
             engine,
             cookie_name,
@@ -115,7 +114,8 @@ impl Context {
             table: opts.table.clone(),
             zone,
             now,
-            codec: Codec::new(&salt, secrets.clone()),
+            codec: Codec::new(&salt, secrets.clone())
+                .with_cache_format(crate::cache::resolve::value_format(opts)),
             salt,
             secrets,
             format: opts.format,
@@ -132,7 +132,7 @@ impl Context {
         let Some(engine) = &self.engine else {
             return Err(coded(
                 ExitCode::Usage,
-                "no session store given: pass --database-url URL or set DATABASE_URL (e.g. sqlite:////srv/app/db.sqlite3), or --session-dir DIR / SESSION_FILE_PATH for file sessions",
+                "no session store given: pass --database-url URL or set DATABASE_URL (e.g. sqlite:////srv/app/db.sqlite3), or --session-dir DIR / SESSION_FILE_PATH for file sessions, or --cache-url URL / CACHE_URL for cached sessions",
             ));
         };
         crate::store::open(engine, &self.codec, access, &self.stop)

@@ -167,6 +167,7 @@ fn options_by_heading(man: &Man) -> Vec<u8> {
     let headings = [
         heading::BATCH,
         heading::STORE,
+        heading::CACHE,
         heading::DJANGO,
         heading::SIGNING,
         heading::OUTPUT,

@@ -151,6 +151,14 @@ pub const ENVIRONMENT: &[EnvVar] = &[
         meaning: "store URL when --database-url is not given",
     },
     EnvVar {
+        name: "SESSION_ENGINE",
+        meaning: "Django's SESSION_ENGINE when --engine is not given",
+    },
+    EnvVar {
+        name: "CACHE_URL",
+        meaning: "cache URL when --cache-url is not given",
+    },
+    EnvVar {
         name: "SESSION_FILE_PATH",
         meaning: "file-session directory when --session-dir is not given",
     },

@@ -13,9 +13,10 @@ use common::sessctl;
 use sessctl::cli::{heading, Cli};
 
 /// The shared headings, in the order they must appear after a command's own options.
-const SHARED_HEADINGS: [&str; 5] = [
+const SHARED_HEADINGS: [&str; 6] = [
     heading::BATCH,
     heading::STORE,
+    heading::CACHE,
     heading::DJANGO,
     heading::SIGNING,
     heading::OUTPUT,

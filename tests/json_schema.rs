@@ -35,6 +35,32 @@ struct SessionReport {
     data: Option<serde_json::Map<String, serde_json::Value>>,
     error: Option<String>,
     note: Option<String>,
+    cache: Option<CacheView>,
+}
+
+/// `inspect` on cached_db: the row's cache entry.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CacheView {
+    key: String,
+    present: bool,
+    ttl_seconds: Option<i64>,
+    same_as_row: Option<bool>,
+    format: Option<String>,
+    size: Option<u64>,
+}
+
+/// `stats` on the cache engine.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CacheFigures {
+    with_user: u64,
+    anonymous: u64,
+    undecodable: u64,
+    no_expiry: u64,
+    ttl_min_seconds: Option<i64>,
+    ttl_max_seconds: Option<i64>,
+    max_entries: Option<u64>,
 }
 
 #[derive(Deserialize)]
@@ -50,6 +76,7 @@ struct ChangeReport {
     complete: bool,
     stopped: Option<String>,
     not_found: Vec<String>,
+    cache_deleted: Option<u64>,
     elapsed_seconds: f64,
     first_batch_seconds: Option<f64>,
     last_batch_seconds: Option<f64>,
@@ -70,6 +97,7 @@ struct Stats {
     table_bytes: Option<u64>,
     files_bytes: Option<u64>,
     exceeded: Vec<String>,
+    cache: Option<CacheFigures>,
 }
 
 fn strict<T: for<'de> Deserialize<'de>>(value: &serde_json::Value) -> T {

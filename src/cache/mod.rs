@@ -18,6 +18,7 @@
 pub mod cached_db;
 pub mod key;
 pub mod redis;
+pub mod resolve;
 pub mod store;
 pub mod url;
 

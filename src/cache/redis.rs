@@ -264,7 +264,9 @@ impl CacheBackend for RedisBackend {
         pending.extend(by_server);
         let mut asked: HashMap<usize, Vec<usize>> = HashMap::new();
         while let Some((server, wanted)) = pending.pop() {
-            let now = Utc::now();
+            // Milliseconds, as PTTL counts.
+            let now = DateTime::from_timestamp_millis(Utc::now().timestamp_millis())
+                .unwrap_or_else(Utc::now);
             let mut pipe = redis::pipe();
             for &i in &wanted {
                 pipe.cmd("GET").arg(&keys[i]).cmd("PTTL").arg(&keys[i]);

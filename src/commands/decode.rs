@@ -56,6 +56,7 @@ pub fn run(ctx: &Context, args: &DecodeArgs) -> Result<Finished> {
         expired,
         size: raw.len(),
         decoded,
+        cache: None,
     }))))
 }
 

@@ -23,12 +23,15 @@ pub fn run(ctx: &Context, args: &InspectArgs) -> Result<Finished> {
             ),
         ));
     };
+    // cached_db: what Django reads first.
+    let cache = store.cache_view(&args.key, ctx.now)?;
     let finished = Finished::ok(Report::Session(Box::new(SessionReport {
         session_key: Some(session.key),
         expire_date: session.expire_date,
         expired: Some(session.expired),
         size: session.payload.len(),
         decoded: ctx.codec.decode_payload(&session.payload),
+        cache,
     })));
     Ok(super::with_notices(finished, store.as_mut()))
 }

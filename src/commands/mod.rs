@@ -190,6 +190,7 @@ pub(crate) fn run_change(
             selected: change.selected,
             outcome,
             not_found: change.not_found,
+            cache_deleted: store.cache_deleted(),
         }),
         exit,
         warnings,
@@ -232,6 +233,8 @@ fn last_resort(
             selected: selected.clone(),
             outcome,
             not_found: Vec::new(),
+            // Not known here: the store is busy in the batch this report interrupts.
+            cache_deleted: None,
         });
         // The main thread holds stdout's lock (it is stuck in the batch): write the
         // report to the descriptor itself.

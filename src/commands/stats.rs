@@ -31,10 +31,24 @@ pub fn run(ctx: &Context, args: &StatsArgs) -> Result<Finished> {
     } else {
         ExitCode::ThresholdExceeded
     };
+    let cache = store.cache_figures();
+    let mut warnings = exceeded.clone();
+    // Django's database and file caches cull entries, sessions included, once a set()
+    // finds MAX_ENTRIES of them: a count near it means sessions vanish unannounced.
+    if let Some(max) = cache.as_ref().and_then(|c| c.max_entries) {
+        if stats.total.saturating_mul(10) >= max.saturating_mul(9) {
+            warnings.push(format!(
+                "{} sessions, near the cache's MAX_ENTRIES {max}: Django culls entries above it, \
+                 logging users out (--cache-max-entries sets the figure)",
+                stats.total
+            ));
+        }
+    }
     let finished = Finished {
-        warnings: exceeded.clone(),
+        warnings,
         report: Report::Stats(StatsReport {
             stats,
+            cache,
             store: store.describe(),
             session_files: matches!(ctx.engine, Some(EngineSpec::File(_))),
             exceeded,

@@ -50,6 +50,7 @@ pub fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
                 })),
             );
             object.insert("not_found".into(), json!(change.not_found));
+            object.insert("cache_deleted".into(), json!(change.cache_deleted));
             object.insert("elapsed_seconds".into(), json!(o.elapsed.as_secs_f64()));
             object.insert(
                 "first_batch_seconds".into(),
@@ -77,6 +78,15 @@ pub fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
                 "table_bytes": s.table_bytes,
                 "files_bytes": if report.session_files { s.table_bytes } else { None },
                 "exceeded": report.exceeded,
+                "cache": report.cache.as_ref().map(|c| json!({
+                    "with_user": c.with_user,
+                    "anonymous": c.anonymous,
+                    "undecodable": c.undecodable,
+                    "no_expiry": c.no_expiry,
+                    "ttl_min_seconds": c.ttl_min,
+                    "ttl_max_seconds": c.ttl_max,
+                    "max_entries": c.max_entries,
+                })),
             })
         }
     };
@@ -120,6 +130,19 @@ pub fn session_json(report: &SessionReport) -> Value {
     object.insert("data".into(), data.unwrap_or(Value::Null));
     object.insert("error".into(), json!(d.error));
     object.insert("note".into(), json!(d.note));
+    object.insert(
+        "cache".into(),
+        report.cache.as_ref().map_or(Value::Null, |c| {
+            json!({
+                "key": c.key,
+                "present": c.present,
+                "ttl_seconds": c.ttl_seconds,
+                "same_as_row": c.same_as_row,
+                "format": c.format,
+                "size": c.size,
+            })
+        }),
+    );
     Value::Object(object)
 }
 

@@ -37,6 +37,8 @@ pub struct ChangeReport {
     pub outcome: Outcome,
     /// Keys given on the command line that are not in the store.
     pub not_found: Vec<String>,
+    /// Cache entries really deleted alongside the changed sessions (cached_db only).
+    pub cache_deleted: Option<u64>,
 }
 
 /// One session, from a store (`inspect`) or from a raw value (`decode`).
@@ -46,10 +48,14 @@ pub struct SessionReport {
     pub expired: Option<bool>,
     pub size: usize,
     pub decoded: Decoded,
+    /// The session's cache entry, for a table read through a cache (cached_db).
+    pub cache: Option<crate::store::CacheView>,
 }
 
 pub struct StatsReport {
     pub stats: StoreStats,
+    /// Figures only a cache gives (cache engine).
+    pub cache: Option<crate::store::CacheFigures>,
     pub store: String,
     /// The store is a file-session directory: its size on disk (`table_bytes`) is that of
     /// its session files, not of a table.

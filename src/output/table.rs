@@ -109,6 +109,13 @@ fn change_summary(change: &ChangeReport, verbose: bool, out: &mut dyn Write) -> 
             seconds(o.waited)
         ));
     }
+    if let Some(n) = change.cache_deleted {
+        line.push_str(&format!(
+            "; {} cache entr{} deleted",
+            thousands(n),
+            if n == 1 { "y" } else { "ies" }
+        ));
+    }
     writeln!(out, "{line}")?;
     if verbose {
         if let (Some(first), Some(last)) = (o.first_batch, o.last_batch) {
@@ -189,6 +196,30 @@ fn session_table(report: &SessionReport, out: &mut dyn Write) -> io::Result<()> 
         table.add_row(vec!["_session_expiry".to_owned(), shown]);
     }
     table.add_row(vec!["size".to_owned(), format!("{} bytes", report.size)]);
+    if let Some(cache) = &report.cache {
+        let state = if !cache.present {
+            "absent: Django reads the row".to_owned()
+        } else {
+            let ttl = cache
+                .ttl_seconds
+                .map_or_else(|| "no expiry".to_owned(), |s| format!("{s} s left"));
+            let same = match cache.same_as_row {
+                Some(true) => "same data as the row",
+                Some(false) => "differs from the row: Django uses the cache entry",
+                None => "not comparable with the row",
+            };
+            format!(
+                "present, {ttl}, {}, {} bytes, {same}",
+                cache.format.as_deref().unwrap_or("unknown"),
+                cache.size.unwrap_or(0)
+            )
+        };
+        table.add_row(vec![
+            "cache entry".to_owned(),
+            for_terminal(&cache.key).into_owned(),
+        ]);
+        table.add_row(vec!["cache".to_owned(), state]);
+    }
     // The signature row already says that no key was given; the note keeps the rest.
     let notes: Vec<&str> = d
         .note
@@ -233,6 +264,20 @@ fn stats_table(report: &StatsReport, out: &mut dyn Write) -> io::Result<()> {
         s.table_bytes
             .map_or_else(|| "unknown".to_owned(), |b| b.to_string()),
     ]);
+    if let Some(c) = &report.cache {
+        table.add_row(vec!["with a user".to_owned(), c.with_user.to_string()]);
+        table.add_row(vec!["anonymous".to_owned(), c.anonymous.to_string()]);
+        table.add_row(vec!["undecodable".to_owned(), c.undecodable.to_string()]);
+        table.add_row(vec!["without expiry".to_owned(), c.no_expiry.to_string()]);
+        let ttl = |t: Option<i64>| t.map_or_else(|| "-".to_owned(), |s| format!("{s} s"));
+        table.add_row(vec![
+            "TTL range".to_owned(),
+            format!("{} to {}", ttl(c.ttl_min), ttl(c.ttl_max)),
+        ]);
+        if let Some(max) = c.max_entries {
+            table.add_row(vec!["MAX_ENTRIES".to_owned(), max.to_string()]);
+        }
+    }
     writeln!(out, "{table}")
 }
 

@@ -80,7 +80,7 @@ pub fn open(
             cache.max_entries,
         )),
         EngineSpec::CachedDb { table, cache } => {
-            let db = open(&EngineSpec::Db(table.clone()), codec, access)?;
+            let db = open(&EngineSpec::Db(table.clone()), codec, access, stop)?;
             match cache {
                 Some(cache) => Box::new(CachedDbStore::new(
                     db,
@@ -88,7 +88,7 @@ pub fn open(
                     cache.rule.clone(),
                     codec.clone(),
                 )),
-                None if access == Access::Write => {
+                None if access.writes() => {
                     return Err(crate::exit::coded(
                         crate::exit::ExitCode::Usage,
                         "--engine cached_db without --cache-url: deleting or expiring rows alone leaves \
