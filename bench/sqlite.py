@@ -522,7 +522,7 @@ def fresh_copy(args, base, name):
 
 
 def remove_db(path):
-    for p in (path, path + "-journal", path + "-wal", path + "-shm", path + ".sessctl-%s.lock" % TABLE):
+    for p in (path, path + "-journal", path + "-wal", path + "-shm"):
         if os.path.exists(p):
             os.remove(p)
 

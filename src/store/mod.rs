@@ -249,7 +249,7 @@ pub struct Capabilities {
 
 /// Tries `take` (true: the lock is now held) until it succeeds, at once without `wait`,
 /// every 100 ms for at most `wait` otherwise. For locks that have no waiting form that
-/// can time out (flock, SQLite's lock file). Returns whether the lock was taken.
+/// can time out (flock, SQLite's byte-range lock). Returns whether the lock was taken.
 pub fn poll_lock(wait: Option<Duration>, mut take: impl FnMut() -> Result<bool>) -> Result<bool> {
     let deadline = wait.map(|w| std::time::Instant::now().checked_add(w));
     loop {

@@ -23,6 +23,14 @@
 //! changes again later, and takes the exclusive lock early, which blocks the app's reads.
 //!
 //! bench/sqlite.py measures both.
+//!
+//! Opening checks that the table is Django's ([`schema`]); a read-only command that
+//! meets a hot journal (a writer crashed mid-transaction) lets SQLite roll it back when
+//! this user may write the file, as any SQLite client does on its next read, and says
+//! what to do otherwise. Bulk changes take the purge lock ([`lock`]).
+
+mod lock;
+mod schema;
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -32,7 +40,8 @@ use chrono::{DateTime, Utc};
 use rusqlite::types::ValueRef;
 use rusqlite::{params_from_iter, Connection, ErrorCode, OpenFlags, TransactionBehavior};
 
-use super::{Capabilities, ClearExpired, Cursor, Receipt, SessionStore, StoreStats};
+use self::lock::{FileId, PurgeLock};
+use super::{Capabilities, ClearExpired, Cursor, Notices, Receipt, SessionStore, StoreStats};
 use crate::exit::{coded, ExitCode};
 use crate::session::{Action, Condition, Edit, Payload, StoredSession, Target};
 use crate::zone::StoreZone;
@@ -63,14 +72,20 @@ use crate::db::Access;
 pub struct SqliteStore {
     conn: Connection,
     path: PathBuf,
+    /// The table's name as the schema stores it.
     table: String,
     /// The table name quoted for SQL.
     quoted: String,
     zone: StoreZone,
-    /// The purge lock file, held (locked) while this store lives.
-    purge_lock: Option<std::fs::File>,
+    /// The database file the connection opened (device, inode).
+    file: FileId,
     /// When the last write transaction committed, and how long it held the lock.
     last_write: Option<(Instant, Duration)>,
+    /// Sentences for the summary (a hot journal rolled back).
+    notices: Vec<String>,
+    /// The purge lock's descriptor of the database file. Declared last, so dropped last:
+    /// closing it while `conn` is open would drop SQLite's own locks (see [`lock`]).
+    purge_lock: Option<PurgeLock>,
 }
 
 impl SqliteStore {
@@ -101,23 +116,45 @@ impl SqliteStore {
             Access::Read => OpenFlags::SQLITE_OPEN_READ_ONLY,
             Access::Delete | Access::Update => OpenFlags::SQLITE_OPEN_READ_WRITE,
         };
-        let conn = Connection::open_with_flags(path, flags)
-            .map_err(|e| classify(e, &format!("cannot open {shown}")))?;
-        conn.busy_timeout(BUSY_TIMEOUT)?;
+        let mut notices = Vec::new();
+        let mut conn = connect(path, flags)?;
+        if let Err(e) = first_read(&conn) {
+            if !needs_recovery(&e) {
+                return Err(classify(e, &format!("cannot read {shown}")));
+            }
+            // Only a read-only connection gets here: a writing one rolls back itself.
+            drop(conn);
+            notices.push(recover(path, &e)?);
+            conn = connect(path, flags)?;
+            first_read(&conn).map_err(|e| classify(e, &format!("cannot read {shown}")))?;
+        }
+        let file = std::fs::metadata(path)
+            .map(|meta| lock::id_of(&meta))
+            .map_err(|e| {
+                coded(
+                    ExitCode::StoreUnavailable,
+                    format!("cannot read {shown}: {e}"),
+                )
+            })?;
         if access.writes() {
             conn.execute_batch(&format!("PRAGMA cache_size = -{WRITE_CACHE_KIB}"))
                 .map_err(|e| classify(e, &format!("cannot open {shown}")))?;
         }
+        let shown_text = shown.to_string();
+        let found = schema::check(&conn, table, &shown_text, |e| {
+            classify(e, &format!("cannot read {shown_text}"))
+        })?;
         let store = SqliteStore {
             conn,
             path: path.to_owned(),
-            table: table.to_owned(),
-            quoted: quote_ident(table),
+            quoted: quote_ident(&found.name),
+            table: found.name,
             zone,
-            purge_lock: None,
+            file,
             last_write: None,
+            notices,
+            purge_lock: None,
         };
-        store.check_schema()?;
         if access.writes() && store.conn.is_readonly(rusqlite::DatabaseName::Main)? {
             return Err(coded(
                 ExitCode::StoreUnavailable,
@@ -125,41 +162,6 @@ impl SqliteStore {
             ));
         }
         Ok(store)
-    }
-
-    /// Fails with exit 3 unless the table exists and has Django's three session columns.
-    fn check_schema(&self) -> Result<()> {
-        let shown = self.path.display();
-        let mut stmt = self
-            .conn
-            .prepare("SELECT name FROM pragma_table_info(?1)")
-            .map_err(|e| classify(e, &format!("cannot read {shown}")))?;
-        let columns: Vec<String> = stmt
-            .query_map([&self.table], |row| row.get(0))
-            .and_then(|rows| rows.collect())
-            .map_err(|e| classify(e, &format!("cannot read {shown}")))?;
-        if columns.is_empty() {
-            return Err(coded(
-                ExitCode::StoreUnavailable,
-                format!("{shown} has no table `{}`; is this the Django database? (custom session models: --table)", self.table),
-            ));
-        }
-        let missing: Vec<&str> = ["session_key", "session_data", "expire_date"]
-            .into_iter()
-            .filter(|c| !columns.iter().any(|have| have == c))
-            .collect();
-        if !missing.is_empty() {
-            return Err(coded(
-                ExitCode::StoreUnavailable,
-                format!(
-                    "table `{}` in {shown} is not a session table: no column {} (it has {})",
-                    self.table,
-                    missing.join(", "),
-                    columns.join(", ")
-                ),
-            ));
-        }
-        Ok(())
     }
 
     /// SQL for `cond` (to append after a WHERE clause) and its parameters.
@@ -424,39 +426,22 @@ impl SessionStore for SqliteStore {
     }
 
     fn lock_purge(&mut self, wait: Option<std::time::Duration>) -> Result<()> {
-        // A lock file beside the database: SQLite has no named locks, and the file's
-        // own locks belong to SQLite. One file per table, left in place (removing a
-        // lock file races with a process about to lock it).
-        let mut name = self.path.file_name().unwrap_or_default().to_owned();
-        name.push(format!(".sessctl-{}.lock", self.table));
-        let lock_path = self.path.with_file_name(name);
-        let file = std::fs::OpenOptions::new()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .open(&lock_path)
-            .map_err(|e| {
-                coded(
-                    ExitCode::StoreUnavailable,
-                    format!("cannot create the purge lock {}: {e}", lock_path.display()),
-                )
-            })?;
-        let taken = super::poll_lock(wait, || match file.try_lock() {
-            Ok(()) => Ok(true),
-            Err(std::fs::TryLockError::WouldBlock) => Ok(false),
-            Err(std::fs::TryLockError::Error(e)) => Err(e.into()),
-        })?;
-        if !taken {
+        if self.purge_lock.is_none() {
+            self.purge_lock = Some(PurgeLock::open(&self.path, &self.table, self.file)?);
+        }
+        let Some(purge_lock) = self.purge_lock.as_mut() else {
+            unreachable!("opened above");
+        };
+        // A lock not taken stays open with the store all the same (see `lock`).
+        if !purge_lock.take(wait)? {
             return Err(coded(
                 ExitCode::Busy,
                 format!(
-                    "another sessctl purge of {} is running (lock {}); try later, or pass --wait",
-                    self.describe(),
-                    lock_path.display()
+                    "another sessctl purge of {} is running; try later, or pass --wait",
+                    self.describe()
                 ),
             ));
         }
-        self.purge_lock = Some(file);
         Ok(())
     }
 
@@ -465,6 +450,76 @@ impl SessionStore for SqliteStore {
             .execute_batch("VACUUM")
             .map_err(|e| classify(e, &self.context("vacuuming")))
     }
+
+    fn take_notices(&mut self) -> Notices {
+        Notices {
+            messages: std::mem::take(&mut self.notices),
+            failures: 0,
+        }
+    }
+}
+
+/// Opens a connection to `path` that waits for the app's locks.
+fn connect(path: &Path, flags: OpenFlags) -> Result<Connection> {
+    let conn = Connection::open_with_flags(path, flags)
+        .map_err(|e| classify(e, &format!("cannot open {}", path.display())))?;
+    conn.busy_timeout(BUSY_TIMEOUT)?;
+    Ok(conn)
+}
+
+/// The first read of a connection: where SQLite finds a hot journal or a WAL to
+/// recover, and fails on a read-only connection.
+fn first_read(conn: &Connection) -> rusqlite::Result<i64> {
+    conn.query_row("SELECT count(*) FROM sqlite_schema", [], |row| row.get(0))
+}
+
+/// Whether `err` says a crash left a transaction for a writer to roll back (a hot
+/// rollback journal, or a WAL whose index must be rebuilt) and the connection may not.
+fn needs_recovery(err: &rusqlite::Error) -> bool {
+    use rusqlite::ffi::{SQLITE_READONLY_RECOVERY, SQLITE_READONLY_ROLLBACK};
+    matches!(err, rusqlite::Error::SqliteFailure(e, _)
+        if e.extended_code == SQLITE_READONLY_ROLLBACK || e.extended_code == SQLITE_READONLY_RECOVERY)
+}
+
+/// Lets SQLite roll back what a crashed writer left in `path` (`err`: what the read-only
+/// connection said), through a short-lived writing connection, when this user may write
+/// the database and its directory; a notice for the summary when it did. Nothing else is
+/// written: SQLite only puts back the pages the journal holds, as Django's next read
+/// would have done.
+fn recover(path: &Path, err: &rusqlite::Error) -> Result<String> {
+    use rustix::fs::Access as Mode;
+    let shown = path.display();
+    let wal = matches!(err, rusqlite::Error::SqliteFailure(e, _)
+        if e.extended_code == rusqlite::ffi::SQLITE_READONLY_RECOVERY);
+    let what = if wal {
+        format!("a write-ahead log to recover ({shown}-wal)")
+    } else {
+        format!("a hot journal ({shown}-journal)")
+    };
+    let dir = match path.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => dir,
+        _ => Path::new("."),
+    };
+    let writable = rustix::fs::access(path, Mode::WRITE_OK).is_ok()
+        && rustix::fs::access(dir, Mode::WRITE_OK | Mode::EXEC_OK).is_ok();
+    if !writable {
+        return Err(coded(
+            ExitCode::StoreUnavailable,
+            format!(
+                "{shown} has {what}: a writer crashed in the middle of a transaction, and SQLite must roll that back before the database can be read, which needs write access to the file and its directory; run sessctl once as a user who may write them (the app's user, or root), or let the app read the database once; do not delete the journal, the database is inconsistent without it"
+            ),
+        ));
+    }
+    let conn = connect(
+        path,
+        OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )?;
+    first_read(&conn).map_err(|e| classify(e, &format!("rolling back {what} of {shown}")))?;
+    conn.close()
+        .map_err(|(_, e)| classify(e, &format!("rolling back {what} of {shown}")))?;
+    Ok(format!(
+        "{shown} had {what} left by a writer that crashed mid-transaction; SQLite rolled that transaction back before reading, as the app's next read would have"
+    ))
 }
 
 /// Where a rowid walk stands: it goes on after this rowid.
