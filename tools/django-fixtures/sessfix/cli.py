@@ -94,6 +94,60 @@ def cmd_build_sessions(ns):
     return 0
 
 
+CACHE_OPTIONS = [
+    ("--out", "out", dict(required=True, help="directory to write the set into")),
+    ("--secret-key", "secret_key", dict(required=True, help="SECRET_KEY")),
+    ("--redis-url", "redis_url", dict(
+        default=os.environ.get("SESSCTL_TEST_REDIS_URL", "redis://127.0.0.1:6379"),
+        help="Redis server to write through (default $SESSCTL_TEST_REDIS_URL or "
+             "redis://127.0.0.1:6379)")),
+    ("--redis-db", "redis_db", dict(type=int, default=10,
+     help="first database number: one per backend, emptied first (default %(default)s)")),
+    ("--key-prefix", "key_prefix", dict(default="si*te[1]",
+     help="CACHES KEY_PREFIX, glob characters welcome (default %(default)s)")),
+    ("--cache-version", "cache_version", dict(type=int, default=3,
+     help="CACHES VERSION (default %(default)s)")),
+    ("--seed", "seed", dict(type=int, default=1234, help="seed of the session keys")),
+    ("--reference-time", "reference_time", dict(default=DEFAULT_REFERENCE,
+     help="Django's clock while it writes (default %(default)s)")),
+    ("--cookie-age", "cookie_age", dict(type=int, default=1209600, help="SESSION_COOKIE_AGE")),
+]
+
+
+def add_cache_options(p):
+    for flag, dest, kw in CACHE_OPTIONS:
+        p.add_argument(flag, dest=dest, **kw)
+    p.add_argument("--truncate", action="store_true",
+                   help="empty the Redis databases even when they hold something")
+    p.add_argument("--keep", action="store_true",
+                   help="leave the entries in Redis afterwards (default: empty the databases)")
+
+
+def cache_argv(ns):
+    argv = []
+    for flag, dest, _ in CACHE_OPTIONS:
+        argv += [flag, str(getattr(ns, dest))]
+    return argv + (["--truncate"] if ns.truncate else []) + (["--keep"] if ns.keep else [])
+
+
+def cmd_cache(ns):
+    python = ns.python or venvs.ensure(ns.venvs, venvs.pinned_cache(ns.django))
+    return subprocess.run([python, ENTRY, "build-cache"] + cache_argv(ns)).returncode
+
+
+def cmd_build_cache(ns):
+    from .cache import build
+    print(build.build(ns))
+    return 0
+
+
+def cmd_cache_e2e(ns):
+    python = ns.python or venvs.ensure(ns.venvs, venvs.pinned_cache(ns.django))
+    return subprocess.run([python, "-m", "sessfix.cache.e2e", "--sessctl", os.path.abspath(ns.sessctl),
+                           "--redis-url", ns.redis_url, "--redis-db", str(ns.redis_db)],
+                          cwd=HERE).returncode
+
+
 def cmd_oracle(ns):
     from . import oracle
     return oracle.main(ns)
@@ -146,6 +200,32 @@ def parser():
     from . import oracle
     oracle.add_options(p, default_venvs())
     p.set_defaults(run=cmd_oracle)
+
+    p = sub.add_parser("cache", help="make the cache set (Redis backends) with an exact "
+                                     "Django in a virtualenv of its own")
+    p.add_argument("--django", default="6.1.3", metavar="VERSION",
+                   help="exact Django release (default %(default)s)")
+    p.add_argument("--python", help="run with this interpreter instead of a virtualenv")
+    p.add_argument("--venvs", default=default_venvs(), help="where the virtualenvs live")
+    add_cache_options(p)
+    p.set_defaults(run=cmd_cache)
+
+    p = sub.add_parser("build-cache", help="make the cache set with the Django (and "
+                                           "django-redis) this interpreter imports")
+    add_cache_options(p)
+    p.set_defaults(run=cmd_build_cache)
+
+    p = sub.add_parser("cache-e2e", help="a real Django app logs users in on the cache and "
+                                         "cached_db engines; sessctl logs them out")
+    p.add_argument("--sessctl", required=True, help="the sessctl binary to run")
+    p.add_argument("--django", default="6.1.3", metavar="VERSION")
+    p.add_argument("--python", help="run with this interpreter instead of a virtualenv")
+    p.add_argument("--venvs", default=default_venvs(), help="where the virtualenvs live")
+    p.add_argument("--redis-url", default=os.environ.get("SESSCTL_TEST_REDIS_URL",
+                                                         "redis://127.0.0.1:6379"))
+    p.add_argument("--redis-db", type=int, default=8,
+                   help="database number of its own, emptied first (default %(default)s)")
+    p.set_defaults(run=cmd_cache_e2e)
 
     p = sub.add_parser("compare", help="do two sets hold the same sessions? exit 1 if not")
     p.add_argument("expected")

@@ -38,6 +38,18 @@ PINNED = {
 
 SERVER_DRIVERS = ("psycopg[binary]", "PyMySQL")
 
+# The cache kind: Django's RedisCache needs redis-py; django-redis and its compressor and
+# serializer packages write the other value formats.
+CACHE_PACKAGES = ("redis==8.1.0", "django-redis==7.0.0", "lz4==4.4.5", "msgpack==1.2.4")
+
+
+def pinned_cache(version):
+    """An exact Django release with the cache packages (CACHE_PACKAGES) beside it."""
+    base = pinned(version)
+    return dataclasses.replace(base, name=base.name + "-cache",
+                               packages=base.packages + CACHE_PACKAGES,
+                               imports=("redis", "django_redis", "lz4", "msgpack"))
+
 
 def pinned(version, servers=False):
     """The requirement of an exact Django release from PINNED."""
