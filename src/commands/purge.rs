@@ -14,7 +14,9 @@ use crate::store::Access;
 use crate::zone::parse_instant;
 
 pub fn run(ctx: &Context, args: &PurgeArgs) -> Result<Finished> {
-    if args.invalid && !ctx.codec.has_keys() {
+    // Cached values are not signed: on the cache engine `--invalid` needs no key.
+    let signed = !matches!(ctx.engine, Some(crate::store::EngineSpec::Cache(_)));
+    if args.invalid && signed && !ctx.codec.has_keys() {
         return Err(coded(
             ExitCode::Usage,
             "purge --invalid needs the secret key (DJANGO_SECRET_KEY or --secret-key-file): without it no signature can be checked",
