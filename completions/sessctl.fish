@@ -27,7 +27,7 @@ end
 complete -c sessctl -n "__fish_sessctl_needs_command" -s d -l database-url -d 'The store URL, e.g. postgres://USER@HOST/DB or sqlite:////abs/path.sqlite3 [env: DATABASE_URL]' -r
 complete -c sessctl -n "__fish_sessctl_needs_command" -l session-dir -d 'A file-session directory instead of a database [env: SESSION_FILE_PATH]' -r -F
 complete -c sessctl -n "__fish_sessctl_needs_command" -l table -d 'Session table (custom session models use other tables)' -r
-complete -c sessctl -n "__fish_sessctl_needs_command" -l now -d 'Evaluate expiry at this RFC 3339 instant instead of the clock' -r
+complete -c sessctl -n "__fish_sessctl_needs_command" -l now -d 'Evaluate expiry at this time instead of the clock, e.g. 2025-06-01 or -30d' -r
 complete -c sessctl -n "__fish_sessctl_needs_command" -l engine -d 'Session engine: db, cached_db, cache or file [env: SESSION_ENGINE]' -r
 complete -c sessctl -n "__fish_sessctl_needs_command" -l cache-url -d 'The cache, e.g. redis://127.0.0.1:6379/0 [env: CACHE_URL]; repeat it for a sharded cache' -r
 complete -c sessctl -n "__fish_sessctl_needs_command" -l cache-key-prefix -d 'CACHES KEY_PREFIX [default: empty]' -r
@@ -73,12 +73,12 @@ complete -c sessctl -n "__fish_sessctl_using_subcommand clear-expired" -l batch-
 complete -c sessctl -n "__fish_sessctl_using_subcommand clear-expired" -l nice -d 'After each batch, pause RATIO times as long as the batch took (0.5: at most two thirds of the time is spent in batches)' -r
 complete -c sessctl -n "__fish_sessctl_using_subcommand clear-expired" -l stop-file -d 'Stop cleanly between two batches once this file exists (exit 0, "run again to finish")' -r -F
 complete -c sessctl -n "__fish_sessctl_using_subcommand clear-expired" -l pause-file -d 'Wait between two batches for as long as this file exists' -r -F
-complete -c sessctl -n "__fish_sessctl_using_subcommand clear-expired" -l max-runtime -d 'Stop cleanly after this long, e.g. 10m, and report what is left' -r
+complete -c sessctl -n "__fish_sessctl_using_subcommand clear-expired" -l max-runtime -d 'Stop cleanly after this long, e.g. 10m or 1h30m, and report what is left' -r
 complete -c sessctl -n "__fish_sessctl_using_subcommand clear-expired" -l progress -d 'Off a terminal, print a timestamped progress line (done, rate, elapsed) every DURATION on stderr, e.g. 30s (on a terminal the progress bar shows it)' -r
 complete -c sessctl -n "__fish_sessctl_using_subcommand clear-expired" -s d -l database-url -d 'The store URL, e.g. postgres://USER@HOST/DB or sqlite:////abs/path.sqlite3 [env: DATABASE_URL]' -r
 complete -c sessctl -n "__fish_sessctl_using_subcommand clear-expired" -l session-dir -d 'A file-session directory instead of a database [env: SESSION_FILE_PATH]' -r -F
 complete -c sessctl -n "__fish_sessctl_using_subcommand clear-expired" -l table -d 'Session table (custom session models use other tables)' -r
-complete -c sessctl -n "__fish_sessctl_using_subcommand clear-expired" -l now -d 'Evaluate expiry at this RFC 3339 instant instead of the clock' -r
+complete -c sessctl -n "__fish_sessctl_using_subcommand clear-expired" -l now -d 'Evaluate expiry at this time instead of the clock, e.g. 2025-06-01 or -30d' -r
 complete -c sessctl -n "__fish_sessctl_using_subcommand clear-expired" -l engine -d 'Session engine: db, cached_db, cache or file [env: SESSION_ENGINE]' -r
 complete -c sessctl -n "__fish_sessctl_using_subcommand clear-expired" -l cache-url -d 'The cache, e.g. redis://127.0.0.1:6379/0 [env: CACHE_URL]; repeat it for a sharded cache' -r
 complete -c sessctl -n "__fish_sessctl_using_subcommand clear-expired" -l cache-key-prefix -d 'CACHES KEY_PREFIX [default: empty]' -r
@@ -111,19 +111,19 @@ complete -c sessctl -n "__fish_sessctl_using_subcommand clear-expired" -s q -l q
 complete -c sessctl -n "__fish_sessctl_using_subcommand clear-expired" -s v -l verbose -d 'Say more: one line per batch (rows, time, retries) on stderr'
 complete -c sessctl -n "__fish_sessctl_using_subcommand clear-expired" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c sessctl -n "__fish_sessctl_using_subcommand purge" -l user -d 'Sessions of this user (_auth_user_id): log an account out everywhere' -r
-complete -c sessctl -n "__fish_sessctl_using_subcommand purge" -l expired-before -d 'Sessions whose expiry is before this RFC 3339 instant' -r
+complete -c sessctl -n "__fish_sessctl_using_subcommand purge" -l expired-before -d 'Sessions whose expiry is before this time, e.g. 2025-01-01 or -30d' -r
 complete -c sessctl -n "__fish_sessctl_using_subcommand purge" -l batch-size -d 'Rows per batch; each batch is its own short transaction' -r
 complete -c sessctl -n "__fish_sessctl_using_subcommand purge" -l sleep -d 'Pause between batches, e.g. 200ms or 1s, to leave room for live traffic' -r
 complete -c sessctl -n "__fish_sessctl_using_subcommand purge" -l batch-time -d 'Size batches so that each takes about this long, e.g. 50ms, starting at 1,000 rows and never above --batch-size' -r
 complete -c sessctl -n "__fish_sessctl_using_subcommand purge" -l nice -d 'After each batch, pause RATIO times as long as the batch took (0.5: at most two thirds of the time is spent in batches)' -r
 complete -c sessctl -n "__fish_sessctl_using_subcommand purge" -l stop-file -d 'Stop cleanly between two batches once this file exists (exit 0, "run again to finish")' -r -F
 complete -c sessctl -n "__fish_sessctl_using_subcommand purge" -l pause-file -d 'Wait between two batches for as long as this file exists' -r -F
-complete -c sessctl -n "__fish_sessctl_using_subcommand purge" -l max-runtime -d 'Stop cleanly after this long, e.g. 10m, and report what is left' -r
+complete -c sessctl -n "__fish_sessctl_using_subcommand purge" -l max-runtime -d 'Stop cleanly after this long, e.g. 10m or 1h30m, and report what is left' -r
 complete -c sessctl -n "__fish_sessctl_using_subcommand purge" -l progress -d 'Off a terminal, print a timestamped progress line (done, rate, elapsed) every DURATION on stderr, e.g. 30s (on a terminal the progress bar shows it)' -r
 complete -c sessctl -n "__fish_sessctl_using_subcommand purge" -s d -l database-url -d 'The store URL, e.g. postgres://USER@HOST/DB or sqlite:////abs/path.sqlite3 [env: DATABASE_URL]' -r
 complete -c sessctl -n "__fish_sessctl_using_subcommand purge" -l session-dir -d 'A file-session directory instead of a database [env: SESSION_FILE_PATH]' -r -F
 complete -c sessctl -n "__fish_sessctl_using_subcommand purge" -l table -d 'Session table (custom session models use other tables)' -r
-complete -c sessctl -n "__fish_sessctl_using_subcommand purge" -l now -d 'Evaluate expiry at this RFC 3339 instant instead of the clock' -r
+complete -c sessctl -n "__fish_sessctl_using_subcommand purge" -l now -d 'Evaluate expiry at this time instead of the clock, e.g. 2025-06-01 or -30d' -r
 complete -c sessctl -n "__fish_sessctl_using_subcommand purge" -l engine -d 'Session engine: db, cached_db, cache or file [env: SESSION_ENGINE]' -r
 complete -c sessctl -n "__fish_sessctl_using_subcommand purge" -l cache-url -d 'The cache, e.g. redis://127.0.0.1:6379/0 [env: CACHE_URL]; repeat it for a sharded cache' -r
 complete -c sessctl -n "__fish_sessctl_using_subcommand purge" -l cache-key-prefix -d 'CACHES KEY_PREFIX [default: empty]' -r
@@ -163,7 +163,7 @@ complete -c sessctl -n "__fish_sessctl_using_subcommand list" -l limit -d 'Stop 
 complete -c sessctl -n "__fish_sessctl_using_subcommand list" -s d -l database-url -d 'The store URL, e.g. postgres://USER@HOST/DB or sqlite:////abs/path.sqlite3 [env: DATABASE_URL]' -r
 complete -c sessctl -n "__fish_sessctl_using_subcommand list" -l session-dir -d 'A file-session directory instead of a database [env: SESSION_FILE_PATH]' -r -F
 complete -c sessctl -n "__fish_sessctl_using_subcommand list" -l table -d 'Session table (custom session models use other tables)' -r
-complete -c sessctl -n "__fish_sessctl_using_subcommand list" -l now -d 'Evaluate expiry at this RFC 3339 instant instead of the clock' -r
+complete -c sessctl -n "__fish_sessctl_using_subcommand list" -l now -d 'Evaluate expiry at this time instead of the clock, e.g. 2025-06-01 or -30d' -r
 complete -c sessctl -n "__fish_sessctl_using_subcommand list" -l engine -d 'Session engine: db, cached_db, cache or file [env: SESSION_ENGINE]' -r
 complete -c sessctl -n "__fish_sessctl_using_subcommand list" -l cache-url -d 'The cache, e.g. redis://127.0.0.1:6379/0 [env: CACHE_URL]; repeat it for a sharded cache' -r
 complete -c sessctl -n "__fish_sessctl_using_subcommand list" -l cache-key-prefix -d 'CACHES KEY_PREFIX [default: empty]' -r
@@ -197,7 +197,7 @@ complete -c sessctl -n "__fish_sessctl_using_subcommand list" -s h -l help -d 'P
 complete -c sessctl -n "__fish_sessctl_using_subcommand inspect" -s d -l database-url -d 'The store URL, e.g. postgres://USER@HOST/DB or sqlite:////abs/path.sqlite3 [env: DATABASE_URL]' -r
 complete -c sessctl -n "__fish_sessctl_using_subcommand inspect" -l session-dir -d 'A file-session directory instead of a database [env: SESSION_FILE_PATH]' -r -F
 complete -c sessctl -n "__fish_sessctl_using_subcommand inspect" -l table -d 'Session table (custom session models use other tables)' -r
-complete -c sessctl -n "__fish_sessctl_using_subcommand inspect" -l now -d 'Evaluate expiry at this RFC 3339 instant instead of the clock' -r
+complete -c sessctl -n "__fish_sessctl_using_subcommand inspect" -l now -d 'Evaluate expiry at this time instead of the clock, e.g. 2025-06-01 or -30d' -r
 complete -c sessctl -n "__fish_sessctl_using_subcommand inspect" -l engine -d 'Session engine: db, cached_db, cache or file [env: SESSION_ENGINE]' -r
 complete -c sessctl -n "__fish_sessctl_using_subcommand inspect" -l cache-url -d 'The cache, e.g. redis://127.0.0.1:6379/0 [env: CACHE_URL]; repeat it for a sharded cache' -r
 complete -c sessctl -n "__fish_sessctl_using_subcommand inspect" -l cache-key-prefix -d 'CACHES KEY_PREFIX [default: empty]' -r
@@ -229,7 +229,7 @@ complete -c sessctl -n "__fish_sessctl_using_subcommand inspect" -s h -l help -d
 complete -c sessctl -n "__fish_sessctl_using_subcommand decode" -s d -l database-url -d 'The store URL, e.g. postgres://USER@HOST/DB or sqlite:////abs/path.sqlite3 [env: DATABASE_URL]' -r
 complete -c sessctl -n "__fish_sessctl_using_subcommand decode" -l session-dir -d 'A file-session directory instead of a database [env: SESSION_FILE_PATH]' -r -F
 complete -c sessctl -n "__fish_sessctl_using_subcommand decode" -l table -d 'Session table (custom session models use other tables)' -r
-complete -c sessctl -n "__fish_sessctl_using_subcommand decode" -l now -d 'Evaluate expiry at this RFC 3339 instant instead of the clock' -r
+complete -c sessctl -n "__fish_sessctl_using_subcommand decode" -l now -d 'Evaluate expiry at this time instead of the clock, e.g. 2025-06-01 or -30d' -r
 complete -c sessctl -n "__fish_sessctl_using_subcommand decode" -l engine -d 'Session engine: db, cached_db, cache or file [env: SESSION_ENGINE]' -r
 complete -c sessctl -n "__fish_sessctl_using_subcommand decode" -l cache-url -d 'The cache, e.g. redis://127.0.0.1:6379/0 [env: CACHE_URL]; repeat it for a sharded cache' -r
 complete -c sessctl -n "__fish_sessctl_using_subcommand decode" -l cache-key-prefix -d 'CACHES KEY_PREFIX [default: empty]' -r
@@ -266,12 +266,12 @@ complete -c sessctl -n "__fish_sessctl_using_subcommand expire" -l batch-time -d
 complete -c sessctl -n "__fish_sessctl_using_subcommand expire" -l nice -d 'After each batch, pause RATIO times as long as the batch took (0.5: at most two thirds of the time is spent in batches)' -r
 complete -c sessctl -n "__fish_sessctl_using_subcommand expire" -l stop-file -d 'Stop cleanly between two batches once this file exists (exit 0, "run again to finish")' -r -F
 complete -c sessctl -n "__fish_sessctl_using_subcommand expire" -l pause-file -d 'Wait between two batches for as long as this file exists' -r -F
-complete -c sessctl -n "__fish_sessctl_using_subcommand expire" -l max-runtime -d 'Stop cleanly after this long, e.g. 10m, and report what is left' -r
+complete -c sessctl -n "__fish_sessctl_using_subcommand expire" -l max-runtime -d 'Stop cleanly after this long, e.g. 10m or 1h30m, and report what is left' -r
 complete -c sessctl -n "__fish_sessctl_using_subcommand expire" -l progress -d 'Off a terminal, print a timestamped progress line (done, rate, elapsed) every DURATION on stderr, e.g. 30s (on a terminal the progress bar shows it)' -r
 complete -c sessctl -n "__fish_sessctl_using_subcommand expire" -s d -l database-url -d 'The store URL, e.g. postgres://USER@HOST/DB or sqlite:////abs/path.sqlite3 [env: DATABASE_URL]' -r
 complete -c sessctl -n "__fish_sessctl_using_subcommand expire" -l session-dir -d 'A file-session directory instead of a database [env: SESSION_FILE_PATH]' -r -F
 complete -c sessctl -n "__fish_sessctl_using_subcommand expire" -l table -d 'Session table (custom session models use other tables)' -r
-complete -c sessctl -n "__fish_sessctl_using_subcommand expire" -l now -d 'Evaluate expiry at this RFC 3339 instant instead of the clock' -r
+complete -c sessctl -n "__fish_sessctl_using_subcommand expire" -l now -d 'Evaluate expiry at this time instead of the clock, e.g. 2025-06-01 or -30d' -r
 complete -c sessctl -n "__fish_sessctl_using_subcommand expire" -l engine -d 'Session engine: db, cached_db, cache or file [env: SESSION_ENGINE]' -r
 complete -c sessctl -n "__fish_sessctl_using_subcommand expire" -l cache-url -d 'The cache, e.g. redis://127.0.0.1:6379/0 [env: CACHE_URL]; repeat it for a sharded cache' -r
 complete -c sessctl -n "__fish_sessctl_using_subcommand expire" -l cache-key-prefix -d 'CACHES KEY_PREFIX [default: empty]' -r
@@ -310,12 +310,12 @@ complete -c sessctl -n "__fish_sessctl_using_subcommand flush" -l batch-time -d 
 complete -c sessctl -n "__fish_sessctl_using_subcommand flush" -l nice -d 'After each batch, pause RATIO times as long as the batch took (0.5: at most two thirds of the time is spent in batches)' -r
 complete -c sessctl -n "__fish_sessctl_using_subcommand flush" -l stop-file -d 'Stop cleanly between two batches once this file exists (exit 0, "run again to finish")' -r -F
 complete -c sessctl -n "__fish_sessctl_using_subcommand flush" -l pause-file -d 'Wait between two batches for as long as this file exists' -r -F
-complete -c sessctl -n "__fish_sessctl_using_subcommand flush" -l max-runtime -d 'Stop cleanly after this long, e.g. 10m, and report what is left' -r
+complete -c sessctl -n "__fish_sessctl_using_subcommand flush" -l max-runtime -d 'Stop cleanly after this long, e.g. 10m or 1h30m, and report what is left' -r
 complete -c sessctl -n "__fish_sessctl_using_subcommand flush" -l progress -d 'Off a terminal, print a timestamped progress line (done, rate, elapsed) every DURATION on stderr, e.g. 30s (on a terminal the progress bar shows it)' -r
 complete -c sessctl -n "__fish_sessctl_using_subcommand flush" -s d -l database-url -d 'The store URL, e.g. postgres://USER@HOST/DB or sqlite:////abs/path.sqlite3 [env: DATABASE_URL]' -r
 complete -c sessctl -n "__fish_sessctl_using_subcommand flush" -l session-dir -d 'A file-session directory instead of a database [env: SESSION_FILE_PATH]' -r -F
 complete -c sessctl -n "__fish_sessctl_using_subcommand flush" -l table -d 'Session table (custom session models use other tables)' -r
-complete -c sessctl -n "__fish_sessctl_using_subcommand flush" -l now -d 'Evaluate expiry at this RFC 3339 instant instead of the clock' -r
+complete -c sessctl -n "__fish_sessctl_using_subcommand flush" -l now -d 'Evaluate expiry at this time instead of the clock, e.g. 2025-06-01 or -30d' -r
 complete -c sessctl -n "__fish_sessctl_using_subcommand flush" -l engine -d 'Session engine: db, cached_db, cache or file [env: SESSION_ENGINE]' -r
 complete -c sessctl -n "__fish_sessctl_using_subcommand flush" -l cache-url -d 'The cache, e.g. redis://127.0.0.1:6379/0 [env: CACHE_URL]; repeat it for a sharded cache' -r
 complete -c sessctl -n "__fish_sessctl_using_subcommand flush" -l cache-key-prefix -d 'CACHES KEY_PREFIX [default: empty]' -r
@@ -354,7 +354,7 @@ complete -c sessctl -n "__fish_sessctl_using_subcommand stats" -l max-expired -d
 complete -c sessctl -n "__fish_sessctl_using_subcommand stats" -s d -l database-url -d 'The store URL, e.g. postgres://USER@HOST/DB or sqlite:////abs/path.sqlite3 [env: DATABASE_URL]' -r
 complete -c sessctl -n "__fish_sessctl_using_subcommand stats" -l session-dir -d 'A file-session directory instead of a database [env: SESSION_FILE_PATH]' -r -F
 complete -c sessctl -n "__fish_sessctl_using_subcommand stats" -l table -d 'Session table (custom session models use other tables)' -r
-complete -c sessctl -n "__fish_sessctl_using_subcommand stats" -l now -d 'Evaluate expiry at this RFC 3339 instant instead of the clock' -r
+complete -c sessctl -n "__fish_sessctl_using_subcommand stats" -l now -d 'Evaluate expiry at this time instead of the clock, e.g. 2025-06-01 or -30d' -r
 complete -c sessctl -n "__fish_sessctl_using_subcommand stats" -l engine -d 'Session engine: db, cached_db, cache or file [env: SESSION_ENGINE]' -r
 complete -c sessctl -n "__fish_sessctl_using_subcommand stats" -l cache-url -d 'The cache, e.g. redis://127.0.0.1:6379/0 [env: CACHE_URL]; repeat it for a sharded cache' -r
 complete -c sessctl -n "__fish_sessctl_using_subcommand stats" -l cache-key-prefix -d 'CACHES KEY_PREFIX [default: empty]' -r
@@ -387,7 +387,7 @@ complete -c sessctl -n "__fish_sessctl_using_subcommand generate" -l out -d 'Dir
 complete -c sessctl -n "__fish_sessctl_using_subcommand generate" -s d -l database-url -d 'The store URL, e.g. postgres://USER@HOST/DB or sqlite:////abs/path.sqlite3 [env: DATABASE_URL]' -r
 complete -c sessctl -n "__fish_sessctl_using_subcommand generate" -l session-dir -d 'A file-session directory instead of a database [env: SESSION_FILE_PATH]' -r -F
 complete -c sessctl -n "__fish_sessctl_using_subcommand generate" -l table -d 'Session table (custom session models use other tables)' -r
-complete -c sessctl -n "__fish_sessctl_using_subcommand generate" -l now -d 'Evaluate expiry at this RFC 3339 instant instead of the clock' -r
+complete -c sessctl -n "__fish_sessctl_using_subcommand generate" -l now -d 'Evaluate expiry at this time instead of the clock, e.g. 2025-06-01 or -30d' -r
 complete -c sessctl -n "__fish_sessctl_using_subcommand generate" -l engine -d 'Session engine: db, cached_db, cache or file [env: SESSION_ENGINE]' -r
 complete -c sessctl -n "__fish_sessctl_using_subcommand generate" -l cache-url -d 'The cache, e.g. redis://127.0.0.1:6379/0 [env: CACHE_URL]; repeat it for a sharded cache' -r
 complete -c sessctl -n "__fish_sessctl_using_subcommand generate" -l cache-key-prefix -d 'CACHES KEY_PREFIX [default: empty]' -r

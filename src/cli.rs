@@ -78,8 +78,17 @@ pub struct GlobalOpts {
     )]
     pub table: String,
 
-    /// Evaluate expiry at this RFC 3339 instant instead of the clock
-    #[arg(long, global = true, value_name = "TIME", help_heading = heading::STORE)]
+    /// Evaluate expiry at this time instead of the clock, e.g. 2025-06-01 or -30d
+    ///
+    /// An RFC 3339 instant (2025-06-01T12:00:00Z), a date (midnight UTC), or a duration
+    /// before or after the clock (-30d, +2h, -1h30m).
+    #[arg(
+        long,
+        global = true,
+        value_name = "TIME",
+        allow_hyphen_values = true,
+        help_heading = heading::STORE
+    )]
     pub now: Option<String>,
 
     /// Session engine: db, cached_db, cache or file [env: SESSION_ENGINE]
@@ -365,7 +374,7 @@ pub struct BatchArgs {
     #[arg(long, value_name = "PATH", help_heading = heading::BATCH)]
     pub pause_file: Option<PathBuf>,
 
-    /// Stop cleanly after this long, e.g. 10m, and report what is left
+    /// Stop cleanly after this long, e.g. 10m or 1h30m, and report what is left
     #[arg(
         long,
         value_name = "DURATION",
@@ -430,8 +439,11 @@ pub struct PurgeArgs {
     #[arg(long, value_name = "ID")]
     pub user: Option<String>,
 
-    /// Sessions whose expiry is before this RFC 3339 instant
-    #[arg(long, value_name = "TIME")]
+    /// Sessions whose expiry is before this time, e.g. 2025-01-01 or -30d
+    ///
+    /// An RFC 3339 instant, a date (midnight UTC), or a duration before or after --now
+    /// (-30d: sessions that expired more than 30 days ago).
+    #[arg(long, value_name = "TIME", allow_hyphen_values = true)]
     pub expired_before: Option<String>,
 
     /// Go on without asking when the filters select every session, or --invalid most

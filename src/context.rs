@@ -83,7 +83,7 @@ impl Context {
         let zone = StoreZone::parse(&opts.time_zone)
             .map_err(|e| coded(ExitCode::Usage, format!("--time-zone: {e}")))?;
         let now = match &opts.now {
-            Some(text) => zone::parse_instant(text)
+            Some(text) => zone::parse_time(text, Utc::now())
                 .map_err(|e| coded(ExitCode::Usage, format!("--now: {e}")))?,
             None => Utc::now(),
         };

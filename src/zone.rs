@@ -120,6 +120,39 @@ pub fn parse_instant(text: &str) -> Result<DateTime<Utc>, String> {
         })
 }
 
+/// Parses a time given on the command line (`--now`, `--expired-before`): an RFC 3339
+/// instant, a date (`2025-06-01`, midnight UTC), or a duration before or after `base`
+/// (`-30d`, `+2h`, `-1h30m`).
+pub fn parse_time(text: &str, base: DateTime<Utc>) -> Result<DateTime<Utc>, String> {
+    let trimmed = text.trim();
+    if let Some((sign, duration)) = trimmed
+        .strip_prefix('-')
+        .map(|d| (-1, d))
+        .or_else(|| trimmed.strip_prefix('+').map(|d| (1, d)))
+    {
+        let duration = crate::duration::parse(duration)?;
+        let delta = chrono::Duration::from_std(duration)
+            .map_err(|_| format!("`{text}` is out of range"))?;
+        let moved = if sign < 0 {
+            base.checked_sub_signed(delta)
+        } else {
+            base.checked_add_signed(delta)
+        };
+        return moved.ok_or_else(|| format!("`{text}` is out of range"));
+    }
+    if let Ok(date) = chrono::NaiveDate::parse_from_str(trimmed, "%Y-%m-%d") {
+        return Ok(date.and_time(chrono::NaiveTime::MIN).and_utc());
+    }
+    DateTime::parse_from_rfc3339(trimmed)
+        .map(|t| t.with_timezone(&Utc))
+        .map_err(|e| {
+            format!(
+                "`{text}` is not a time ({e}); write an RFC 3339 instant (2025-06-01T12:00:00Z), \
+                 a date (2025-06-01, midnight UTC) or a time relative to now (-30d, -1h30m)"
+            )
+        })
+}
+
 /// An instant as RFC 3339 UTC with microseconds only when there are any.
 pub fn rfc3339(instant: DateTime<Utc>) -> String {
     instant.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true)
@@ -131,6 +164,26 @@ mod tests {
 
     fn at(text: &str) -> DateTime<Utc> {
         parse_instant(text).unwrap()
+    }
+
+    #[test]
+    fn times_are_instants_dates_or_relative() {
+        let base = at("2025-06-01T12:00:00Z");
+        assert_eq!(
+            parse_time("2025-01-02T03:04:05+01:00", base),
+            Ok(at("2025-01-02T02:04:05Z"))
+        );
+        assert_eq!(
+            parse_time("2025-06-01", base),
+            Ok(at("2025-06-01T00:00:00Z"))
+        );
+        assert_eq!(parse_time("-30d", base), Ok(at("2025-05-02T12:00:00Z")));
+        assert_eq!(parse_time("-1h30m", base), Ok(at("2025-06-01T10:30:00Z")));
+        assert_eq!(parse_time("+2h", base), Ok(at("2025-06-01T14:00:00Z")));
+        assert!(parse_time("yesterday", base).is_err());
+        assert!(parse_time("-30", base).is_ok(), "a bare number is seconds");
+        assert!(parse_time("-30x", base).is_err());
+        assert!(parse_time("2025-13-01", base).is_err());
     }
 
     /// The fast path may only answer where chrono's general parse gives the same value.

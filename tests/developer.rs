@@ -101,3 +101,90 @@ fn file_directory_stats_name_the_files_not_a_table() {
     assert!(json["files_bytes"].is_null(), "{json}");
     assert!(stdout_of(sessctl_on(&db, &set).arg("stats")).contains("table bytes"));
 }
+
+/// `stats --format json` of the sample database with `args` before the command.
+fn stats_with(args: &[&str]) -> serde_json::Value {
+    let set = sample();
+    let db = set.dir.join("sessions.sqlite3");
+    let mut cmd = sessctl();
+    cmd.arg("--database-url")
+        .arg(format!("sqlite:///{}", db.display()))
+        .args(args)
+        .args(["stats", "--format", "json"]);
+    serde_json::from_str(&stdout_of(&mut cmd)).unwrap()
+}
+
+#[test]
+fn times_can_be_dates_or_relative() {
+    // A date is midnight UTC.
+    assert_eq!(
+        stats_with(&["--now", "2025-06-01"]),
+        stats_with(&["--now", "2025-06-01T00:00:00Z"])
+    );
+    // A relative --now counts back from the clock: 30 days ago far fewer sessions of the
+    // 2025 sample had expired than today, when all have.
+    let today = stats_with(&[]);
+    let long_ago = stats_with(&["--now", "-3650d"]);
+    assert_eq!(long_ago["expired"], 0, "{long_ago}");
+    assert_eq!(today["expired"], today["total"], "{today}");
+
+    // --expired-before counts back from --now.
+    let set = sample();
+    let tmp = TempDir::new().unwrap();
+    let db = set.copy_db(tmp.path());
+    let dry_run = |before: &str| {
+        let mut cmd = sessctl();
+        cmd.arg("--database-url")
+            .arg(format!("sqlite:///{}", db.display()))
+            .args(["--now", "2025-06-10T12:00:00Z", "--format", "json"])
+            .args(["purge", "--dry-run", "--expired-before", before]);
+        let out: serde_json::Value = serde_json::from_str(&stdout_of(&mut cmd)).unwrap();
+        out["matched"].clone()
+    };
+    assert_eq!(dry_run("-1d12h"), dry_run("2025-06-09T00:00:00Z"));
+    assert_eq!(dry_run("-9d12h"), dry_run("2025-06-01"));
+    assert_ne!(
+        dry_run("-9d"),
+        dry_run("-1d"),
+        "the sample has sessions between"
+    );
+
+    let output = sessctl()
+        .args(["--now", "last tuesday", "stats"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("-30d"),
+        "the error shows the accepted forms: {stderr}"
+    );
+}
+
+#[test]
+fn durations_can_be_compound() {
+    let set = sample();
+    let tmp = TempDir::new().unwrap();
+    let db = set.copy_db(tmp.path());
+    let output = sessctl_on(&db, &set)
+        .args([
+            "clear-expired",
+            "--dry-run",
+            "--max-runtime",
+            "1h30m",
+            "--sleep",
+            "1s500ms",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let output = sessctl_on(&db, &set)
+        .args(["clear-expired", "--dry-run", "--max-runtime", "1h30"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+}

@@ -11,7 +11,7 @@ use crate::exit::{coded, ExitCode};
 use crate::purge::Selection;
 use crate::session::{Action, Condition, DecodeFilter};
 use crate::store::Access;
-use crate::zone::parse_instant;
+use crate::zone::parse_time;
 
 pub fn run(ctx: &Context, args: &PurgeArgs) -> Result<Finished> {
     // Cached values are not signed: on the cache engine `--invalid` needs no key.
@@ -25,7 +25,7 @@ pub fn run(ctx: &Context, args: &PurgeArgs) -> Result<Finished> {
     let before = args
         .expired_before
         .as_deref()
-        .map(parse_instant)
+        .map(|text| parse_time(text, ctx.now))
         .transpose()
         .map_err(|e| coded(ExitCode::Usage, format!("--expired-before: {e}")))?;
     let filter = DecodeFilter {
