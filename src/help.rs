@@ -193,12 +193,13 @@ pub const FILES: &[FileUse] = &[
                   read instead of DJANGO_SECRET_KEY, so no key is ever on a command line",
     },
     FileUse {
-        path: "the SQLite purge lock",
-        meaning: "SQLite has no named locks, so a bulk change on a SQLite database takes an \
-                  advisory lock of its own for the database and table while it runs: a second \
-                  purge of the same table exits 75 (or waits, with --wait). The operating system \
-                  releases the lock when the process ends, so a run that crashed never blocks \
-                  the next one. PostgreSQL uses an advisory lock and MySQL GET_LOCK instead.",
+        path: "the SQLite database file",
+        meaning: "SQLite has no named locks, so a bulk change also holds a byte-range lock on \
+                  the database file itself, one byte per table beyond SQLite's own lock bytes, \
+                  while it runs: a second purge of the same table exits 75 (or waits, with \
+                  --wait). No lock file is created, and the operating system releases the lock \
+                  when the process ends, so a run that crashed never blocks the next one. \
+                  PostgreSQL uses an advisory lock and MySQL GET_LOCK instead.",
     },
 ];
 
