@@ -4,7 +4,7 @@
 //!
 //! The server is named by `SESSCTL_TEST_REDIS_URL` (e.g. redis://127.0.0.1:6379). Unset:
 //! SKIPPED, except under `CI=true`, where it fails. Each test loads the entries of one
-//! backend, exact bytes and TTLs, into a database number of its own (1 to 7, 9) and empties
+//! backend, exact bytes and TTLs, into a database number of its own (1 to 7, 9; 10 and 11 as two shards) and empties
 //! only that database; the set also holds what else lives in a real cache (other
 //! prefixes and versions, non-session entries, a look-alike key, a corrupt value).
 
@@ -383,4 +383,81 @@ fn cached_db_needs_its_cache_to_change_anything() {
     assert_eq!(done.status.code(), Some(3));
     let err = String::from_utf8_lossy(&done.stderr);
     assert!(!err.contains("hunter2") && err.contains("****"), "{err}");
+}
+
+/// django-redis ShardClient: two LOCATION entries, each key on the server the ring
+/// places it on. Every server is listed, and a key is deleted wherever it is.
+#[test]
+fn sharded_cache_is_read_and_cleaned_on_every_server() {
+    let Some(base) = server() else { return };
+    let m = manifest();
+    let shards = [format!("{base}/10"), format!("{base}/11")];
+    let ring = sessctl::cache::redis::ShardRing::new(shards.iter().map(String::as_str));
+    let mut conns: Vec<redis::Connection> = shards
+        .iter()
+        .map(|url| {
+            let mut c = redis::Client::open(url.as_str())
+                .unwrap()
+                .get_connection()
+                .unwrap();
+            let _: () = redis::cmd("FLUSHDB").query(&mut c).unwrap();
+            c
+        })
+        .collect();
+    let items: Vec<Value> = m["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|i| i["backend"] == "redis" && i["present"] == true)
+        .cloned()
+        .collect();
+    let mut placed = [0, 0];
+    for item in &items {
+        let key = item["backend_key"].as_str().unwrap();
+        let node = ring.node(key);
+        placed[node] += 1;
+        let bytes = base64::engine::general_purpose::STANDARD
+            .decode(item["value_b64"].as_str().unwrap())
+            .unwrap();
+        let _: () = redis::cmd("SET")
+            .arg(key)
+            .arg(bytes)
+            .arg("PX")
+            .arg(600_000)
+            .query(&mut conns[node])
+            .unwrap();
+    }
+    assert!(placed[0] > 0 && placed[1] > 0, "{placed:?}");
+    let shard_args = |cmd: &mut assert_cmd::Command| {
+        cmd.env_remove("CACHE_URL").args([
+            "--cache-url",
+            &shards[0],
+            "--cache-url",
+            &shards[1],
+            "--cache-key-prefix",
+            m["settings"]["KEY_PREFIX"].as_str().unwrap(),
+            "--cache-version",
+            "3",
+        ]);
+    };
+    let mut cmd = sessctl();
+    shard_args(&mut cmd);
+    let rows = json_lines(cmd.args(["list", "--format", "json"]));
+    let cache_sessions = items
+        .iter()
+        .filter(|i| i["kind"] == "session" && i["engine"] == "cache")
+        .count();
+    assert_eq!(rows.len(), cache_sessions);
+    let mut cmd = sessctl();
+    shard_args(&mut cmd);
+    let out = json_lines(cmd.args(["flush", "--user", "42", "--format", "json"]));
+    assert_eq!(out[0]["deleted"], 2);
+    let left: usize = conns
+        .iter_mut()
+        .map(|c| redis::cmd("DBSIZE").query::<usize>(c).unwrap())
+        .sum();
+    assert_eq!(left, items.len() - 2);
+    for c in &mut conns {
+        let _: () = redis::cmd("FLUSHDB").query(c).unwrap();
+    }
 }
