@@ -17,6 +17,7 @@
 
 pub mod cached_db;
 pub mod key;
+pub mod memcached;
 pub mod redis;
 pub mod resolve;
 pub mod store;
@@ -111,6 +112,9 @@ pub trait CacheBackend {
 pub fn open_backend(spec: &CacheSpec) -> Result<Box<dyn CacheBackend>> {
     match &spec.locations[0] {
         CacheLocation::Redis(_) => Ok(Box::new(redis::RedisBackend::open(&spec.locations)?)),
+        CacheLocation::Memcached { .. } => Ok(Box::new(memcached::MemcachedBackend::open(
+            &spec.locations,
+        )?)),
         other => Err(crate::exit::coded(
             crate::exit::ExitCode::Usage,
             format!(
