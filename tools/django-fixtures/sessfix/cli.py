@@ -201,8 +201,9 @@ def parser():
     oracle.add_options(p, default_venvs())
     p.set_defaults(run=cmd_oracle)
 
-    p = sub.add_parser("cache", help="make the cache set (Redis backends) with an exact "
-                                     "Django in a virtualenv of its own")
+    p = sub.add_parser("cache", help="make the cache set (Redis backends, DatabaseCache, "
+                                     "FileBasedCache) with an exact Django in a "
+                                     "virtualenv of its own")
     p.add_argument("--django", default="6.1.3", metavar="VERSION",
                    help="exact Django release (default %(default)s)")
     p.add_argument("--python", help="run with this interpreter instead of a virtualenv")

@@ -3,7 +3,9 @@
 Every kind of fixture runs Django the same way: settings.configure() (no project),
 the process time zone set to TIME_ZONE as a real project's settings module would do,
 and three things made deterministic so that the same seed gives the same bytes:
-* the clock: django.utils.timezone.now and the signing timestamp read `Clock.at`;
+* the clock: django.utils.timezone.now, the signing timestamp and the clocks of the cache
+  backends (the expiry `BaseCache` computes, the expiry checks of DatabaseCache and
+  FileBasedCache) read `Clock.at`;
 * session keys: Django draws them with get_random_string in the sessions base module;
   `Keys` answers instead, deriving each key from (seed, label, n) so that a key does
   not move when items are added to or removed from the catalogue;
@@ -91,12 +93,22 @@ def frozen(clock, keys):
     """Patch Django's clock and session-key source for the duration."""
     from django.contrib.sessions.backends import base
     from django.core import signing
+    from django.core.cache.backends import base as cache_base, db as cache_db
+    from django.core.cache.backends import filebased as cache_file
     from django.utils import timezone
 
+    epoch = types.SimpleNamespace(time=lambda: clock.instant.timestamp())
     with contextlib.ExitStack() as stack:
         stack.enter_context(mock.patch.object(timezone, "now", lambda: clock.django_now()))
-        stack.enter_context(mock.patch.object(
-            signing, "time", types.SimpleNamespace(time=lambda: clock.instant.timestamp())))
+        stack.enter_context(mock.patch.object(signing, "time", epoch))
+        # time.time() + timeout is every cache's expiry; DatabaseCache compares with
+        # timezone.now (newer releases import it as tz_now), FileBasedCache with
+        # time.time().
+        stack.enter_context(mock.patch.object(cache_base, "time", epoch))
+        if hasattr(cache_db, "tz_now"):
+            stack.enter_context(mock.patch.object(cache_db, "tz_now",
+                                                  lambda: clock.django_now()))
+        stack.enter_context(mock.patch.object(cache_file, "time", epoch))
         stack.enter_context(mock.patch.object(
             base, "get_random_string",
             lambda length, allowed_chars=KEY_CHARS: keys.draw(length, allowed_chars)))
