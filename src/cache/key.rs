@@ -83,6 +83,12 @@ impl KeyRule {
         self.engine
     }
 
+    /// What every session key of this rule starts with (a backend's prefilter; the
+    /// exact test is [`session_key`](KeyRule::session_key)).
+    pub fn head(&self) -> &str {
+        &self.head
+    }
+
     /// The full cache key of a session.
     pub fn full_key(&self, session_key: &str) -> String {
         let mut key = String::with_capacity(self.head.len() + session_key.len() + self.tail.len());

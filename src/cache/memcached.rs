@@ -360,6 +360,7 @@ impl CacheBackend for MemcachedBackend {
             list: true,
             keeps_expired: false,
             culls: false,
+            walk_expired: false,
         }
     }
 

@@ -16,6 +16,8 @@
 //! Values are decoded by [`crate::codec::cached`].
 
 pub mod cached_db;
+pub mod database;
+pub mod file;
 pub mod key;
 pub mod memcached;
 pub mod redis;
@@ -77,6 +79,9 @@ pub struct CacheCapabilities {
     pub keeps_expired: bool,
     /// The cache culls entries above `MAX_ENTRIES` (database and file caches).
     pub culls: bool,
+    /// It cannot list keys but can walk its expired entries
+    /// ([`CacheBackend::scan_expired`]): FileBasedCache, for `clear-expired`.
+    pub walk_expired: bool,
 }
 
 /// One cache, as sessctl needs it. Every method works on full backend keys.
@@ -106,24 +111,67 @@ pub trait CacheBackend {
     /// Makes these entries expire at `at` (or at once, where the backend cannot hold an
     /// expiry in the past); for each, whether it existed.
     fn expire(&mut self, keys: &[String], at: DateTime<Utc>) -> Result<Vec<bool>>;
+
+    /// The next page of entries that expired before `before` (about `count` examined),
+    /// advancing `cursor`; an entry's `key` is the backend's own name for it (a file
+    /// name), valid only for [`delete_expired`](Self::delete_expired). Only for
+    /// backends that [`walk_expired`](CacheCapabilities::walk_expired).
+    fn scan_expired(
+        &mut self,
+        _cursor: &mut Cursor,
+        _before: DateTime<Utc>,
+        _count: usize,
+    ) -> Result<Vec<CacheEntry>> {
+        Err(anyhow::anyhow!(
+            "{} has no walk over expired entries",
+            self.describe()
+        ))
+    }
+
+    /// Deletes entries named by [`scan_expired`](Self::scan_expired); for each, whether
+    /// it still satisfied its deletion and was deleted.
+    fn delete_expired(&mut self, _deletions: &[Deletion<'_>]) -> Result<Vec<bool>> {
+        Err(anyhow::anyhow!(
+            "{} has no walk over expired entries",
+            self.describe()
+        ))
+    }
 }
 
-/// Opens the backend one resolved cache describes.
-pub fn open_backend(spec: &CacheSpec) -> Result<Box<dyn CacheBackend>> {
-    match &spec.locations[0] {
-        CacheLocation::Redis(_) => Ok(Box::new(redis::RedisBackend::open(&spec.locations)?)),
-        CacheLocation::Memcached { .. } => Ok(Box::new(memcached::MemcachedBackend::open(
-            &spec.locations,
-        )?)),
-        other => Err(crate::exit::coded(
-            crate::exit::ExitCode::Usage,
-            format!(
-                "{} caches ({}) are not supported by this build of sessctl yet",
-                other.kind(),
-                other.shown()
-            ),
-        )),
-    }
+/// Opens the backend one resolved cache describes, for `access` (a database cache's
+/// connection is read-only for commands that only read); `stop` ends a call to a
+/// database server in flight.
+pub fn open_backend(
+    spec: &CacheSpec,
+    access: crate::db::Access,
+    stop: &crate::purge::StopFlag,
+) -> Result<Box<dyn CacheBackend>> {
+    Ok(match &spec.locations[0] {
+        CacheLocation::Redis(_) => Box::new(redis::RedisBackend::open(&spec.locations)?),
+        CacheLocation::Memcached { .. } => {
+            Box::new(memcached::MemcachedBackend::open(&spec.locations)?)
+        }
+        CacheLocation::File { .. } => Box::new(file::FileCacheBackend::open(&spec.locations)?),
+        CacheLocation::Database { table } => {
+            if spec.locations.len() > 1 {
+                return Err(crate::exit::coded(
+                    crate::exit::ExitCode::Usage,
+                    "a database cache is one table: give one --cache-url db://TABLE",
+                ));
+            }
+            let database = spec.database.as_ref().ok_or_else(|| {
+                crate::exit::coded(
+                    crate::exit::ExitCode::Usage,
+                    format!(
+                        "--cache-url db://{table} is a DatabaseCache table: give its database with --database-url"
+                    ),
+                )
+            })?;
+            Box::new(database::DatabaseCacheBackend::open(
+                table, database, access, stop,
+            )?)
+        }
+    })
 }
 
 /// A cache, resolved from the options: its servers and the rule for its session keys.

@@ -197,6 +197,7 @@ impl CacheBackend for RedisBackend {
             list: true,
             keeps_expired: false,
             culls: false,
+            walk_expired: false,
         }
     }
 

@@ -78,6 +78,80 @@ impl CacheStore {
         ))
     }
 
+    /// The instant of an expired-only condition that this backend serves by its walk
+    /// over expired entries (it cannot list keys: FileBasedCache).
+    fn expired_walk(&self, cond: &Condition) -> Option<DateTime<Utc>> {
+        let caps = self.backend.capabilities();
+        if caps.list || !caps.walk_expired || cond.active_at.is_some() {
+            return None;
+        }
+        cond.expired_at
+    }
+
+    /// The next expired entries of the walk over expired entries whose value is a
+    /// session (a dict that decodes as one); their `key` is the backend's name for them.
+    /// The files hold no key, so whose sessions they are cannot be told: an expired entry
+    /// is dead to every Django reading the cache, which deletes it at its next read.
+    fn next_expired(
+        &mut self,
+        cursor: &mut Cursor,
+        before: DateTime<Utc>,
+        limit: usize,
+    ) -> Result<Vec<CacheEntry>> {
+        let mut out = Vec::new();
+        while out.len() < limit && !cursor.is_done() {
+            let page = self
+                .backend
+                .scan_expired(cursor, before, LIST_PAGE.min(limit.max(1)))?;
+            out.extend(page.into_iter().filter(|entry| {
+                self.codec
+                    .decode_payload_only(
+                        &Payload::Cached(entry.value.clone()),
+                        crate::codec::USER_ID_KEY,
+                    )
+                    .data
+                    .is_some()
+            }));
+        }
+        Ok(out)
+    }
+
+    fn expired_session(entry: CacheEntry) -> StoredSession {
+        StoredSession {
+            key: entry.key,
+            expired: true,
+            expire_date: entry.expires,
+            payload: Payload::Cached(entry.value),
+        }
+    }
+
+    /// Deletes entries found by the walk over expired entries, each only while it is
+    /// still the value judged and still expired.
+    fn delete_expired(&mut self, entries: &[CacheEntry], edit: &Edit) -> Result<Receipt> {
+        let deletions: Vec<Deletion<'_>> = entries
+            .iter()
+            .map(|entry| Deletion {
+                key: &entry.key,
+                unchanged: Some(&entry.value),
+                expired_before: edit.cond.expired_at,
+            })
+            .collect();
+        let done = self.backend.delete_expired(&deletions)?;
+        let mut receipt = Receipt {
+            matched: entries.len() as u64,
+            ..Receipt::default()
+        };
+        for (entry, deleted) in entries.iter().zip(done) {
+            if deleted {
+                receipt.changed += 1;
+                if edit.report_keys {
+                    receipt.keys.push(entry.key.clone());
+                }
+            }
+        }
+        Ok(receipt)
+    }
+
     /// The next at most `limit` session keys of a walk (full backend keys).
     fn next_keys(&mut self, cursor: &mut Cursor, limit: usize) -> Result<Vec<String>> {
         self.require_listing()?;
@@ -189,6 +263,14 @@ impl SessionStore for CacheStore {
 
     fn count(&mut self, cond: &Condition) -> Result<u64> {
         let now = Utc::now();
+        if let Some(before) = self.expired_walk(cond) {
+            let mut cursor = Cursor::start();
+            let mut n = 0;
+            while !cursor.is_done() {
+                n += self.next_expired(&mut cursor, before, LIST_PAGE)?.len() as u64;
+            }
+            return Ok(n);
+        }
         let mut cursor = Cursor::start();
         let mut n = 0;
         while !cursor.is_done() {
@@ -219,6 +301,10 @@ impl SessionStore for CacheStore {
         now: DateTime<Utc>,
         limit: usize,
     ) -> Result<Vec<StoredSession>> {
+        if let Some(before) = self.expired_walk(cond) {
+            let entries = self.next_expired(cursor, before, limit)?;
+            return Ok(entries.into_iter().map(Self::expired_session).collect());
+        }
         let keys = self.next_keys(cursor, limit)?;
         let entries = self.backend.fetch(&keys)?;
         Ok(entries
@@ -230,6 +316,10 @@ impl SessionStore for CacheStore {
     }
 
     fn apply_range(&mut self, cursor: &mut Cursor, edit: &Edit, limit: usize) -> Result<Receipt> {
+        if let (Some(before), Action::Delete) = (self.expired_walk(&edit.cond), &edit.action) {
+            let entries = self.next_expired(cursor, before, limit)?;
+            return self.delete_expired(&entries, edit);
+        }
         let keys = self.next_keys(cursor, limit)?;
         let sessions: Vec<(String, Option<Payload>)> = if edit.cond == Condition::ALL {
             // Every listed key is selected: nothing to read first.

@@ -74,7 +74,7 @@ pub fn open(
 ) -> Result<Box<dyn SessionStore>> {
     Ok(match spec {
         EngineSpec::Cache(cache) => Box::new(CacheStore::new(
-            crate::cache::open_backend(cache)?,
+            crate::cache::open_backend(cache, access, stop)?,
             cache.rule.clone(),
             codec.clone(),
             cache.max_entries,
@@ -84,7 +84,7 @@ pub fn open(
             match cache {
                 Some(cache) => Box::new(CachedDbStore::new(
                     db,
-                    crate::cache::open_backend(cache)?,
+                    crate::cache::open_backend(cache, access, stop)?,
                     cache.rule.clone(),
                     codec.clone(),
                 )),

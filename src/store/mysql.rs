@@ -649,7 +649,7 @@ fn number(value: Value) -> u64 {
     }
 }
 
-fn naive(value: Value) -> Option<NaiveDateTime> {
+pub(crate) fn naive(value: Value) -> Option<NaiveDateTime> {
     match value {
         Value::Date(y, mo, d, h, mi, s, us) => {
             NaiveDate::from_ymd_opt(y.into(), mo.into(), d.into())

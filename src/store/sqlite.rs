@@ -460,7 +460,7 @@ impl SessionStore for SqliteStore {
 }
 
 /// Opens a connection to `path` that waits for the app's locks.
-fn connect(path: &Path, flags: OpenFlags) -> Result<Connection> {
+pub(crate) fn connect(path: &Path, flags: OpenFlags) -> Result<Connection> {
     let conn = Connection::open_with_flags(path, flags)
         .map_err(|e| classify(e, &format!("cannot open {}", path.display())))?;
     conn.busy_timeout(BUSY_TIMEOUT)?;
@@ -605,7 +605,7 @@ fn quote_ident(name: &str) -> String {
 }
 
 /// Maps SQLite failures that mean "not a usable session store" to exit code 3.
-fn classify(err: rusqlite::Error, context: &str) -> anyhow::Error {
+pub(crate) fn classify(err: rusqlite::Error, context: &str) -> anyhow::Error {
     let code = err.sqlite_error_code();
     let hint = match code {
         Some(ErrorCode::NotADatabase) => Some("the file is not a SQLite database"),
