@@ -83,7 +83,7 @@ _sessctl() {
 
     case "${cmd}" in
         sessctl)
-            opts="-d -q -v -h -V --database-url --session-dir --table --now --engine --cache-url --cache-key-prefix --cache-version --cache-key-template --cache-serializer --cache-compressor --cache-max-entries --cookie-name --cookie-age --time-zone --secret-key-file --salt --store-class --format --quiet --verbose --help --version clear-expired purge list inspect decode expire flush stats generate help"
+            opts="-d -q -v -h -V --database-url --session-dir --table --now --engine --cache-url --cache-key-prefix --cache-version --cache-key-template --cache-serializer --cache-compressor --cache-max-entries --cookie-name --cookie-age --time-zone --secret-key-file --salt --store-class --format --quiet --verbose --color --help --version clear-expired purge list inspect decode expire flush stats generate help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -166,7 +166,11 @@ _sessctl() {
                     return 0
                     ;;
                 --format)
-                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json csv" -- "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -177,7 +181,7 @@ _sessctl() {
             return 0
             ;;
         sessctl__subcmd__clear__subcmd__expired)
-            opts="-d -q -v -h --batch-size --sleep --batch-time --nice --stop-file --pause-file --max-runtime --dry-run --progress --wait --vacuum --database-url --session-dir --table --now --engine --cache-url --cache-key-prefix --cache-version --cache-key-template --cache-serializer --cache-compressor --cache-max-entries --cookie-name --cookie-age --time-zone --secret-key-file --salt --store-class --format --quiet --verbose --help"
+            opts="-d -q -v -h --batch-size --sleep --batch-time --nice --stop-file --pause-file --max-runtime --dry-run --progress --wait --vacuum --database-url --session-dir --table --now --engine --cache-url --cache-key-prefix --cache-version --cache-key-template --cache-serializer --cache-compressor --cache-max-entries --cookie-name --cookie-age --time-zone --secret-key-file --salt --store-class --format --quiet --verbose --color --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -292,7 +296,11 @@ _sessctl() {
                     return 0
                     ;;
                 --format)
-                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json csv" -- "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -303,7 +311,7 @@ _sessctl() {
             return 0
             ;;
         sessctl__subcmd__decode)
-            opts="-d -q -v -h --cookie --database-url --session-dir --table --now --engine --cache-url --cache-key-prefix --cache-version --cache-key-template --cache-serializer --cache-compressor --cache-max-entries --cookie-name --cookie-age --time-zone --secret-key-file --salt --store-class --format --quiet --verbose --help"
+            opts="-d -q -v -h --cookie --database-url --session-dir --table --now --engine --cache-url --cache-key-prefix --cache-version --cache-key-template --cache-serializer --cache-compressor --cache-max-entries --cookie-name --cookie-age --time-zone --secret-key-file --salt --store-class --format --quiet --verbose --color --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -386,7 +394,11 @@ _sessctl() {
                     return 0
                     ;;
                 --format)
-                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json csv" -- "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -397,7 +409,7 @@ _sessctl() {
             return 0
             ;;
         sessctl__subcmd__expire)
-            opts="-d -q -v -h --user --batch-size --sleep --batch-time --nice --stop-file --pause-file --max-runtime --dry-run --progress --wait --vacuum --database-url --session-dir --table --now --engine --cache-url --cache-key-prefix --cache-version --cache-key-template --cache-serializer --cache-compressor --cache-max-entries --cookie-name --cookie-age --time-zone --secret-key-file --salt --store-class --format --quiet --verbose --help"
+            opts="-d -q -v -h --user --batch-size --sleep --batch-time --nice --stop-file --pause-file --max-runtime --dry-run --progress --wait --vacuum --database-url --session-dir --table --now --engine --cache-url --cache-key-prefix --cache-version --cache-key-template --cache-serializer --cache-compressor --cache-max-entries --cookie-name --cookie-age --time-zone --secret-key-file --salt --store-class --format --quiet --verbose --color --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -516,7 +528,11 @@ _sessctl() {
                     return 0
                     ;;
                 --format)
-                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json csv" -- "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -527,7 +543,7 @@ _sessctl() {
             return 0
             ;;
         sessctl__subcmd__flush)
-            opts="-y -d -q -v -h --user --all --yes --batch-size --sleep --batch-time --nice --stop-file --pause-file --max-runtime --dry-run --progress --wait --vacuum --database-url --session-dir --table --now --engine --cache-url --cache-key-prefix --cache-version --cache-key-template --cache-serializer --cache-compressor --cache-max-entries --cookie-name --cookie-age --time-zone --secret-key-file --salt --store-class --format --quiet --verbose --help"
+            opts="-y -d -q -v -h --user --all --yes --batch-size --sleep --batch-time --nice --stop-file --pause-file --max-runtime --dry-run --progress --wait --vacuum --database-url --session-dir --table --now --engine --cache-url --cache-key-prefix --cache-version --cache-key-template --cache-serializer --cache-compressor --cache-max-entries --cookie-name --cookie-age --time-zone --secret-key-file --salt --store-class --format --quiet --verbose --color --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -646,7 +662,11 @@ _sessctl() {
                     return 0
                     ;;
                 --format)
-                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json csv" -- "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -657,7 +677,7 @@ _sessctl() {
             return 0
             ;;
         sessctl__subcmd__generate)
-            opts="-d -q -v -h --out --database-url --session-dir --table --now --engine --cache-url --cache-key-prefix --cache-version --cache-key-template --cache-serializer --cache-compressor --cache-max-entries --cookie-name --cookie-age --time-zone --secret-key-file --salt --store-class --format --quiet --verbose --help"
+            opts="-d -q -v -h --out --database-url --session-dir --table --now --engine --cache-url --cache-key-prefix --cache-version --cache-key-template --cache-serializer --cache-compressor --cache-max-entries --cookie-name --cookie-age --time-zone --secret-key-file --salt --store-class --format --quiet --verbose --color --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -744,7 +764,11 @@ _sessctl() {
                     return 0
                     ;;
                 --format)
-                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json csv" -- "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -909,7 +933,7 @@ _sessctl() {
             return 0
             ;;
         sessctl__subcmd__inspect)
-            opts="-d -q -v -h --database-url --session-dir --table --now --engine --cache-url --cache-key-prefix --cache-version --cache-key-template --cache-serializer --cache-compressor --cache-max-entries --cookie-name --cookie-age --time-zone --secret-key-file --salt --store-class --format --quiet --verbose --help"
+            opts="-d -q -v -h --database-url --session-dir --table --now --engine --cache-url --cache-key-prefix --cache-version --cache-key-template --cache-serializer --cache-compressor --cache-max-entries --cookie-name --cookie-age --time-zone --secret-key-file --salt --store-class --format --quiet --verbose --color --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -992,7 +1016,11 @@ _sessctl() {
                     return 0
                     ;;
                 --format)
-                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json csv" -- "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -1003,7 +1031,7 @@ _sessctl() {
             return 0
             ;;
         sessctl__subcmd__list)
-            opts="-d -q -v -h --expired --active --user --limit --database-url --session-dir --table --now --engine --cache-url --cache-key-prefix --cache-version --cache-key-template --cache-serializer --cache-compressor --cache-max-entries --cookie-name --cookie-age --time-zone --secret-key-file --salt --store-class --format --quiet --verbose --help"
+            opts="-d -q -v -h --expired --active --user --limit --sort --no-header --database-url --session-dir --table --now --engine --cache-url --cache-key-prefix --cache-version --cache-key-template --cache-serializer --cache-compressor --cache-max-entries --cookie-name --cookie-age --time-zone --secret-key-file --salt --store-class --format --quiet --verbose --color --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1017,6 +1045,10 @@ _sessctl() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --sort)
+                    COMPREPLY=($(compgen -W "expiry size" -- "${cur}"))
+                    return 0
+                    ;;
                 --database-url)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -1094,7 +1126,11 @@ _sessctl() {
                     return 0
                     ;;
                 --format)
-                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json csv" -- "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -1105,7 +1141,7 @@ _sessctl() {
             return 0
             ;;
         sessctl__subcmd__purge)
-            opts="-y -d -q -v -h --expired --invalid --user --expired-before --yes --batch-size --sleep --batch-time --nice --stop-file --pause-file --max-runtime --dry-run --progress --wait --vacuum --database-url --session-dir --table --now --engine --cache-url --cache-key-prefix --cache-version --cache-key-template --cache-serializer --cache-compressor --cache-max-entries --cookie-name --cookie-age --time-zone --secret-key-file --salt --store-class --format --quiet --verbose --help"
+            opts="-y -d -q -v -h --expired --invalid --user --expired-before --yes --batch-size --sleep --batch-time --nice --stop-file --pause-file --max-runtime --dry-run --progress --wait --vacuum --database-url --session-dir --table --now --engine --cache-url --cache-key-prefix --cache-version --cache-key-template --cache-serializer --cache-compressor --cache-max-entries --cookie-name --cookie-age --time-zone --secret-key-file --salt --store-class --format --quiet --verbose --color --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1228,7 +1264,11 @@ _sessctl() {
                     return 0
                     ;;
                 --format)
-                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json csv" -- "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -1239,7 +1279,7 @@ _sessctl() {
             return 0
             ;;
         sessctl__subcmd__stats)
-            opts="-d -q -v -h --max-total --max-expired --database-url --session-dir --table --now --engine --cache-url --cache-key-prefix --cache-version --cache-key-template --cache-serializer --cache-compressor --cache-max-entries --cookie-name --cookie-age --time-zone --secret-key-file --salt --store-class --format --quiet --verbose --help"
+            opts="-d -q -v -h --max-total --max-expired --database-url --session-dir --table --now --engine --cache-url --cache-key-prefix --cache-version --cache-key-template --cache-serializer --cache-compressor --cache-max-entries --cookie-name --cookie-age --time-zone --secret-key-file --salt --store-class --format --quiet --verbose --color --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1330,7 +1370,11 @@ _sessctl() {
                     return 0
                     ;;
                 --format)
-                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json csv" -- "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
                     return 0
                     ;;
                 *)

@@ -1,6 +1,6 @@
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_sessctl_global_optspecs
-    string join \n d/database-url= session-dir= table= now= engine= cache-url= cache-key-prefix= cache-version= cache-key-template= cache-serializer= cache-compressor= cache-max-entries= cookie-name= cookie-age= time-zone= secret-key-file= salt= store-class= format= q/quiet v/verbose h/help V/version
+    string join \n d/database-url= session-dir= table= now= engine= cache-url= cache-key-prefix= cache-version= cache-key-template= cache-serializer= cache-compressor= cache-max-entries= cookie-name= cookie-age= time-zone= secret-key-file= salt= store-class= format= q/quiet v/verbose color= h/help V/version
 end
 
 function __fish_sessctl_needs_command
@@ -52,7 +52,11 @@ complete -c sessctl -n "__fish_sessctl_needs_command" -l secret-key-file -d 'Fil
 complete -c sessctl -n "__fish_sessctl_needs_command" -l salt -d 'Signing salt of a custom session store class [default: django.contrib.sessions.SessionStore]' -r
 complete -c sessctl -n "__fish_sessctl_needs_command" -l store-class -d 'Derive the salt from a custom store class\'s __qualname__, e.g. CustomSessionStore' -r
 complete -c sessctl -n "__fish_sessctl_needs_command" -l format -d 'Output format' -r -f -a "table\t'Human-readable tables and summary lines'
-json\t'JSON (one object per line for list)'"
+json\t'JSON (one object per line for list)'
+csv\t'CSV, for list only: a header row, then one row per session (RFC 4180 quoting)'"
+complete -c sessctl -n "__fish_sessctl_needs_command" -l color -d 'Colour: auto (on a terminal, unless NO_COLOR is set or TERM=dumb), always, never' -r -f -a "auto\t'On a terminal, unless NO_COLOR is set or TERM=dumb'
+always\t''
+never\t''"
 complete -c sessctl -n "__fish_sessctl_needs_command" -s q -l quiet -d 'Print nothing but errors that make the run fail (and JSON, when asked for)'
 complete -c sessctl -n "__fish_sessctl_needs_command" -s v -l verbose -d 'Say more: one line per batch (rows, time, retries) on stderr'
 complete -c sessctl -n "__fish_sessctl_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -103,7 +107,11 @@ complete -c sessctl -n "__fish_sessctl_using_subcommand clear-expired" -l secret
 complete -c sessctl -n "__fish_sessctl_using_subcommand clear-expired" -l salt -d 'Signing salt of a custom session store class [default: django.contrib.sessions.SessionStore]' -r
 complete -c sessctl -n "__fish_sessctl_using_subcommand clear-expired" -l store-class -d 'Derive the salt from a custom store class\'s __qualname__, e.g. CustomSessionStore' -r
 complete -c sessctl -n "__fish_sessctl_using_subcommand clear-expired" -l format -d 'Output format' -r -f -a "table\t'Human-readable tables and summary lines'
-json\t'JSON (one object per line for list)'"
+json\t'JSON (one object per line for list)'
+csv\t'CSV, for list only: a header row, then one row per session (RFC 4180 quoting)'"
+complete -c sessctl -n "__fish_sessctl_using_subcommand clear-expired" -l color -d 'Colour: auto (on a terminal, unless NO_COLOR is set or TERM=dumb), always, never' -r -f -a "auto\t'On a terminal, unless NO_COLOR is set or TERM=dumb'
+always\t''
+never\t''"
 complete -c sessctl -n "__fish_sessctl_using_subcommand clear-expired" -l dry-run -d 'Count what would change; change nothing'
 complete -c sessctl -n "__fish_sessctl_using_subcommand clear-expired" -l wait -d 'When another purge of the same table is running, wait for it instead of exiting 75 (the wait counts against --max-runtime)'
 complete -c sessctl -n "__fish_sessctl_using_subcommand clear-expired" -l vacuum -d 'Afterwards, give the space back to the file system (SQLite VACUUM, PostgreSQL VACUUM (ANALYZE), MySQL OPTIMIZE TABLE)'
@@ -148,7 +156,11 @@ complete -c sessctl -n "__fish_sessctl_using_subcommand purge" -l secret-key-fil
 complete -c sessctl -n "__fish_sessctl_using_subcommand purge" -l salt -d 'Signing salt of a custom session store class [default: django.contrib.sessions.SessionStore]' -r
 complete -c sessctl -n "__fish_sessctl_using_subcommand purge" -l store-class -d 'Derive the salt from a custom store class\'s __qualname__, e.g. CustomSessionStore' -r
 complete -c sessctl -n "__fish_sessctl_using_subcommand purge" -l format -d 'Output format' -r -f -a "table\t'Human-readable tables and summary lines'
-json\t'JSON (one object per line for list)'"
+json\t'JSON (one object per line for list)'
+csv\t'CSV, for list only: a header row, then one row per session (RFC 4180 quoting)'"
+complete -c sessctl -n "__fish_sessctl_using_subcommand purge" -l color -d 'Colour: auto (on a terminal, unless NO_COLOR is set or TERM=dumb), always, never' -r -f -a "auto\t'On a terminal, unless NO_COLOR is set or TERM=dumb'
+always\t''
+never\t''"
 complete -c sessctl -n "__fish_sessctl_using_subcommand purge" -l expired -d 'Sessions that clear-expired would delete (the default when no filter is given)'
 complete -c sessctl -n "__fish_sessctl_using_subcommand purge" -l invalid -d 'Sessions whose data fails to decode or verify with the given keys (what a SECRET_KEY rotation leaves behind); needs the secret key'
 complete -c sessctl -n "__fish_sessctl_using_subcommand purge" -s y -l yes -d 'Go on without asking when the filters select every session, or --invalid most of them (that is usually a wrong key or filter; sessctl asks on a terminal and refuses with exit 6 elsewhere)'
@@ -159,7 +171,9 @@ complete -c sessctl -n "__fish_sessctl_using_subcommand purge" -s q -l quiet -d 
 complete -c sessctl -n "__fish_sessctl_using_subcommand purge" -s v -l verbose -d 'Say more: one line per batch (rows, time, retries) on stderr'
 complete -c sessctl -n "__fish_sessctl_using_subcommand purge" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c sessctl -n "__fish_sessctl_using_subcommand list" -l user -d 'Only sessions of this user (_auth_user_id)' -r
-complete -c sessctl -n "__fish_sessctl_using_subcommand list" -l limit -d 'Stop after N sessions' -r
+complete -c sessctl -n "__fish_sessctl_using_subcommand list" -l limit -d 'Stop after N sessions (with --sort: the first N in that order)' -r
+complete -c sessctl -n "__fish_sessctl_using_subcommand list" -l sort -d 'Order by expiry (soonest first) or size (largest first)' -r -f -a "expiry\t'Soonest expiry first; sessions without a fixed expiry last'
+size\t'Largest session_data first'"
 complete -c sessctl -n "__fish_sessctl_using_subcommand list" -s d -l database-url -d 'The store URL, e.g. postgres://USER@HOST/DB or sqlite:////abs/path.sqlite3 [env: DATABASE_URL]' -r
 complete -c sessctl -n "__fish_sessctl_using_subcommand list" -l session-dir -d 'A file-session directory instead of a database [env: SESSION_FILE_PATH]' -r -F
 complete -c sessctl -n "__fish_sessctl_using_subcommand list" -l table -d 'Session table (custom session models use other tables)' -r
@@ -188,9 +202,14 @@ complete -c sessctl -n "__fish_sessctl_using_subcommand list" -l secret-key-file
 complete -c sessctl -n "__fish_sessctl_using_subcommand list" -l salt -d 'Signing salt of a custom session store class [default: django.contrib.sessions.SessionStore]' -r
 complete -c sessctl -n "__fish_sessctl_using_subcommand list" -l store-class -d 'Derive the salt from a custom store class\'s __qualname__, e.g. CustomSessionStore' -r
 complete -c sessctl -n "__fish_sessctl_using_subcommand list" -l format -d 'Output format' -r -f -a "table\t'Human-readable tables and summary lines'
-json\t'JSON (one object per line for list)'"
+json\t'JSON (one object per line for list)'
+csv\t'CSV, for list only: a header row, then one row per session (RFC 4180 quoting)'"
+complete -c sessctl -n "__fish_sessctl_using_subcommand list" -l color -d 'Colour: auto (on a terminal, unless NO_COLOR is set or TERM=dumb), always, never' -r -f -a "auto\t'On a terminal, unless NO_COLOR is set or TERM=dumb'
+always\t''
+never\t''"
 complete -c sessctl -n "__fish_sessctl_using_subcommand list" -l expired -d 'Only sessions that clear-expired would delete'
 complete -c sessctl -n "__fish_sessctl_using_subcommand list" -l active -d 'Only sessions that have not expired'
+complete -c sessctl -n "__fish_sessctl_using_subcommand list" -l no-header -d 'No header line (table, CSV) and no closing count (table)'
 complete -c sessctl -n "__fish_sessctl_using_subcommand list" -s q -l quiet -d 'Print nothing but errors that make the run fail (and JSON, when asked for)'
 complete -c sessctl -n "__fish_sessctl_using_subcommand list" -s v -l verbose -d 'Say more: one line per batch (rows, time, retries) on stderr'
 complete -c sessctl -n "__fish_sessctl_using_subcommand list" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -222,7 +241,11 @@ complete -c sessctl -n "__fish_sessctl_using_subcommand inspect" -l secret-key-f
 complete -c sessctl -n "__fish_sessctl_using_subcommand inspect" -l salt -d 'Signing salt of a custom session store class [default: django.contrib.sessions.SessionStore]' -r
 complete -c sessctl -n "__fish_sessctl_using_subcommand inspect" -l store-class -d 'Derive the salt from a custom store class\'s __qualname__, e.g. CustomSessionStore' -r
 complete -c sessctl -n "__fish_sessctl_using_subcommand inspect" -l format -d 'Output format' -r -f -a "table\t'Human-readable tables and summary lines'
-json\t'JSON (one object per line for list)'"
+json\t'JSON (one object per line for list)'
+csv\t'CSV, for list only: a header row, then one row per session (RFC 4180 quoting)'"
+complete -c sessctl -n "__fish_sessctl_using_subcommand inspect" -l color -d 'Colour: auto (on a terminal, unless NO_COLOR is set or TERM=dumb), always, never' -r -f -a "auto\t'On a terminal, unless NO_COLOR is set or TERM=dumb'
+always\t''
+never\t''"
 complete -c sessctl -n "__fish_sessctl_using_subcommand inspect" -s q -l quiet -d 'Print nothing but errors that make the run fail (and JSON, when asked for)'
 complete -c sessctl -n "__fish_sessctl_using_subcommand inspect" -s v -l verbose -d 'Say more: one line per batch (rows, time, retries) on stderr'
 complete -c sessctl -n "__fish_sessctl_using_subcommand inspect" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -254,7 +277,11 @@ complete -c sessctl -n "__fish_sessctl_using_subcommand decode" -l secret-key-fi
 complete -c sessctl -n "__fish_sessctl_using_subcommand decode" -l salt -d 'Signing salt of a custom session store class [default: django.contrib.sessions.SessionStore]' -r
 complete -c sessctl -n "__fish_sessctl_using_subcommand decode" -l store-class -d 'Derive the salt from a custom store class\'s __qualname__, e.g. CustomSessionStore' -r
 complete -c sessctl -n "__fish_sessctl_using_subcommand decode" -l format -d 'Output format' -r -f -a "table\t'Human-readable tables and summary lines'
-json\t'JSON (one object per line for list)'"
+json\t'JSON (one object per line for list)'
+csv\t'CSV, for list only: a header row, then one row per session (RFC 4180 quoting)'"
+complete -c sessctl -n "__fish_sessctl_using_subcommand decode" -l color -d 'Colour: auto (on a terminal, unless NO_COLOR is set or TERM=dumb), always, never' -r -f -a "auto\t'On a terminal, unless NO_COLOR is set or TERM=dumb'
+always\t''
+never\t''"
 complete -c sessctl -n "__fish_sessctl_using_subcommand decode" -l cookie -d 'The value is a signed_cookies backend cookie (its own salt and max-age rule; the max age is the global --cookie-age)'
 complete -c sessctl -n "__fish_sessctl_using_subcommand decode" -s q -l quiet -d 'Print nothing but errors that make the run fail (and JSON, when asked for)'
 complete -c sessctl -n "__fish_sessctl_using_subcommand decode" -s v -l verbose -d 'Say more: one line per batch (rows, time, retries) on stderr'
@@ -296,7 +323,11 @@ complete -c sessctl -n "__fish_sessctl_using_subcommand expire" -l secret-key-fi
 complete -c sessctl -n "__fish_sessctl_using_subcommand expire" -l salt -d 'Signing salt of a custom session store class [default: django.contrib.sessions.SessionStore]' -r
 complete -c sessctl -n "__fish_sessctl_using_subcommand expire" -l store-class -d 'Derive the salt from a custom store class\'s __qualname__, e.g. CustomSessionStore' -r
 complete -c sessctl -n "__fish_sessctl_using_subcommand expire" -l format -d 'Output format' -r -f -a "table\t'Human-readable tables and summary lines'
-json\t'JSON (one object per line for list)'"
+json\t'JSON (one object per line for list)'
+csv\t'CSV, for list only: a header row, then one row per session (RFC 4180 quoting)'"
+complete -c sessctl -n "__fish_sessctl_using_subcommand expire" -l color -d 'Colour: auto (on a terminal, unless NO_COLOR is set or TERM=dumb), always, never' -r -f -a "auto\t'On a terminal, unless NO_COLOR is set or TERM=dumb'
+always\t''
+never\t''"
 complete -c sessctl -n "__fish_sessctl_using_subcommand expire" -l dry-run -d 'Count what would change; change nothing'
 complete -c sessctl -n "__fish_sessctl_using_subcommand expire" -l wait -d 'When another purge of the same table is running, wait for it instead of exiting 75 (the wait counts against --max-runtime)'
 complete -c sessctl -n "__fish_sessctl_using_subcommand expire" -l vacuum -d 'Afterwards, give the space back to the file system (SQLite VACUUM, PostgreSQL VACUUM (ANALYZE), MySQL OPTIMIZE TABLE)'
@@ -340,7 +371,11 @@ complete -c sessctl -n "__fish_sessctl_using_subcommand flush" -l secret-key-fil
 complete -c sessctl -n "__fish_sessctl_using_subcommand flush" -l salt -d 'Signing salt of a custom session store class [default: django.contrib.sessions.SessionStore]' -r
 complete -c sessctl -n "__fish_sessctl_using_subcommand flush" -l store-class -d 'Derive the salt from a custom store class\'s __qualname__, e.g. CustomSessionStore' -r
 complete -c sessctl -n "__fish_sessctl_using_subcommand flush" -l format -d 'Output format' -r -f -a "table\t'Human-readable tables and summary lines'
-json\t'JSON (one object per line for list)'"
+json\t'JSON (one object per line for list)'
+csv\t'CSV, for list only: a header row, then one row per session (RFC 4180 quoting)'"
+complete -c sessctl -n "__fish_sessctl_using_subcommand flush" -l color -d 'Colour: auto (on a terminal, unless NO_COLOR is set or TERM=dumb), always, never' -r -f -a "auto\t'On a terminal, unless NO_COLOR is set or TERM=dumb'
+always\t''
+never\t''"
 complete -c sessctl -n "__fish_sessctl_using_subcommand flush" -l all -d 'Every session in the table (asks first on a terminal; needs --yes otherwise)'
 complete -c sessctl -n "__fish_sessctl_using_subcommand flush" -s y -l yes -d 'Confirm --all, or a --user that owns every session, without asking'
 complete -c sessctl -n "__fish_sessctl_using_subcommand flush" -l dry-run -d 'Count what would change; change nothing'
@@ -379,7 +414,11 @@ complete -c sessctl -n "__fish_sessctl_using_subcommand stats" -l secret-key-fil
 complete -c sessctl -n "__fish_sessctl_using_subcommand stats" -l salt -d 'Signing salt of a custom session store class [default: django.contrib.sessions.SessionStore]' -r
 complete -c sessctl -n "__fish_sessctl_using_subcommand stats" -l store-class -d 'Derive the salt from a custom store class\'s __qualname__, e.g. CustomSessionStore' -r
 complete -c sessctl -n "__fish_sessctl_using_subcommand stats" -l format -d 'Output format' -r -f -a "table\t'Human-readable tables and summary lines'
-json\t'JSON (one object per line for list)'"
+json\t'JSON (one object per line for list)'
+csv\t'CSV, for list only: a header row, then one row per session (RFC 4180 quoting)'"
+complete -c sessctl -n "__fish_sessctl_using_subcommand stats" -l color -d 'Colour: auto (on a terminal, unless NO_COLOR is set or TERM=dumb), always, never' -r -f -a "auto\t'On a terminal, unless NO_COLOR is set or TERM=dumb'
+always\t''
+never\t''"
 complete -c sessctl -n "__fish_sessctl_using_subcommand stats" -s q -l quiet -d 'Print nothing but errors that make the run fail (and JSON, when asked for)'
 complete -c sessctl -n "__fish_sessctl_using_subcommand stats" -s v -l verbose -d 'Say more: one line per batch (rows, time, retries) on stderr'
 complete -c sessctl -n "__fish_sessctl_using_subcommand stats" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -412,7 +451,11 @@ complete -c sessctl -n "__fish_sessctl_using_subcommand generate" -l secret-key-
 complete -c sessctl -n "__fish_sessctl_using_subcommand generate" -l salt -d 'Signing salt of a custom session store class [default: django.contrib.sessions.SessionStore]' -r
 complete -c sessctl -n "__fish_sessctl_using_subcommand generate" -l store-class -d 'Derive the salt from a custom store class\'s __qualname__, e.g. CustomSessionStore' -r
 complete -c sessctl -n "__fish_sessctl_using_subcommand generate" -l format -d 'Output format' -r -f -a "table\t'Human-readable tables and summary lines'
-json\t'JSON (one object per line for list)'"
+json\t'JSON (one object per line for list)'
+csv\t'CSV, for list only: a header row, then one row per session (RFC 4180 quoting)'"
+complete -c sessctl -n "__fish_sessctl_using_subcommand generate" -l color -d 'Colour: auto (on a terminal, unless NO_COLOR is set or TERM=dumb), always, never' -r -f -a "auto\t'On a terminal, unless NO_COLOR is set or TERM=dumb'
+always\t''
+never\t''"
 complete -c sessctl -n "__fish_sessctl_using_subcommand generate" -s q -l quiet -d 'Print nothing but errors that make the run fail (and JSON, when asked for)'
 complete -c sessctl -n "__fish_sessctl_using_subcommand generate" -s v -l verbose -d 'Say more: one line per batch (rows, time, retries) on stderr'
 complete -c sessctl -n "__fish_sessctl_using_subcommand generate" -s h -l help -d 'Print help (see more with \'--help\')'

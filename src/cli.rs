@@ -233,6 +233,29 @@ pub struct GlobalOpts {
     /// Say more: one line per batch (rows, time, retries) on stderr
     #[arg(short, long, global = true, help_heading = heading::OUTPUT)]
     pub verbose: bool,
+
+    /// Colour: auto (on a terminal, unless NO_COLOR is set or TERM=dumb), always, never
+    ///
+    /// Colours mark the signature state in inspect and decode, expired sessions in list,
+    /// and the error and warning prefixes on stderr. Tables use plain ASCII borders
+    /// when the locale (LC_ALL, LC_CTYPE, LANG) is not UTF-8 or TERM=dumb.
+    #[arg(
+        long,
+        global = true,
+        value_enum,
+        value_name = "WHEN",
+        default_value_t = ColorWhen::Auto,
+        help_heading = heading::OUTPUT
+    )]
+    pub color: ColorWhen,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ColorWhen {
+    /// On a terminal, unless NO_COLOR is set or TERM=dumb
+    Auto,
+    Always,
+    Never,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -266,6 +289,8 @@ pub enum OutputFormat {
     Table,
     /// JSON (one object per line for list)
     Json,
+    /// CSV, for list only: a header row, then one row per session (RFC 4180 quoting)
+    Csv,
 }
 
 #[derive(Debug, Subcommand)]
@@ -470,9 +495,28 @@ pub struct ListArgs {
     #[arg(long, value_name = "ID")]
     pub user: Option<String>,
 
-    /// Stop after N sessions
+    /// Stop after N sessions (with --sort: the first N in that order)
     #[arg(long, value_name = "N")]
     pub limit: Option<u64>,
+
+    /// Order by expiry (soonest first) or size (largest first)
+    ///
+    /// Without it rows come in the store's order, streamed as they are read; sorting
+    /// holds the listing in memory until it is complete (about 100 bytes a session).
+    #[arg(long, value_enum, value_name = "KEY")]
+    pub sort: Option<ListSort>,
+
+    /// No header line (table, CSV) and no closing count (table)
+    #[arg(long)]
+    pub no_header: bool,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ListSort {
+    /// Soonest expiry first; sessions without a fixed expiry last
+    Expiry,
+    /// Largest session_data first
+    Size,
 }
 
 #[derive(Debug, Args)]

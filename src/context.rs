@@ -47,6 +47,8 @@ pub struct Context {
     pub verbose: bool,
     pub stderr_is_terminal: bool,
     pub stdin_is_terminal: bool,
+    /// Colours and table borders (`--color`, NO_COLOR, TERM, the locale).
+    pub look: crate::output::Look,
     pub stop: StopFlag,
 }
 
@@ -123,6 +125,7 @@ impl Context {
             verbose: opts.verbose,
             stderr_is_terminal: std::io::stderr().is_terminal(),
             stdin_is_terminal: std::io::stdin().is_terminal(),
+            look: look(opts),
             stop: StopFlag::default(),
         })
     }
@@ -299,4 +302,14 @@ fn with_env_fallbacks(mut keys: Vec<String>) -> Result<Vec<String>> {
         );
     }
     Ok(keys)
+}
+
+/// The look of this run's output, from `--color` and the environment.
+pub fn look(opts: &GlobalOpts) -> crate::output::Look {
+    crate::output::Look::resolve(
+        opts.color,
+        &|name| std::env::var(name).ok(),
+        std::io::stdout().is_terminal(),
+        std::io::stderr().is_terminal(),
+    )
 }

@@ -41,7 +41,11 @@ pub fn run(cli: &Cli) -> ExitCode {
         Err(err) => {
             let code = exit::code_of(&err);
             if !(cli.global.quiet && quiet_hides(code)) {
-                eprintln!("sessctl: {err:#}");
+                let look = context::look(&cli.global);
+                eprintln!(
+                    "{} {err:#}",
+                    look.paint_err("sessctl:", output::sgr::BOLD_RED)
+                );
             }
             code
         }
@@ -67,6 +71,13 @@ fn is_failure(code: ExitCode) -> bool {
 }
 
 fn run_command(cli: &Cli) -> Result<ExitCode> {
+    if cli.global.format == cli::OutputFormat::Csv && !matches!(cli.command, cli::Command::List(_))
+    {
+        return Err(exit::coded(
+            ExitCode::Usage,
+            "--format csv is for list, whose rows are a table; give --format json (or table) for this command",
+        ));
+    }
     let ctx = Context::resolve(&cli.global)?;
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
@@ -76,12 +87,16 @@ fn run_command(cli: &Cli) -> Result<ExitCode> {
         ctx.format,
         ctx.quiet,
         ctx.verbose,
+        ctx.look,
         &mut out,
     )?;
     out.flush()?;
     if !ctx.quiet || is_failure(finished.exit) || finished.failure.is_some() {
         for warning in &finished.warnings {
-            eprintln!("sessctl: {warning}");
+            eprintln!(
+                "{} {warning}",
+                ctx.look.paint_err("sessctl:", output::sgr::YELLOW)
+            );
         }
     }
     match finished.failure {

@@ -206,7 +206,7 @@ fn last_resort(
     ledger: Ledger,
     bar: Option<indicatif::ProgressBar>,
 ) -> impl Fn() + Send + Sync {
-    let (format, quiet) = (ctx.format, ctx.quiet);
+    let (format, quiet, look) = (ctx.format, ctx.quiet, ctx.look);
     let (command, verb) = (change.command, change.action.verb());
     let selected = change.selected.clone();
     let started = std::time::Instant::now();
@@ -239,7 +239,7 @@ fn last_resort(
         // The main thread holds stdout's lock (it is stuck in the batch): write the
         // report to the descriptor itself.
         let mut text = Vec::new();
-        let _ = crate::output::render(&report, format, quiet, false, &mut text);
+        let _ = crate::output::render(&report, format, quiet, false, look, &mut text);
         let mut rest = &text[..];
         while !rest.is_empty() {
             match rustix::io::write(rustix::stdio::stdout(), rest) {

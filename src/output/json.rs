@@ -29,6 +29,12 @@ use crate::zone::rfc3339;
 pub fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     let value = match report {
         Report::None => return Ok(()),
+        Report::Many(reports) => {
+            for report in reports {
+                render(report, out)?;
+            }
+            return Ok(());
+        }
         Report::Message(text) => json!({ "message": text }),
         Report::Change(change) => {
             let o = &change.outcome;

@@ -5,22 +5,54 @@
 use std::io::{self, Write};
 use std::time::Duration;
 
-use comfy_table::presets::UTF8_BORDERS_ONLY;
-use comfy_table::{ContentArrangement, Table};
+use comfy_table::presets::{ASCII_BORDERS_ONLY, UTF8_BORDERS_ONLY};
+use comfy_table::{Cell, Color, ContentArrangement, Table};
 
 use super::escape::{block_for_terminal, for_terminal};
-use super::{ChangeReport, ListRow, Report, SessionReport, StatsReport};
+use super::{sgr, ChangeReport, ListRow, Look, Report, SessionReport, StatsReport};
 use crate::codec::{SessionExpiry, Signature};
 use crate::purge::Stop;
 use crate::zone::rfc3339;
 
-pub fn render(report: &Report, verbose: bool, out: &mut dyn Write) -> io::Result<()> {
+pub fn render(report: &Report, verbose: bool, look: Look, out: &mut dyn Write) -> io::Result<()> {
     match report {
         Report::None => Ok(()),
         Report::Message(text) => writeln!(out, "{text}"),
         Report::Change(change) => change_summary(change, verbose, out),
-        Report::Session(session) => session_table(session, out),
-        Report::Stats(stats) => stats_table(stats, out),
+        Report::Session(session) => session_table(session, look, out),
+        Report::Stats(stats) => stats_table(stats, look, out),
+        Report::Many(reports) => {
+            for (i, report) in reports.iter().enumerate() {
+                if i > 0 {
+                    writeln!(out)?;
+                }
+                render(report, verbose, look, out)?;
+            }
+            Ok(())
+        }
+    }
+}
+
+/// A table in the look of this run: ASCII or UTF-8 borders, styled cells only when
+/// colours are on.
+fn new_table(look: Look) -> Table {
+    let mut table = Table::new();
+    table.load_preset(if look.ascii {
+        ASCII_BORDERS_ONLY
+    } else {
+        UTF8_BORDERS_ONLY
+    });
+    if look.color_out {
+        table.enforce_styling();
+    }
+    table
+}
+
+/// A cell coloured when colours are on.
+fn cell(text: String, color: Option<Color>, look: Look) -> Cell {
+    match color {
+        Some(color) if look.color_out => Cell::new(text).fg(color),
+        _ => Cell::new(text),
     }
 }
 
@@ -133,24 +165,22 @@ fn change_summary(change: &ChangeReport, verbose: bool, out: &mut dyn Write) -> 
     Ok(())
 }
 
-fn session_table(report: &SessionReport, out: &mut dyn Write) -> io::Result<()> {
+fn session_table(report: &SessionReport, look: Look, out: &mut dyn Write) -> io::Result<()> {
     let d = &report.decoded;
-    let mut table = Table::new();
-    table
-        .load_preset(UTF8_BORDERS_ONLY)
-        .set_content_arrangement(ContentArrangement::Dynamic);
+    let mut table = new_table(look);
+    table.set_content_arrangement(ContentArrangement::Dynamic);
     if let Some(key) = &report.session_key {
         table.add_row(vec!["key".to_owned(), for_terminal(key).into_owned()]);
     }
     if let Some(expire) = report.expire_date {
-        let state = match report.expired {
-            Some(true) => " (expired)",
-            Some(false) => " (active)",
-            None => "",
+        let (state, color) = match report.expired {
+            Some(true) => (" (expired)", Some(Color::Red)),
+            Some(false) => (" (active)", None),
+            None => ("", None),
         };
         table.add_row(vec![
-            "expires".to_owned(),
-            format!("{}{state}", rfc3339(expire)),
+            Cell::new("expires"),
+            cell(format!("{}{state}", rfc3339(expire)), color, look),
         ]);
     }
     table.add_row(vec!["format".to_owned(), d.format.as_str().to_owned()]);
@@ -167,9 +197,15 @@ fn session_table(report: &SessionReport, out: &mut dyn Write) -> io::Result<()> 
         .algorithm
         .map(|a| format!(", {}", a.as_str()))
         .unwrap_or_default();
+    let color = match d.signature {
+        Signature::Valid | Signature::ValidFallback(_) => Some(Color::Green),
+        Signature::Invalid => Some(Color::Red),
+        Signature::Unverified => Some(Color::Yellow),
+        Signature::Unsigned => None,
+    };
     table.add_row(vec![
-        "signature".to_owned(),
-        format!("{signature}{algorithm}"),
+        Cell::new("signature"),
+        cell(format!("{signature}{algorithm}"), color, look),
     ]);
     if let Some(ts) = d
         .timestamp
@@ -241,10 +277,9 @@ fn session_table(report: &SessionReport, out: &mut dyn Write) -> io::Result<()> 
     }
 }
 
-fn stats_table(report: &StatsReport, out: &mut dyn Write) -> io::Result<()> {
+fn stats_table(report: &StatsReport, look: Look, out: &mut dyn Write) -> io::Result<()> {
     let s = &report.stats;
-    let mut table = Table::new();
-    table.load_preset(UTF8_BORDERS_ONLY);
+    let mut table = new_table(look);
     let when =
         |t: Option<chrono::DateTime<chrono::Utc>>| t.map(rfc3339).unwrap_or_else(|| "-".to_owned());
     table.add_row(vec!["store".to_owned(), report.store.clone()]);
@@ -291,15 +326,22 @@ pub fn list_header(out: &mut dyn Write) -> io::Result<()> {
     )
 }
 
-pub fn list_row(row: &ListRow, out: &mut dyn Write) -> io::Result<()> {
+pub fn list_row(row: &ListRow, look: Look, out: &mut dyn Write) -> io::Result<()> {
+    // Padded first, then painted: the escape codes take no columns.
+    let expired = if row.expired {
+        look.paint_out(&format!("{:<7}", "yes"), sgr::RED)
+            .into_owned()
+    } else {
+        format!("{:<7}", "no")
+    };
     writeln!(
         out,
-        "{:<KEY_WIDTH$}  {:<27}  {:<7}  {:>8}  {}",
+        "{:<KEY_WIDTH$}  {:<27}  {}  {:>8}  {}",
         for_terminal(&row.session_key),
         row.expire_date
             .map(rfc3339)
             .unwrap_or_else(|| "-".to_owned()),
-        if row.expired { "yes" } else { "no" },
+        expired,
         row.size,
         row.user_id
             .as_deref()
