@@ -64,6 +64,10 @@ struct Change {
     cond_params: Vec<Value>,
     /// The one key `filter` can select, when it selects by key.
     single_key: Option<String>,
+    /// At most this many rows, the first in key order (`ORDER BY session_key LIMIT n`):
+    /// a range sized from the density seen so far may hold more matching rows than a
+    /// batch may change.
+    limit: Option<usize>,
 }
 
 pub struct MysqlStore {
@@ -284,11 +288,19 @@ impl MysqlStore {
             params.extend(extra.iter().cloned());
             (limited(format!("{} WHERE {filter}", change.prefix)), params)
         };
+        let capped = |change: &Change, filter: &str| match change.limit {
+            Some(n) => format!("{filter} ORDER BY session_key LIMIT {n}"),
+            None => filter.to_owned(),
+        };
         let mut tx = self.conn.conn.start_transaction(TxOpts::default())?;
         let mut receipt = Receipt::default();
         for change in changes {
             if !keys {
-                let (sql, params) = statement(change, &change.filter, &change.filter_params);
+                let (sql, params) = statement(
+                    change,
+                    &capped(change, &change.filter),
+                    &change.filter_params,
+                );
                 tx.exec_drop(sql.as_str(), Params::Positional(params))?;
                 receipt.changed += tx.affected_rows();
                 continue;
@@ -308,7 +320,8 @@ impl MysqlStore {
             let found: Vec<Value> = tx.exec(
                 limited(format!(
                     "SELECT session_key FROM {} WHERE {} FOR UPDATE",
-                    self.quoted, change.filter
+                    self.quoted,
+                    capped(change, &change.filter)
                 )),
                 Params::Positional(change.filter_params.clone()),
             )?;
@@ -346,6 +359,7 @@ impl MysqlStore {
             cond,
             cond_params,
             single_key: None,
+            limit: None,
         }
     }
 
@@ -469,12 +483,32 @@ impl SessionStore for MysqlStore {
             filter.push_str(" AND session_key <= ?");
             params.push(Value::from(end.as_str()));
         }
-        let change = self.change(edit, filter, params);
-        let receipt = self.transaction(&[change], edit.report_keys)?;
+        let mut change = self.change(edit, filter, params);
+        change.limit = Some(limit);
+        // An update leaves its rows in place (still matching, maybe): the walk goes on
+        // after the last key it changed, so it needs the keys.
+        let updates = matches!(edit.action, Action::ExpireAt(_));
+        let mut receipt = self.transaction(&[change], edit.report_keys || updates)?;
         walk.span.observe(span, receipt.changed);
-        match boundary {
-            Some(end) => walk.after = Some(end),
-            None => cursor.finish(),
+        let full = if updates {
+            receipt.keys.len() >= limit
+        } else {
+            receipt.changed >= limit as u64
+        };
+        if full {
+            // The cap cut the range short: the next batch starts where this one
+            // stopped (deleted rows are gone; updated ones end before the next key).
+            if updates {
+                walk.after = receipt.keys.iter().max().cloned().or(walk.after.take());
+            }
+        } else {
+            match boundary {
+                Some(end) => walk.after = Some(end),
+                None => cursor.finish(),
+            }
+        }
+        if !edit.report_keys {
+            receipt.keys.clear();
         }
         Ok(receipt)
     }
