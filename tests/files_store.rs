@@ -696,3 +696,97 @@ fn fresh_django_oracle_sets() {
     assert!(checked > 0, "no set with files/ under {dir}");
     assert!(problems.is_empty(), "{}", problems.join("\n"));
 }
+
+/// Sessions renewed in place by path (`os.utime`, as a cron job or a hand-written
+/// `touch` renewal does) while `clear-expired` deletes the expired ones around them:
+/// every renewal that succeeded leaves its file in place. The window between sessctl's
+/// last check and the unlink is closed by renaming the file to a private name, checking
+/// it there, and putting it back when it was renewed.
+#[test]
+fn files_renewed_in_place_during_clear_expired_survive_it() {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::sync::Arc;
+
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().to_path_buf();
+    let old = SystemTime::now() - Duration::from_secs(30 * 86_400);
+    let n = 20_000;
+    let names: Vec<String> = (0..n)
+        .map(|i| {
+            format!(
+                "sessionid{:032x}",
+                (i as u128).wrapping_mul(0x9e37_79b9_7f4a_7c15)
+            )
+        })
+        .map(|name| name[..9 + 32].to_owned())
+        .collect();
+    for name in &names {
+        let path = dir.join(name);
+        fs::write(
+            &path,
+            "e30:1uLgQ4:AKwcdlZwxty_IzzWYO6MhpDLcT14LxsZnUPKzAGapUA",
+        )
+        .unwrap();
+        fs::File::open(&path).unwrap().set_modified(old).unwrap();
+    }
+    let done = Arc::new(AtomicBool::new(false));
+    let renewer = {
+        let (dir, names, done) = (dir.clone(), names.clone(), done.clone());
+        std::thread::spawn(move || {
+            let mut renewed = BTreeSet::new();
+            let mut state: u64 = 0x2545_f491_4f6c_dd1d;
+            while !done.load(Ordering::SeqCst) {
+                state ^= state << 13;
+                state ^= state >> 7;
+                state ^= state << 17;
+                let name = &names[(state % names.len() as u64) as usize];
+                let now = rustix::fs::Timespec {
+                    tv_sec: 0,
+                    tv_nsec: rustix::fs::UTIME_NOW,
+                };
+                let times = rustix::fs::Timestamps {
+                    last_access: now,
+                    last_modification: now,
+                };
+                // By path, as os.utime does: it reaches the file only under its name.
+                if rustix::fs::utimensat(
+                    rustix::fs::CWD,
+                    dir.join(name),
+                    &times,
+                    rustix::fs::AtFlags::empty(),
+                )
+                .is_ok()
+                {
+                    renewed.insert(name.clone());
+                }
+            }
+            renewed
+        })
+    };
+    let out = sessctl()
+        .arg("--session-dir")
+        .arg(&dir)
+        .args(["clear-expired", "--batch-size", "500"])
+        .output()
+        .unwrap();
+    done.store(true, Ordering::SeqCst);
+    let renewed = renewer.join().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let left = entries(&dir);
+    let lost: Vec<&String> = renewed.iter().filter(|n| !left.contains(*n)).collect();
+    assert!(
+        lost.is_empty(),
+        "{} of {} renewed sessions were deleted: {:?}",
+        lost.len(),
+        renewed.len(),
+        &lost[..lost.len().min(5)]
+    );
+    assert!(
+        left.iter().all(|n| n.starts_with("sessionid")),
+        "a private name was left behind: {left:?}"
+    );
+}

@@ -159,7 +159,13 @@ fn open(server: &ServerUrl, shown: &str) -> Result<Conn> {
         // Otherwise the driver may switch a loopback TCP connection to a socket it
         // guesses: connect where the URL says.
         .prefer_socket(false)
-        .tcp_connect_timeout(Some(timeout));
+        .tcp_connect_timeout(Some(timeout))
+        // The driver has no deadline of its own for the handshake: a server that takes
+        // the connection and never sends its greeting would be waited for for ever.
+        // These bound every read and write of the handshake; once connected, the
+        // session's own socket is given the longer statement deadline (below).
+        .read_timeout(Some(timeout))
+        .write_timeout(Some(timeout));
     let socket = match &server.host {
         Some(ServerHost::Socket(path)) => {
             builder = builder.socket(Some(path.to_string_lossy().into_owned()));
@@ -242,6 +248,7 @@ fn open(server: &ServerUrl, shown: &str) -> Result<Conn> {
             is_transient,
         )
     };
+    let before = socket_fds();
     let result = match attempt(ssl) {
         // prefer: a server without TLS is spoken to in plain text.
         Err(mysql::Error::DriverError(DriverError::TlsNotSupported)) if mode == TlsMode::Prefer => {
@@ -250,7 +257,50 @@ fn open(server: &ServerUrl, shown: &str) -> Result<Conn> {
         other => other,
     };
     let plain_tcp = !socket && mode == TlsMode::Disable;
-    result.map_err(|e| connect_error(&e, server, shown, plain_tcp))
+    let conn = result.map_err(|e| connect_error(&e, server, shown, plain_tcp))?;
+    // The driver offers no way to change its socket's timeouts once connected: the
+    // socket it opened is the one this thread's connect added to the process.
+    for fd in socket_fds().difference(&before) {
+        set_deadline(*fd, STATEMENT_DEADLINE);
+    }
+    Ok(conn)
+}
+
+/// How long a connected session waits for any one reply: a frozen server or a cut
+/// network ends the call with an error instead of a wait for ever. Longer than any
+/// batch may run (the per-statement limit is well below it) and than a scan's page.
+pub const STATEMENT_DEADLINE: std::time::Duration = std::time::Duration::from_secs(15 * 60);
+
+/// The process's socket descriptors, from `/proc/self/fd`.
+fn socket_fds() -> std::collections::BTreeSet<i32> {
+    let Ok(dir) = std::fs::read_dir("/proc/self/fd") else {
+        return Default::default();
+    };
+    dir.filter_map(|entry| {
+        let entry = entry.ok()?;
+        let fd: i32 = entry.file_name().to_str()?.parse().ok()?;
+        let target = std::fs::read_link(entry.path()).ok()?;
+        target
+            .to_str()
+            .is_some_and(|t| t.starts_with("socket:"))
+            .then_some(fd)
+    })
+    .collect()
+}
+
+/// Sets the receive and send timeouts of socket `fd` (best effort: a descriptor that
+/// is not a socket any more is left alone).
+fn set_deadline(fd: i32, deadline: std::time::Duration) {
+    use std::os::fd::BorrowedFd;
+    // SAFETY: `fd` was listed in /proc/self/fd a moment ago by this thread, after the
+    // driver opened it; it is borrowed only for the two calls below.
+    let socket = unsafe { BorrowedFd::borrow_raw(fd) };
+    for which in [
+        rustix::net::sockopt::Timeout::Recv,
+        rustix::net::sockopt::Timeout::Send,
+    ] {
+        let _ = rustix::net::sockopt::set_socket_timeout(socket, which, Some(deadline));
+    }
 }
 
 /// `plain_tcp`: the URL turned TLS off for a TCP connection (ssl-mode=DISABLED).

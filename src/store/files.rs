@@ -43,7 +43,9 @@ use std::thread::JoinHandle;
 
 use anyhow::Result;
 use chrono::{DateTime, Duration, Utc};
-use rustix::fs::{AtFlags, Dir, FileType, FlockOperation, Mode, OFlags, Timespec, Timestamps};
+use rustix::fs::{
+    AtFlags, Dir, FileType, FlockOperation, Mode, OFlags, RenameFlags, Timespec, Timestamps,
+};
 use rustix::io::Errno;
 use serde_json::{Map, Value};
 
@@ -818,21 +820,76 @@ impl FileStore {
     }
 
     /// Unlinks session file `name` if it is still the file judged (`ident`).
+    ///
+    /// The file is first renamed to a private name in the same directory (one that is no
+    /// session name, so Django never reads it), then checked again under that name and
+    /// only then unlinked. A renewal by path (`os.utime`, a write in place) can reach
+    /// the file only before the rename, and the check under the private name sees it:
+    /// the file is put back. Between the check and the unlink nobody can reach it by
+    /// its name. A run killed in between leaves the expired file under its private name.
     fn remove(&mut self, name: &str, ident: Ident) -> bool {
         if !self.unchanged(name, ident) {
             return false;
         }
-        match rustix::fs::unlinkat(&self.dir, name, AtFlags::empty()) {
-            Ok(()) => true,
+        #[cfg(test)]
+        tests::between_check_and_rename();
+        let private = format!(".{name}.sessctl-{}", random_suffix(0));
+        match rustix::fs::renameat_with(
+            &self.dir,
+            name,
+            &self.dir,
+            private.as_str(),
+            RenameFlags::NOREPLACE,
+        ) {
+            Ok(()) => {}
             Err(Errno::NOENT) => {
                 self.notes.changed_meanwhile += 1;
-                false
+                return false;
             }
             Err(e) => {
                 self.fail(name, "cannot delete", e);
-                false
+                return false;
             }
         }
+        // A rename changes the ctime, nothing else: inode, size and mtime must be the
+        // ones judged.
+        let same = match rustix::fs::statat(&self.dir, private.as_str(), AtFlags::SYMLINK_NOFOLLOW)
+        {
+            Ok(st) => {
+                let now = Ident::of(&st);
+                now.dev == ident.dev
+                    && now.ino == ident.ino
+                    && now.size == ident.size
+                    && now.mtime == ident.mtime
+            }
+            Err(_) => false,
+        };
+        if same {
+            return match rustix::fs::unlinkat(&self.dir, private.as_str(), AtFlags::empty()) {
+                Ok(()) => true,
+                Err(e) => {
+                    self.fail(name, "cannot delete", e);
+                    false
+                }
+            };
+        }
+        // Renewed just before the rename: back under its name, unless Django has written
+        // a newer file there meanwhile, which stands.
+        self.notes.changed_meanwhile += 1;
+        match rustix::fs::renameat_with(
+            &self.dir,
+            private.as_str(),
+            &self.dir,
+            name,
+            RenameFlags::NOREPLACE,
+        ) {
+            Ok(()) => {}
+            Err(Errno::EXIST) => {
+                let _ = rustix::fs::unlinkat(&self.dir, private.as_str(), AtFlags::empty());
+            }
+            Err(e) => self.fail(name, "cannot put back a renewed file", e),
+        }
+        false
     }
 
     /// Makes Django treat `ex` as expired at `t`: an mtime-based expiry gets its mtime set
@@ -1394,6 +1451,54 @@ mod tests {
         assert!(!store.remove(&ex.name, ex.ident));
         assert!(path.exists());
         // Judged again, it is active now and goes nowhere.
+        let ex = store.examine(name, true, Want::Content).ok().unwrap();
+        assert!(!store.expired_at(&ex, Utc::now()));
+    }
+
+    thread_local! {
+        /// Runs inside `remove`, after its last check by name: what another process
+        /// could do in that window.
+        static IN_THE_WINDOW: std::cell::RefCell<Option<Box<dyn FnMut()>>> =
+            const { std::cell::RefCell::new(None) };
+    }
+
+    pub(super) fn between_check_and_rename() {
+        IN_THE_WINDOW.with(|hook| {
+            if let Some(f) = hook.borrow_mut().as_mut() {
+                f();
+            }
+        });
+    }
+
+    #[test]
+    fn a_file_renewed_in_place_right_after_the_last_check_is_put_back() {
+        let tmp = tempfile::tempdir().unwrap();
+        let name = "sessionidrenewedinthewindow01";
+        let path = tmp.path().join(name);
+        old_file(&path, "stale");
+        let mut store = store(tmp.path());
+        let ex = store.examine(name, true, Want::Content).ok().unwrap();
+        let renewed = path.clone();
+        IN_THE_WINDOW.with(|hook| {
+            *hook.borrow_mut() = Some(Box::new(move || {
+                // os.utime(path): by name, as a renewal in place does.
+                let now = Timespec {
+                    tv_sec: 0,
+                    tv_nsec: rustix::fs::UTIME_NOW,
+                };
+                let times = Timestamps {
+                    last_access: now,
+                    last_modification: now,
+                };
+                rustix::fs::utimensat(rustix::fs::CWD, &renewed, &times, AtFlags::empty()).unwrap();
+            }))
+        });
+        let removed = store.remove(&ex.name, ex.ident);
+        IN_THE_WINDOW.with(|hook| *hook.borrow_mut() = None);
+        assert!(!removed, "a session renewed in the window was deleted");
+        assert!(path.exists());
+        let left: Vec<_> = std::fs::read_dir(tmp.path()).unwrap().collect();
+        assert_eq!(left.len(), 1, "a private name was left behind");
         let ex = store.examine(name, true, Want::Content).ok().unwrap();
         assert!(!store.expired_at(&ex, Utc::now()));
     }
