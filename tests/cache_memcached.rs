@@ -300,3 +300,94 @@ fn every_server_of_a_sharded_cache_is_listed_and_flushed() {
         assert!(!server.exists(&session(PREFIX, 3, key)), "{key}");
     }
 }
+
+/// memcached's LRU maintainer moves items that were just read between its LRUs, and a
+/// walk of the LRUs (`metadump all`) misses the items it is moving, even on an idle
+/// cache: sessions read by the site a moment ago are listed every time all the same.
+#[test]
+fn sessions_just_read_are_listed_every_time() {
+    let Some(mc) = memcached() else { return };
+    let keys: Vec<String> = (20..26).map(k).collect();
+    for (i, key) in keys.iter().enumerate() {
+        let value = if i % 2 == 0 { USER_42 } else { ANONYMOUS };
+        mc.set(&session(PREFIX, 3, key), 1, 3600, value);
+    }
+    for round in 0..50 {
+        // The site reads its sessions, as every request does.
+        for key in &keys {
+            assert!(mc.exists(&session(PREFIX, 3, key)));
+        }
+        let (code, out, err) = mc.sessctl(&["--format", "json", "list"]);
+        assert_eq!(code, 0, "{err}");
+        assert_eq!(
+            out.lines().count(),
+            keys.len(),
+            "round {round}: listed {out}"
+        );
+    }
+}
+
+/// A server older than memcached 1.6.9 takes `metadump hash` for a bad slab class
+/// (`BADCLASS`): the listing walks its LRUs instead. A stand-in for such a server
+/// answers the three commands a listing sends.
+#[test]
+fn a_server_without_the_hash_walk_is_listed_by_its_lrus() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let key = session(PREFIX, 3, &k(30));
+    let dumped = key
+        .replace(':', "%3A")
+        .replace('[', "%5B")
+        .replace(']', "%5D");
+    let asked = std::sync::Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
+    let log = asked.clone();
+    std::thread::spawn(move || {
+        for conn in listener.incoming() {
+            let Ok(conn) = conn else { return };
+            let (dumped, log) = (dumped.clone(), log.clone());
+            std::thread::spawn(move || {
+                let mut writer = conn.try_clone().unwrap();
+                for line in BufReader::new(conn).lines() {
+                    let Ok(line) = line else { return };
+                    log.lock().unwrap().push(line.clone());
+                    let reply = if line == "lru_crawler metadump hash" {
+                        b"BADCLASS invalid class id\r\n".to_vec()
+                    } else if line == "lru_crawler metadump all" {
+                        format!("key={dumped} exp=-1 la=1 cas=1 fetch=no cls=1 size=99\nEND\r\n")
+                            .into_bytes()
+                    } else if line.starts_with("mg ") {
+                        let mut r = format!("VA {} f1 t-1 c1\r\n", USER_42.len()).into_bytes();
+                        r.extend_from_slice(USER_42);
+                        r.extend_from_slice(b"\r\n");
+                        r
+                    } else {
+                        b"ERROR\r\n".to_vec()
+                    };
+                    if writer.write_all(&reply).is_err() {
+                        return;
+                    }
+                }
+            });
+        }
+    });
+    let url = format!("memcached://127.0.0.1:{port}");
+    let (code, out, err) = sessctl_on(&url, &["--format", "json", "list"]);
+    assert_eq!(code, 0, "{err}");
+    let listed: Vec<Value> = out
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(listed.len(), 1, "{out}");
+    assert_eq!(listed[0]["session_key"], k(30));
+    assert_eq!(listed[0]["user_id"], "42");
+    let asked = asked.lock().unwrap();
+    let crawls: Vec<&String> = asked
+        .iter()
+        .filter(|l| l.starts_with("lru_crawler"))
+        .collect();
+    assert_eq!(
+        crawls,
+        ["lru_crawler metadump hash", "lru_crawler metadump all"],
+        "{asked:?}"
+    );
+}

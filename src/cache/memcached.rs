@@ -2,10 +2,14 @@
 //! text protocol (1.6: meta commands and `lru_crawler metadump`).
 //!
 //! Invariants:
-//! - keys are listed with `lru_crawler metadump all` on every server, read line by line
-//!   as the crawler sends them (memory does not grow with the cache) and kept only when
-//!   the key rule matches exactly; a crawl of a busy cache can miss items written while
-//!   it runs, so listings are as of the crawl;
+//! - keys are listed with `lru_crawler metadump hash` on every server (memcached 1.6.9+:
+//!   a walk of the hash table, where every item is exactly once), read line by line as
+//!   the crawler sends them (memory does not grow with the cache) and kept only when the
+//!   key rule matches exactly; `metadump all` walks the LRUs instead and misses items
+//!   that memcached's LRU maintainer is moving between them, which it does to items
+//!   just read, even on an idle cache, so it serves only servers older than 1.6.9; a
+//!   crawl of a busy cache can miss items written while it runs, so listings are as of
+//!   the crawl;
 //! - values are read with `mg <key> v f t c` (value, flags, seconds left, CAS), pipelined;
 //! - only listed or named keys are deleted (`md`), never `flush_all`; a delete that must
 //!   find the entry unchanged (or still expired) reads its CAS first and deletes with
@@ -114,8 +118,17 @@ impl Connection {
             .map_err(|e| anyhow!("{shown}: writing failed: {e}"))
     }
 
-    /// The next reply line, without its CRLF.
+    /// The next reply line, without its CRLF; error replies are errors.
     fn line(&mut self) -> Result<String> {
+        let line = self.raw_line()?;
+        if line.starts_with("SERVER_ERROR") || line.starts_with("CLIENT_ERROR") || line == "ERROR" {
+            return Err(anyhow!("{}: {line}", self.shown));
+        }
+        Ok(line)
+    }
+
+    /// The next reply line, without its CRLF, whatever it says.
+    fn raw_line(&mut self) -> Result<String> {
         let mut line = Vec::new();
         let n = self
             .reader
@@ -127,11 +140,7 @@ impl Connection {
         while matches!(line.last(), Some(b'\n' | b'\r')) {
             line.pop();
         }
-        let line = String::from_utf8_lossy(&line).into_owned();
-        if line.starts_with("SERVER_ERROR") || line.starts_with("CLIENT_ERROR") || line == "ERROR" {
-            return Err(anyhow!("{}: {line}", self.shown));
-        }
-        Ok(line)
+        Ok(String::from_utf8_lossy(&line).into_owned())
     }
 
     /// `n` bytes of data and the CRLF after them.
@@ -263,6 +272,8 @@ pub struct MemcachedBackend {
 struct DumpAt {
     server: usize,
     conn: Connection,
+    /// The crawl's first line, read to tell which walk the server does.
+    first: Option<String>,
 }
 
 impl MemcachedBackend {
@@ -295,6 +306,30 @@ impl MemcachedBackend {
         Ok(MemcachedBackend {
             servers,
             shown: shown.join(", "),
+        })
+    }
+
+    /// Starts the listing of one server on a connection of its own: the walk of the hash
+    /// table, or on a server older than 1.6.9 (which takes `hash` for a bad slab class)
+    /// the walk of its LRUs.
+    fn start_crawl(&self, server: usize) -> Result<DumpAt> {
+        let node = &self.servers[server].node;
+        let mut conn = Connection::open(node, &self.shown)?;
+        conn.send(b"lru_crawler metadump hash\r\n")?;
+        let first = conn.raw_line()?;
+        if first.starts_with("BADCLASS") || first.starts_with("CLIENT_ERROR") {
+            let mut conn = Connection::open(node, &self.shown)?;
+            conn.send(b"lru_crawler metadump all\r\n")?;
+            return Ok(DumpAt {
+                server,
+                conn,
+                first: None,
+            });
+        }
+        Ok(DumpAt {
+            server,
+            conn,
+            first: Some(first),
         })
     }
 
@@ -374,17 +409,22 @@ impl CacheBackend for MemcachedBackend {
             return Ok(Vec::new());
         }
         if cursor.position::<DumpAt>().is_none() {
-            let node = self.servers[0].node.clone();
-            let mut conn = Connection::open(&node, &self.shown)?;
-            conn.send(b"lru_crawler metadump all\r\n")?;
-            cursor.advance(DumpAt { server: 0, conn });
+            let at = self.start_crawl(0)?;
+            cursor.advance(at);
         }
         let mut keys = Vec::new();
         while keys.len() < count.max(1) {
             let at = cursor
                 .position_mut::<DumpAt>()
                 .expect("the crawl was started above");
-            let line = at.conn.line().map_err(|e| {
+            let line = match at.first.take() {
+                Some(line) if line.starts_with("SERVER_ERROR") || line == "ERROR" => {
+                    Err(anyhow!("{}: {line}", at.conn.shown))
+                }
+                Some(line) => Ok(line),
+                None => at.conn.line(),
+            }
+            .map_err(|e| {
                 e.context("lru_crawler metadump failed (memcached 1.4.31 or newer lists keys)")
             })?;
             if line == "END" {
@@ -393,10 +433,8 @@ impl CacheBackend for MemcachedBackend {
                     cursor.finish();
                     break;
                 }
-                let node = self.servers[next].node.clone();
-                let mut conn = Connection::open(&node, &self.shown)?;
-                conn.send(b"lru_crawler metadump all\r\n")?;
-                cursor.advance(DumpAt { server: next, conn });
+                let at = self.start_crawl(next)?;
+                cursor.advance(at);
                 continue;
             }
             if line.starts_with("BUSY") {
