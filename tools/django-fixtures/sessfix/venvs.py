@@ -39,8 +39,10 @@ PINNED = {
 SERVER_DRIVERS = ("psycopg[binary]", "PyMySQL")
 
 # The cache kind: Django's RedisCache needs redis-py; django-redis and its compressor and
-# serializer packages write the other value formats.
-CACHE_PACKAGES = ("redis==8.1.0", "django-redis==7.0.0", "lz4==4.4.5", "msgpack==1.2.4")
+# serializer packages write the other value formats; Django's PyMemcacheCache needs
+# pymemcache.
+CACHE_PACKAGES = ("redis==8.1.0", "django-redis==7.0.0", "lz4==4.4.5", "msgpack==1.2.4",
+                  "pymemcache==4.0.0")
 
 
 def pinned_cache(version):
@@ -48,7 +50,7 @@ def pinned_cache(version):
     base = pinned(version)
     return dataclasses.replace(base, name=base.name + "-cache",
                                packages=base.packages + CACHE_PACKAGES,
-                               imports=("redis", "django_redis", "lz4", "msgpack"))
+                               imports=("redis", "django_redis", "lz4", "msgpack", "pymemcache"))
 
 
 def pinned(version, servers=False):
