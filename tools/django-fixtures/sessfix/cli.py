@@ -144,7 +144,8 @@ def cmd_build_cache(ns):
 def cmd_cache_e2e(ns):
     python = ns.python or venvs.ensure(ns.venvs, venvs.pinned_cache(ns.django))
     return subprocess.run([python, "-m", "sessfix.cache.e2e", "--sessctl", os.path.abspath(ns.sessctl),
-                           "--redis-url", ns.redis_url, "--redis-db", str(ns.redis_db)],
+                           "--redis-url", ns.redis_url, "--redis-db", str(ns.redis_db),
+                           "--backends", ns.backends, "--memcached", ns.memcached],
                           cwd=HERE).returncode
 
 
@@ -217,7 +218,9 @@ def parser():
     p.set_defaults(run=cmd_build_cache)
 
     p = sub.add_parser("cache-e2e", help="a real Django app logs users in on the cache and "
-                                         "cached_db engines; sessctl logs them out")
+                                         "cached_db engines over Redis, memcached, "
+                                         "DatabaseCache and FileBasedCache; sessctl logs "
+                                         "them out")
     p.add_argument("--sessctl", required=True, help="the sessctl binary to run")
     p.add_argument("--django", default="6.1.3", metavar="VERSION")
     p.add_argument("--python", help="run with this interpreter instead of a virtualenv")
@@ -226,6 +229,13 @@ def parser():
                                                          "redis://127.0.0.1:6379"))
     p.add_argument("--redis-db", type=int, default=8,
                    help="database number of its own, emptied first (default %(default)s)")
+    p.add_argument("--backends", default="redis,memcached,db,file",
+                   help="comma-separated cache backends to prove on: redis (RedisCache), "
+                        "memcached (PyMemcacheCache), db (DatabaseCache), file "
+                        "(FileBasedCache) (default: all)")
+    p.add_argument("--memcached", default="memcached",
+                   help="memcached binary, started on a free loopback port for the run "
+                        "(default %(default)s, from PATH)")
     p.set_defaults(run=cmd_cache_e2e)
 
     p = sub.add_parser("compare", help="do two sets hold the same sessions? exit 1 if not")
