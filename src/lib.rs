@@ -89,8 +89,13 @@ fn run_command(cli: &Cli) -> Result<ExitCode> {
         ctx.verbose,
         ctx.look,
         &mut out,
-    )?;
-    out.flush()?;
+    )
+    .and_then(|()| out.flush())
+    .map_err(|e| {
+        // The work is done (committed batches stay); only its report was lost.
+        anyhow::Error::new(e)
+            .context("the command finished, but its report could not be written to stdout")
+    })?;
     if !ctx.quiet || is_failure(finished.exit) || finished.failure.is_some() {
         for warning in &finished.warnings {
             eprintln!(

@@ -381,3 +381,33 @@ fn a_stop_file_stops_between_batches_and_a_pause_file_holds_the_run() {
     );
     assert_eq!(report["largest_batch"], 3);
 }
+
+/// A report that cannot be written (stdout on a full disk) is a failure a script must
+/// see (exit 1), but the message says the work itself was done: the batches committed.
+#[test]
+fn a_report_lost_to_a_full_stdout_says_the_purge_was_done() {
+    if !Path::new("/dev/full").exists() {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let db = copy_db(tmp.path());
+    let before = rows(&db);
+    let full = std::fs::OpenOptions::new()
+        .write(true)
+        .open("/dev/full")
+        .unwrap();
+    let out = std::process::Command::new(assert_cmd::cargo::cargo_bin("sessctl"))
+        .env_remove("DJANGO_SECRET_KEY")
+        .env("DATABASE_URL", format!("sqlite:///{}", db.display()))
+        .args(["--now", NOW, "clear-expired"])
+        .stdout(Stdio::from(full))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("the command finished, but its report could not be written"),
+        "{err}"
+    );
+    assert!(rows(&db) < before, "nothing was purged");
+}
