@@ -65,6 +65,15 @@ fn decode_reads_one_value_per_stdin_line() {
     assert!(err.contains("1 of 3 values could not be decoded"), "{err}");
 }
 
+/// Nothing in `AAAA` can be decoded: exit 2 with the reason (a value that decodes but
+/// does not verify is a report instead, exit 0).
+#[test]
+fn decode_of_nothing_decodable_exits_2() {
+    let (code, out, err) = run(sessctl().args(["decode", "AAAA"]));
+    assert_eq!(code, 2, "{out}{err}");
+    assert!(err.contains("cannot decode"), "{err}");
+}
+
 #[test]
 fn decode_hints_at_what_a_value_really_is() {
     let set = sample();

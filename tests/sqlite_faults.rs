@@ -557,3 +557,31 @@ fn reads_and_dry_runs_go_on_beside_a_running_purge() {
     holder.kill().unwrap();
     holder.wait().unwrap();
 }
+
+/// `--wait` counts against `--max-runtime`: a run that waited its whole budget for the
+/// lock stops there, saying so, instead of waiting on.
+#[test]
+fn wait_ends_with_the_max_runtime_budget() {
+    let tmp = tempfile::tempdir().unwrap();
+    let db = tmp.path().join("db.sqlite3");
+    django_db(&db, "django_session", 20);
+    let mut holder = slow_purge(&db, "django_session");
+    let started = Instant::now();
+    let out = bin(&db)
+        .args(["clear-expired", "--wait", "--max-runtime", "2s"])
+        .output()
+        .unwrap();
+    let took = started.elapsed();
+    holder.kill().unwrap();
+    holder.wait().unwrap();
+    assert!(
+        took < Duration::from_secs(8),
+        "waited {took:?} with --max-runtime 2s"
+    );
+    assert_eq!(out.status.code(), Some(75), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("still running after waiting 2 s"),
+        "{}",
+        stderr(&out)
+    );
+}

@@ -1325,8 +1325,9 @@ impl SessionStore for FileStore {
             return Err(coded(
                 ExitCode::Busy,
                 format!(
-                    "another sessctl purge of {} is running; try later, or pass --wait",
-                    self.describe()
+                    "another sessctl purge of {} is running; {}",
+                    self.describe(),
+                    super::busy_advice(wait)
                 ),
             ));
         }

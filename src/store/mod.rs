@@ -269,6 +269,18 @@ pub fn poll_lock(wait: Option<Duration>, mut take: impl FnMut() -> Result<bool>)
     }
 }
 
+/// What to do when another purge holds the lock: wait for it, or (when this run
+/// waited already, `wait`) give it more time.
+pub fn busy_advice(wait: Option<Duration>) -> String {
+    match wait {
+        None => "try later, or pass --wait".to_owned(),
+        Some(w) => format!(
+            "still running after waiting {} s (the rest of --max-runtime); try later, or allow a longer --max-runtime",
+            w.as_secs()
+        ),
+    }
+}
+
 /// Table-wide figures for `stats`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct StoreStats {

@@ -598,8 +598,9 @@ impl SessionStore for MysqlStore {
             Some(_) => Err(coded(
                 ExitCode::Busy,
                 format!(
-                    "another sessctl purge of {} is running (lock `{name}`); try later, or pass --wait",
-                    self.describe()
+                    "another sessctl purge of {} is running (lock `{name}`); {}",
+                    self.describe(),
+                    super::busy_advice(wait)
                 ),
             )),
             _ => Err(anyhow::anyhow!(

@@ -853,8 +853,9 @@ impl SessionStore for PostgresStore {
             return Err(coded(
                 ExitCode::Busy,
                 format!(
-                    "another sessctl purge of {} is running (advisory lock {key}); try later, or pass --wait",
-                    self.describe()
+                    "another sessctl purge of {} is running (advisory lock {key}); {}",
+                    self.describe(),
+                    super::busy_advice(wait)
                 ),
             ));
         }

@@ -437,8 +437,9 @@ impl SessionStore for SqliteStore {
             return Err(coded(
                 ExitCode::Busy,
                 format!(
-                    "another sessctl purge of {} is running; try later, or pass --wait",
-                    self.describe()
+                    "another sessctl purge of {} is running; {}",
+                    self.describe(),
+                    super::busy_advice(wait)
                 ),
             ));
         }
