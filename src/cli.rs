@@ -22,6 +22,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 #[command(
     name = "sessctl",
     version,
+    long_version = crate::help::long_version(),
     after_help = "'sessctl --help' also lists the environment variables and exit codes;\n'sessctl COMMAND --help' shows a command's options and examples.",
     after_long_help = crate::help::root_long_help(),
     max_term_width = 100

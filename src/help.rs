@@ -250,6 +250,21 @@ pub fn root_long_help() -> String {
     text
 }
 
+/// `sessctl --version`: the version, the commit it was built from, and what this build
+/// can work on (`-V` prints the version alone).
+pub fn long_version() -> String {
+    format!(
+        "{version}\n\
+         commit: {commit}\n\
+         stores: SQLite {sqlite} (bundled), PostgreSQL, MySQL/MariaDB, file sessions\n\
+         caches: Redis, memcached, Django's database cache, Django's file cache\n\
+         TLS: rustls (no system OpenSSL)",
+        version = env!("CARGO_PKG_VERSION"),
+        commit = env!("SESSCTL_GIT_COMMIT"),
+        sqlite = rusqlite::version(),
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

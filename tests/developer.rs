@@ -188,3 +188,23 @@ fn durations_can_be_compound() {
         .unwrap();
     assert_eq!(output.status.code(), Some(2));
 }
+
+/// `--version` says what was built and what it works on; `-V` stays one line for
+/// scripts that parse it.
+#[test]
+fn version_names_the_commit_and_the_stores() {
+    let long = stdout_of(sessctl().arg("--version"));
+    assert!(
+        long.starts_with(&format!("sessctl {}\n", env!("CARGO_PKG_VERSION"))),
+        "{long}"
+    );
+    assert!(long.contains("\ncommit: "), "{long}");
+    assert!(long.contains("stores: SQLite 3."), "{long}");
+    assert!(
+        long.contains("PostgreSQL, MySQL/MariaDB, file sessions"),
+        "{long}"
+    );
+    assert!(long.contains("caches: Redis, memcached"), "{long}");
+    let short = stdout_of(sessctl().arg("-V"));
+    assert_eq!(short, format!("sessctl {}\n", env!("CARGO_PKG_VERSION")));
+}
