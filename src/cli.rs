@@ -428,8 +428,16 @@ pub struct BatchArgs {
     #[arg(long, help_heading = heading::BATCH)]
     pub wait: bool,
 
-    /// Afterwards, give the space back to the file system (SQLite VACUUM,
-    /// PostgreSQL VACUUM (ANALYZE), MySQL OPTIMIZE TABLE)
+    /// Afterwards, reclaim the space of deleted sessions and report the time taken and the
+    /// size before and after
+    ///
+    /// SQLite: VACUUM rewrites the file and gives the space back to the file system (it
+    /// holds the write lock meanwhile and needs free disk of up to twice the database).
+    /// PostgreSQL: VACUUM (ANALYZE) makes the space reusable inside the table but gives
+    /// back only empty pages at its end; to shrink the table run VACUUM FULL (exclusive
+    /// lock for the whole rewrite) or pg_repack (online) yourself. MySQL/MariaDB: OPTIMIZE
+    /// TABLE rebuilds the table online and gives the space back with
+    /// innodb_file_per_table. File directories and caches have nothing to do.
     #[arg(long, help_heading = heading::BATCH)]
     pub vacuum: bool,
 }

@@ -83,6 +83,21 @@ struct ChangeReport {
     largest_batch: u64,
     retries: u64,
     waited_seconds: f64,
+    vacuum: Option<Vacuum>,
+}
+
+/// What `--vacuum` did.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Vacuum {
+    statement: Option<String>,
+    seconds: f64,
+    measured: Option<String>,
+    bytes_before: Option<u64>,
+    bytes_after: Option<u64>,
+    bytes_estimate: bool,
+    effect: String,
+    note: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -95,6 +110,7 @@ struct Stats {
     newest_expire_date: Option<String>,
     data_bytes: u64,
     table_bytes: Option<u64>,
+    table_bytes_estimate: bool,
     files_bytes: Option<u64>,
     exceeded: Vec<String>,
     cache: Option<CacheFigures>,
@@ -175,7 +191,39 @@ fn bulk_changes() {
             "deleted"
         };
         assert!(out[0].get(verb).is_some(), "{args:?}: {}", out[0]);
+        assert!(
+            report.vacuum.is_none(),
+            "{args:?}: no --vacuum, no vacuum report"
+        );
     }
+}
+
+#[test]
+fn bulk_change_with_vacuum() {
+    let tmp = tempfile::tempdir().unwrap();
+    let set = sample();
+    let db = set.copy_db(tmp.path());
+    let out =
+        json_lines(sessctl_on(&db, &set).args(["clear-expired", "--vacuum", "--format", "json"]));
+    let report: ChangeReport = strict(&out[0]);
+    let vacuum = report.vacuum.expect("--vacuum reports what it did");
+    assert_eq!(vacuum.statement.as_deref(), Some("VACUUM"));
+    assert!(vacuum.seconds >= 0.0);
+    assert!(vacuum.measured.is_some());
+    assert!(vacuum.bytes_before.unwrap() > 0 && vacuum.bytes_after.unwrap() > 0);
+    assert!(!vacuum.bytes_estimate);
+    assert!(!vacuum.effect.is_empty());
+    // A dry run vacuums nothing.
+    let db = set.copy_db(tmp.path());
+    let out = json_lines(sessctl_on(&db, &set).args([
+        "clear-expired",
+        "--vacuum",
+        "--dry-run",
+        "--format",
+        "json",
+    ]));
+    let report: ChangeReport = strict(&out[0]);
+    assert!(report.vacuum.is_none());
 }
 
 #[test]
@@ -186,5 +234,6 @@ fn stats() {
     let out = json_lines(sessctl_on(&db, &set).args(["stats", "--format", "json"]));
     let stats: Stats = strict(&out[0]);
     assert_eq!(stats.total, stats.expired + stats.active);
+    assert!(!stats.table_bytes_estimate, "SQLite measures its pages");
     rfc3339_utc(stats.oldest_expire_date.as_deref().unwrap());
 }

@@ -182,6 +182,23 @@ fn privileges(kind: Kind) {
             &format!("SELECT only, {args:?}"),
         );
     }
+    // Without PROCESS, MySQL/MariaDB do not show the tablespace file: the size is
+    // InnoDB's estimate, and both renderings say so.
+    let stats = run(&select_only.url, &name, &["stats", "--format", "json"]);
+    ok(&stats, "SELECT only, stats --format json");
+    let stats: serde_json::Value = serde_json::from_str(stats.stdout.trim()).unwrap();
+    assert_eq!(
+        stats["table_bytes_estimate"],
+        kind == Kind::Mysql,
+        "SELECT only: {stats}"
+    );
+    let table_out = run(&select_only.url, &name, &["stats"]);
+    assert_eq!(
+        table_out.stdout.contains("(estimate"),
+        kind == Kind::Mysql,
+        "SELECT only: {}",
+        table_out.stdout
+    );
     refused(
         &run(&select_only.url, &name, &["clear-expired"]),
         "SELECT only, clear-expired",

@@ -505,3 +505,109 @@ fn json_output_of_a_session_holding_nan_is_valid_json() {
         .success()
         .stdout(predicate::str::contains("NaN"));
 }
+
+/// The fixture database grown with `n` more expired sessions shaped like Django's: 32
+/// lowercase key characters, the fixture's own session values, its expiry format.
+fn grown_with_expired(db: &std::path::Path, set: &FixtureSet, n: usize, wal: bool) {
+    let conn = rusqlite::Connection::open(db).unwrap();
+    if wal {
+        let mode: String = conn
+            .query_row("PRAGMA journal_mode = wal", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(mode, "wal");
+    }
+    let expired = set.oracle_db("deleted");
+    let (past, values): (String, Vec<String>) = {
+        let past = conn
+            .query_row(
+                "SELECT expire_date FROM django_session WHERE session_key = ?",
+                [&expired[0]],
+                |r| r.get(0),
+            )
+            .unwrap();
+        let mut stmt = conn
+            .prepare("SELECT session_data FROM django_session")
+            .unwrap();
+        let values = stmt
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .map(|v| v.unwrap())
+            .collect();
+        (past, values)
+    };
+    conn.execute_batch("BEGIN").unwrap();
+    for i in 0..n {
+        let key = format!(
+            "{:024x}{i:08}",
+            (i as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15)
+        )
+        .chars()
+        .map(|c| c.to_ascii_lowercase())
+        .collect::<String>();
+        conn.execute(
+            "INSERT INTO django_session (session_key, session_data, expire_date) VALUES (?, ?, ?)",
+            (&key[..32], &values[i % values.len()], &past),
+        )
+        .unwrap();
+    }
+    conn.execute_batch("COMMIT").unwrap();
+}
+
+/// Bytes of the database on disk: the file and its write-ahead log.
+fn disk_bytes(db: &std::path::Path) -> u64 {
+    let wal = std::path::PathBuf::from(format!("{}-wal", db.display()));
+    std::fs::metadata(db).unwrap().len() + std::fs::metadata(wal).map_or(0, |m| m.len())
+}
+
+#[test]
+fn vacuum_gives_the_space_back_and_reports_the_sizes() {
+    for wal in [false, true] {
+        let tmp = tempfile::tempdir().unwrap();
+        let set = sample();
+        let db = set.copy_db(tmp.path());
+        grown_with_expired(&db, &set, 20_000, wal);
+        let before = disk_bytes(&db);
+        let out = json_lines(sessctl_on(&db, &set).args([
+            "clear-expired",
+            "--vacuum",
+            "--format",
+            "json",
+        ]));
+        let after = disk_bytes(&db);
+        let vacuum = &out[0]["vacuum"];
+        eprintln!("SQLite (wal: {wal}): {before} bytes before, {after} after: {vacuum}");
+        assert_eq!(out[0]["deleted"], 20_007, "{}", out[0]);
+        assert_eq!(vacuum["statement"], "VACUUM", "{vacuum}");
+        // Measured just before VACUUM, after the deletes: in WAL mode they sit in the log.
+        let measured_before = vacuum["bytes_before"].as_u64().unwrap();
+        if wal {
+            assert!(measured_before >= before, "{vacuum}");
+        } else {
+            assert_eq!(measured_before, before, "{vacuum}");
+        }
+        assert_eq!(vacuum["bytes_after"], after, "{vacuum}");
+        assert_eq!(vacuum["bytes_estimate"], false);
+        assert!(
+            after * 4 < before,
+            "VACUUM gave back too little: {before} -> {after}"
+        );
+        assert!(vacuum["seconds"].as_f64().unwrap() >= 0.0);
+        assert!(vacuum["effect"].as_str().unwrap().contains("file system"));
+        assert_eq!(keys_in(&db, &set).len(), 19, "the active sessions stay");
+    }
+    // The summary says the same for people.
+    let tmp = tempfile::tempdir().unwrap();
+    let set = sample();
+    let db = set.copy_db(tmp.path());
+    grown_with_expired(&db, &set, 5_000, false);
+    let out = sessctl_on(&db, &set)
+        .args(["clear-expired", "--vacuum"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("\nvacuum: VACUUM in "), "{text}");
+    assert!(text.contains("bytes before, "), "{text}");
+    assert!(text.contains(" given back)"), "{text}");
+    assert!(text.contains("write lock"), "{text}");
+}

@@ -26,6 +26,7 @@ use crate::codec::Codec;
 use crate::session::{Action, Condition, Edit, Payload, StoredSession, Target};
 use crate::store::{
     CacheFigures, CacheView, Capabilities, Cursor, Notices, Receipt, SessionStore, StoreStats,
+    Vacuum,
 };
 
 /// Keys asked of the cache per listing step of the cache-only walk.
@@ -305,7 +306,7 @@ impl SessionStore for CachedDbStore {
         self.db.lock_purge(wait)
     }
 
-    fn vacuum(&mut self) -> Result<()> {
+    fn vacuum(&mut self) -> Result<Vacuum> {
         self.db.vacuum()
     }
 

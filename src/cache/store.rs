@@ -24,6 +24,7 @@ use crate::exit::{coded, ExitCode};
 use crate::session::{Action, Condition, Edit, Payload, StoredSession, Target};
 use crate::store::{
     CacheFigures, Capabilities, ClearExpired, Cursor, Notices, Receipt, SessionStore, StoreStats,
+    Vacuum,
 };
 
 /// Keys asked of the backend per listing step.
@@ -358,6 +359,7 @@ impl SessionStore for CacheStore {
             newest_expire_date: None,
             data_bytes: 0,
             table_bytes: None,
+            table_bytes_estimate: false,
         };
         let mut figures = CacheFigures::default();
         let mut cursor = Cursor::start();
@@ -402,12 +404,14 @@ impl SessionStore for CacheStore {
         Ok(())
     }
 
-    fn vacuum(&mut self) -> Result<()> {
-        self.notices.messages.push(format!(
-            "--vacuum: {} gives space back by itself",
-            self.backend.describe()
-        ));
-        Ok(())
+    fn vacuum(&mut self) -> Result<Vacuum> {
+        Ok(Vacuum {
+            effect: format!(
+                "nothing to do: {} frees the memory of deleted entries by itself",
+                self.backend.describe()
+            ),
+            ..Vacuum::default()
+        })
     }
 
     fn take_notices(&mut self) -> Notices {

@@ -139,8 +139,15 @@ pub(crate) fn run_change(
         Err(failed) => (failed.outcome, Some(failed.error)),
     };
     outcome.waited = pacer.waited;
+    let mut vacuum = None;
     let failure = match failure {
-        None if batch.vacuum && !batch.dry_run && outcome.complete() => store.vacuum().err(),
+        None if batch.vacuum && !batch.dry_run && outcome.complete() => match store.vacuum() {
+            Ok(done) => {
+                vacuum = Some(done);
+                None
+            }
+            Err(e) => Some(e),
+        },
         other => other,
     };
     ledger.close();
@@ -191,6 +198,7 @@ pub(crate) fn run_change(
             outcome,
             not_found: change.not_found,
             cache_deleted: store.cache_deleted(),
+            vacuum,
         }),
         exit,
         warnings,
@@ -235,6 +243,7 @@ fn last_resort(
             not_found: Vec::new(),
             // Not known here: the store is busy in the batch this report interrupts.
             cache_deleted: None,
+            vacuum: None,
         });
         // The main thread holds stdout's lock (it is stuck in the batch): write the
         // report to the descriptor itself.

@@ -9,9 +9,13 @@
 //! - `clear-expired` / `purge` / `flush` / `expire`: one object: `{"command", "matched", "matched_complete",
 //!   "deleted" | "updated", "batches", "dry_run", "complete", "stopped", "not_found",
 //!   "elapsed_seconds", "first_batch_seconds", "last_batch_seconds", "largest_batch",
-//!   "retries", "waited_seconds"}`
+//!   "retries", "waited_seconds", "vacuum"}`; `vacuum` is null unless `--vacuum` ran:
+//!   `{"statement", "seconds", "measured", "bytes_before", "bytes_after",
+//!   "bytes_estimate", "effect", "note"}`
 //! - `stats`: one object: `{"total", "expired", "active", "oldest_expire_date",
-//!   "newest_expire_date", "data_bytes", "table_bytes", "files_bytes", "exceeded"}`
+//!   "newest_expire_date", "data_bytes", "table_bytes", "table_bytes_estimate",
+//!   "files_bytes", "exceeded"}` (`table_bytes_estimate`: the server's estimate, not a
+//!   measure: InnoDB's statistics when the tablespace file cannot be read)
 //!   (for a file directory `table_bytes` repeats `files_bytes`, as it always held that
 //!   figure there; for a database `files_bytes` is null)
 //!
@@ -69,6 +73,21 @@ pub fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
             object.insert("largest_batch".into(), json!(o.largest_batch));
             object.insert("retries".into(), json!(o.retries));
             object.insert("waited_seconds".into(), json!(o.waited.as_secs_f64()));
+            object.insert(
+                "vacuum".into(),
+                change.vacuum.as_ref().map_or(Value::Null, |v| {
+                    json!({
+                        "statement": v.statement,
+                        "seconds": v.elapsed.as_secs_f64(),
+                        "measured": v.measured,
+                        "bytes_before": v.bytes_before,
+                        "bytes_after": v.bytes_after,
+                        "bytes_estimate": v.estimate,
+                        "effect": v.effect,
+                        "note": v.note,
+                    })
+                }),
+            );
             Value::Object(object)
         }
         Report::Session(session) => session_json(session),
@@ -82,6 +101,7 @@ pub fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
                 "newest_expire_date": s.newest_expire_date.map(rfc3339),
                 "data_bytes": s.data_bytes,
                 "table_bytes": s.table_bytes,
+                "table_bytes_estimate": s.table_bytes_estimate,
                 "files_bytes": if report.session_files { s.table_bytes } else { None },
                 "exceeded": report.exceeded,
                 "cache": report.cache.as_ref().map(|c| json!({

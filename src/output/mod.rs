@@ -112,6 +112,8 @@ pub struct ChangeReport {
     pub not_found: Vec<String>,
     /// Cache entries really deleted alongside the changed sessions (cached_db only).
     pub cache_deleted: Option<u64>,
+    /// What `--vacuum` did, when it ran (after a complete, real run).
+    pub vacuum: Option<crate::store::Vacuum>,
 }
 
 /// One session, from a store (`inspect`) or from a raw value (`decode`).

@@ -149,6 +149,9 @@ fn change_summary(change: &ChangeReport, verbose: bool, out: &mut dyn Write) -> 
         ));
     }
     writeln!(out, "{line}")?;
+    if let Some(v) = &change.vacuum {
+        vacuum_summary(v, out)?;
+    }
     if verbose {
         if let (Some(first), Some(last)) = (o.first_batch, o.last_batch) {
             writeln!(
@@ -161,6 +164,37 @@ fn change_summary(change: &ChangeReport, verbose: bool, out: &mut dyn Write) -> 
                 if o.retries == 1 { "retry" } else { "retries" }
             )?;
         }
+    }
+    Ok(())
+}
+
+/// What `--vacuum` did: the statement, its time and the sizes on one line, then what it
+/// does to the space of deleted sessions and, where there is more to know, a note.
+fn vacuum_summary(v: &crate::store::Vacuum, out: &mut dyn Write) -> io::Result<()> {
+    let Some(statement) = v.statement else {
+        return writeln!(out, "vacuum: {}", v.effect);
+    };
+    let mut line = format!("vacuum: {statement} in {}", seconds(v.elapsed));
+    let bytes = |b: Option<u64>| b.map_or_else(|| "unknown".to_owned(), thousands);
+    if v.bytes_before.is_some() || v.bytes_after.is_some() {
+        line.push_str(&format!(
+            "; {}: {} bytes before, {} after",
+            v.measured.unwrap_or("size"),
+            bytes(v.bytes_before),
+            bytes(v.bytes_after)
+        ));
+        if let (Some(before), Some(after)) = (v.bytes_before, v.bytes_after) {
+            if after < before {
+                line.push_str(&format!(" ({} given back)", thousands(before - after)));
+            } else {
+                line.push_str(" (none given back)");
+            }
+        }
+    }
+    writeln!(out, "{line}")?;
+    writeln!(out, "  {}", v.effect)?;
+    if let Some(note) = &v.note {
+        writeln!(out, "  {note}")?;
     }
     Ok(())
 }
@@ -296,8 +330,13 @@ fn stats_table(report: &StatsReport, look: Look, out: &mut dyn Write) -> io::Res
             "table bytes"
         }
         .to_owned(),
-        s.table_bytes
-            .map_or_else(|| "unknown".to_owned(), |b| b.to_string()),
+        match s.table_bytes {
+            None => "unknown".to_owned(),
+            Some(b) if s.table_bytes_estimate => {
+                format!("{b} (estimate: InnoDB statistics, refreshed by ANALYZE TABLE)")
+            }
+            Some(b) => b.to_string(),
+        },
     ]);
     if let Some(c) = &report.cache {
         table.add_row(vec!["with a user".to_owned(), c.with_user.to_string()]);

@@ -50,7 +50,9 @@ use rustix::io::Errno;
 use serde_json::{Map, Value};
 
 use self::rule::{Clock, Mtime};
-use super::{Capabilities, ClearExpired, Cursor, Notices, Receipt, SessionStore, StoreStats};
+use super::{
+    Capabilities, ClearExpired, Cursor, Notices, Receipt, SessionStore, StoreStats, Vacuum,
+};
 use crate::codec::{Codec, Signature};
 use crate::exit::{coded, ExitCode};
 use crate::output::escape::for_terminal;
@@ -1281,6 +1283,7 @@ impl SessionStore for FileStore {
             newest_expire_date: None,
             data_bytes: 0,
             table_bytes: Some(0),
+            table_bytes_estimate: false,
         };
         let mut dir = self.new_stream()?;
         while let Some((name, _)) = self.next_name(&mut dir)? {
@@ -1335,9 +1338,12 @@ impl SessionStore for FileStore {
         Ok(())
     }
 
-    fn vacuum(&mut self) -> Result<()> {
+    fn vacuum(&mut self) -> Result<Vacuum> {
         // Deleted files give their space back at once; nothing to compact.
-        Ok(())
+        Ok(Vacuum {
+            effect: "nothing to do: a deleted session file gives its space back to the file system at once".to_owned(),
+            ..Vacuum::default()
+        })
     }
 
     fn take_notices(&mut self) -> Notices {

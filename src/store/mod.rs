@@ -292,6 +292,30 @@ pub struct StoreStats {
     pub data_bytes: u64,
     /// On-disk size of the table and its indexes, when the store can tell.
     pub table_bytes: Option<u64>,
+    /// `table_bytes` is the server's estimate, not a measure (InnoDB's statistics when
+    /// the tablespace file cannot be read).
+    pub table_bytes_estimate: bool,
+}
+
+/// What `--vacuum` did to a store, for the summary and the JSON report.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Vacuum {
+    /// The statement run (`VACUUM`, `VACUUM (ANALYZE)`, `OPTIMIZE TABLE`), `None` for a
+    /// store with nothing to run (file directories, caches).
+    pub statement: Option<&'static str>,
+    /// How long it took.
+    pub elapsed: Duration,
+    /// What the sizes measure, e.g. "database file" or "table and indexes".
+    pub measured: Option<&'static str>,
+    /// Bytes on disk before and after, when the store can tell.
+    pub bytes_before: Option<u64>,
+    pub bytes_after: Option<u64>,
+    /// The sizes are the server's estimates, not measures.
+    pub estimate: bool,
+    /// What the statement does to the space of deleted sessions, one sentence.
+    pub effect: String,
+    /// What else there is to know, e.g. how to really shrink a PostgreSQL table.
+    pub note: Option<String>,
 }
 
 /// `stats` figures only a cache can give: who the sessions belong to and how long they
@@ -378,8 +402,9 @@ pub trait SessionStore {
     /// [`ExitCode::Busy`](crate::exit::ExitCode::Busy).
     fn lock_purge(&mut self, wait: Option<Duration>) -> Result<()>;
 
-    /// Gives the space of deleted sessions back the way this store needs (`--vacuum`).
-    fn vacuum(&mut self) -> Result<()>;
+    /// Gives the space of deleted sessions back the way this store can (`--vacuum`), and
+    /// says what that did: the statement, its time, the size before and after.
+    fn vacuum(&mut self) -> Result<Vacuum>;
 
     /// Takes the notices gathered since the last call.
     fn take_notices(&mut self) -> Notices {

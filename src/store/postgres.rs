@@ -36,6 +36,7 @@ use url::Url;
 use super::sql::{batch_backoff, Span, BATCH_RETRIES, LOCK_TIMEOUT, STATEMENT_TIMEOUT};
 use super::{
     Capabilities, ClearExpired, Cursor, KeyAfter, Notices, Receipt, SessionStore, StoreStats,
+    Vacuum,
 };
 use crate::db::postgres::{self as pg, is_retryable, quote_ident, Connection, Failure, Limit};
 use crate::db::{unavailable, Access};
@@ -603,6 +604,18 @@ impl PostgresStore {
     }
 }
 
+impl PostgresStore {
+    /// `pg_total_relation_size` of the table: its heap, indexes and TOAST on disk.
+    fn total_bytes(&mut self) -> Result<u64> {
+        let sql = format!("SELECT pg_total_relation_size({}::oid)", self.oid);
+        let row = self
+            .conn
+            .query_one(Limit::Read, &sql, &[])
+            .map_err(|e| self.error(e, "reading the table size"))?;
+        Ok(row.get::<_, i64>(0) as u64)
+    }
+}
+
 impl SessionStore for PostgresStore {
     fn describe(&self) -> String {
         format!("table `{}` at {}", self.table, self.conn.shown)
@@ -803,6 +816,7 @@ impl SessionStore for PostgresStore {
             newest_expire_date: newest,
             data_bytes: row.get::<_, i64>(4) as u64,
             table_bytes: Some(row.get::<_, i64>(5) as u64),
+            table_bytes_estimate: false,
         })
     }
 
@@ -869,16 +883,35 @@ impl SessionStore for PostgresStore {
         }
     }
 
-    fn vacuum(&mut self) -> Result<()> {
+    fn vacuum(&mut self) -> Result<Vacuum> {
         // Outside any transaction (VACUUM refuses to run inside one). It marks the
-        // space of deleted rows reusable and refreshes the planner's statistics; only
-        // VACUUM FULL would shrink the file, at the price of an exclusive lock.
+        // space of deleted rows reusable by new rows and refreshes the planner's
+        // statistics, beside the app's reads and writes; the file shrinks only by the
+        // empty pages at its end. VACUUM FULL or pg_repack would shrink it: neither is
+        // run unasked (the first locks the table out for the whole rewrite).
+        let before = self.total_bytes()?;
+        let started = std::time::Instant::now();
         self.conn
             .batch_execute(
                 Limit::Maintenance,
                 &format!("VACUUM (ANALYZE) {}", self.quoted),
             )
-            .map_err(|e| self.error(e, "vacuuming"))
+            .map_err(|e| self.error(e, "vacuuming"))?;
+        let elapsed = started.elapsed();
+        let after = self.total_bytes()?;
+        Ok(Vacuum {
+            statement: Some("VACUUM (ANALYZE)"),
+            elapsed,
+            measured: Some("table and indexes (pg_total_relation_size)"),
+            bytes_before: Some(before),
+            bytes_after: Some(after),
+            estimate: false,
+            effect: "made the space of deleted sessions reusable by new rows inside the table and refreshed its statistics; it gives space back to the file system only from empty pages at the end of the table".to_owned(),
+            note: Some(format!(
+                "to shrink the table itself: VACUUM FULL {} rewrites it under an ACCESS EXCLUSIVE lock (the app can neither read nor write sessions until it ends), pg_repack rewrites it online with only brief locks; both need free disk of the table's size, and sessctl runs neither",
+                self.quoted
+            )),
+        })
     }
 }
 

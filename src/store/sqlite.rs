@@ -41,7 +41,9 @@ use rusqlite::types::ValueRef;
 use rusqlite::{params_from_iter, Connection, ErrorCode, OpenFlags, TransactionBehavior};
 
 use self::lock::{FileId, PurgeLock};
-use super::{Capabilities, ClearExpired, Cursor, Notices, Receipt, SessionStore, StoreStats};
+use super::{
+    Capabilities, ClearExpired, Cursor, Notices, Receipt, SessionStore, StoreStats, Vacuum,
+};
 use crate::exit::{coded, ExitCode};
 use crate::session::{Action, Condition, Edit, Payload, StoredSession, Target};
 use crate::zone::StoreZone;
@@ -212,6 +214,14 @@ impl SqliteStore {
 
     fn context(&self, what: &str) -> String {
         format!("{what} in {} (table `{}`)", self.path.display(), self.table)
+    }
+
+    /// Bytes the database takes on disk: its file and its write-ahead log, if any.
+    fn disk_bytes(&self) -> Option<u64> {
+        let file = std::fs::metadata(&self.path).ok()?.len();
+        let mut wal = self.path.clone().into_os_string();
+        wal.push("-wal");
+        Some(file + std::fs::metadata(PathBuf::from(wal)).map_or(0, |m| m.len()))
     }
 }
 
@@ -422,6 +432,7 @@ impl SessionStore for SqliteStore {
             newest_expire_date: newest.and_then(|t| self.zone.parse_stored(&t).ok()),
             data_bytes: data_bytes as u64,
             table_bytes,
+            table_bytes_estimate: false,
         })
     }
 
@@ -446,10 +457,45 @@ impl SessionStore for SqliteStore {
         Ok(())
     }
 
-    fn vacuum(&mut self) -> Result<()> {
+    fn vacuum(&mut self) -> Result<Vacuum> {
+        // VACUUM rewrites the whole database into a new file and truncates the old one:
+        // the space of deleted sessions goes back to the file system. It holds the write
+        // lock while it runs (the app's writes wait) and needs free disk of up to twice
+        // the database's size (a temporary copy, and the journal or write-ahead log).
+        let context = self.context("vacuuming");
+        let before = self.disk_bytes();
+        let started = Instant::now();
         self.conn
             .execute_batch("VACUUM")
-            .map_err(|e| classify(e, &self.context("vacuuming")))
+            .map_err(|e| classify(e, &context))?;
+        let mut note = None;
+        let journal: String = self
+            .conn
+            .query_row("PRAGMA journal_mode", [], |row| row.get(0))
+            .map_err(|e| classify(e, &context))?;
+        if journal.eq_ignore_ascii_case("wal") {
+            // In WAL mode the rewritten pages sit in the log until a checkpoint copies
+            // them back and truncates the file; do that now, so the space really returns.
+            let busy: i64 = self
+                .conn
+                .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |row| row.get(0))
+                .map_err(|e| classify(e, &context))?;
+            if busy != 0 {
+                note = Some(
+                    "the write-ahead log could not be checkpointed while other connections read the database; it shrinks at the next checkpoint".to_owned(),
+                );
+            }
+        }
+        Ok(Vacuum {
+            statement: Some("VACUUM"),
+            elapsed: started.elapsed(),
+            measured: Some("database file (with its -wal)"),
+            bytes_before: before,
+            bytes_after: self.disk_bytes(),
+            estimate: false,
+            effect: "rewrote the database file without the free pages, giving their space back to the file system (it holds the write lock while it runs and needs free disk of up to twice the database's size)".to_owned(),
+            note,
+        })
     }
 
     fn take_notices(&mut self) -> Notices {
