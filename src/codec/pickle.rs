@@ -220,7 +220,7 @@ pub(crate) fn loads(data: &[u8]) -> Result<Loaded, String> {
         arena: vec![Obj::None, Obj::Bool(true), Obj::Bool(false)],
         stack: Vec::new(),
         marks: Vec::new(),
-        memo: HashMap::new(),
+        memo: Memo::new(),
         notes: Vec::new(),
     };
     let root = vm.run().map_err(|e| {
@@ -258,8 +258,55 @@ struct Vm<'a> {
     arena: Vec<Obj>,
     stack: Vec<Id>,
     marks: Vec<usize>,
-    memo: HashMap<u64, Id>,
+    memo: Memo,
     notes: Vec<String>,
+}
+
+/// The unpickler's memo, index to object. A pickler numbers its puts from 0 up, so the
+/// index of a put is almost always the next one: those live in a vector, as CPython
+/// keeps them; any other index (puts thinned out afterwards, or a hand-made pickle) in a
+/// map. The vector grows by one slot per put, so no index makes it larger than the puts
+/// the input made.
+struct Memo {
+    dense: Vec<Id>,
+    sparse: HashMap<u64, Id>,
+}
+
+impl Memo {
+    fn new() -> Memo {
+        Memo {
+            dense: Vec::new(),
+            sparse: HashMap::new(),
+        }
+    }
+
+    fn get(&self, idx: u64) -> Option<Id> {
+        if idx < self.dense.len() as u64 {
+            Some(self.dense[idx as usize])
+        } else {
+            self.sparse.get(&idx).copied()
+        }
+    }
+
+    fn insert(&mut self, idx: u64, id: Id) {
+        let next = self.dense.len() as u64;
+        if idx < next {
+            self.dense[idx as usize] = id;
+        } else if idx == next {
+            // An index set out of order before now joins the vector: one entry per index.
+            if !self.sparse.is_empty() {
+                self.sparse.remove(&idx);
+            }
+            self.dense.push(id);
+        } else {
+            self.sparse.insert(idx, id);
+        }
+    }
+
+    /// Distinct indices set: what MEMOIZE numbers the next put.
+    fn len(&self) -> usize {
+        self.dense.len() + self.sparse.len()
+    }
 }
 
 type R<T> = Result<T, String>;
@@ -347,9 +394,9 @@ impl<'a> Vm<'a> {
     }
 
     fn memo_get(&mut self, idx: u64) -> R<()> {
-        let id = *self
+        let id = self
             .memo
-            .get(&idx)
+            .get(idx)
             .ok_or_else(|| format!("memo value not found at index {idx}"))?;
         self.stack.push(id);
         Ok(())

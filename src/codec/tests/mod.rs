@@ -244,3 +244,17 @@ fn cached_payloads_decode_unsigned() {
         broken.error
     );
 }
+
+#[test]
+fn memo_indices_out_of_order_keep_cpythons_meaning() {
+    // PUT 5 before 1 and 2, MEMOIZE numbering by the count of distinct indices (so 'b'
+    // gets 2), PUT 2 replacing 'b', MEMOIZE after that ('e' gets 4), then every GET.
+    let data: &[u8] = b"\x80\x04}\x94(\x8c\x01aq\x050\x8c\x01b\x940\x8c\x01cq\x010\x8c\x01dq\x020\x8c\x01e\x940h\x05h\x02h\x04h\x01u.";
+    assert_eq!(render(data).unwrap().0, r#"{"a":"d","e":"c"}"#);
+    // An index that no put set (below the ones that were set) is an error, as in CPython.
+    let unset: &[u8] = b"\x80\x04}\x94(\x8c\x01aq\x02h\x01h\x02u.";
+    assert_eq!(
+        render(unset).unwrap_err(),
+        "pickle payload not loadable: memo value not found at index 1"
+    );
+}
