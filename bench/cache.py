@@ -402,8 +402,34 @@ def role_feeder(batch):
         out.write(resp(b"MGET", *keys))
 
 
+def role_pickle_cost(values_path, rounds):
+    """CPython's own `pickle.loads` (the C unpickler) over the same values, CPU time."""
+    import pickle
+
+    values = read_values(values_path)
+    started = time.process_time()
+    for _ in range(int(rounds)):
+        for v in values:
+            pickle.loads(v)
+    seconds = time.process_time() - started
+    print(json.dumps({"values": len(values), "cpu_seconds": seconds,
+                      "us_per_value": seconds / (len(values) * int(rounds)) * 1e6}))
+
+
+def read_values(path):
+    with open(path, "rb") as f:
+        data = f.read()
+    values, at = [], 0
+    while at < len(data):
+        n = int.from_bytes(data[at:at + 4], "little")
+        values.append(data[at + 4:at + 4 + n])
+        at += 4 + n
+    return values
+
+
 ROLES = {
     "payloads": lambda a: role_payloads(*a),
+    "pickle-cost": lambda a: role_pickle_cost(*a),
     "python": lambda a: role_python(*a),
     "python-naive": lambda a: role_python(*a, naive=True),
     "floor-socket": lambda a: role_floor_socket(*a),
@@ -868,6 +894,72 @@ def cached_db_round(args, tools, base, meta, entries, expired_keys, name):
             "batches": out.get("batches")}
 
 
+def ensure_cache_decode(args):
+    """bench/cache_decode.rs, built next to the sessctl binary in use (or in target/release)."""
+    if args.sessctl:
+        tool = os.path.join(os.path.dirname(os.path.abspath(args.sessctl)), "examples", "cache-decode")
+        if os.path.exists(tool):
+            return tool
+    log("cargo build --release --example cache-decode")
+    subprocess.check_call(["cargo", "build", "--release", "--quiet", "--example", "cache-decode"], cwd=ROOT)
+    target = os.environ.get("CARGO_TARGET_DIR", os.path.join(ROOT, "target"))
+    return os.path.join(target, "release", "examples", "cache-decode")
+
+
+def decode_costs(args, tools, bundle, rounds=5):
+    """CPU time per value of decoding the Django-written cache values in memory, on one
+    thread: sessctl's reader (bench/cache_decode.rs) and CPython's pickle.loads."""
+    path = os.path.join(args.work, "cache-values.bin")
+    with open(path, "wb") as f:
+        for p in bundle["cache"]:
+            f.write(len(p["value"]).to_bytes(4, "little") + p["value"])
+    ours = json.loads(subprocess.check_output([ensure_cache_decode(args), path, str(rounds)]))
+    if ours["undecodable"]:
+        raise SystemExit("sessctl could not decode %d of Django's values" % ours["undecodable"])
+    cpython = json.loads(subprocess.check_output([tools["python"], os.path.abspath(__file__), "_role",
+                                                  "pickle-cost", path, str(rounds)]))
+    os.remove(path)
+    return {"sessctl": ours, "cpython": cpython}
+
+
+def server_costs(args, rounds=2):
+    """Redis's CPU time (INFO cpu) for the reads the contenders make of the loaded cache
+    database, from one client: SCAN of the exact pattern alone (COUNT 5000, as sessctl),
+    then over the keys it found, in pages of 5,000, one MGET a page (the floor), GET and
+    PTTL of every key pipelined (sessctl), and one MGET plus a PTTL per key."""
+    r = Redis(args.host, args.port, CACHE_DB)
+    monitor = Redis(args.host, args.port, CACHE_DB)
+    pattern = exact_pattern("cache")
+    out = {}
+
+    def scan():
+        keys, cursor, calls = [], b"0", 0
+        while True:
+            cursor, page = r.call("SCAN", cursor, "MATCH", pattern, "COUNT", 5000)
+            keys.extend(page)
+            calls += 1
+            if cursor == b"0":
+                return keys, calls
+
+    shapes = {
+        "MGET a page": lambda ks: [resp("MGET", *ks)],
+        "GET + PTTL a key": lambda ks: [c for k in ks for c in (resp("GET", k), resp("PTTL", k))],
+        "MGET a page + PTTL a key": lambda ks: [resp("MGET", *ks)] + [resp("PTTL", k) for k in ks],
+    }
+    for _ in range(rounds):
+        cpu0 = monitor.server_cpu()
+        keys, calls = scan()
+        out.setdefault("SCAN alone", []).append(monitor.server_cpu() - cpu0)
+        for name, build in shapes.items():
+            cpu0 = monitor.server_cpu()
+            for i in range(0, len(keys), 5000):
+                r.pipeline(build(keys[i:i + 5000]), chunk=20000)
+            out.setdefault(name, []).append(monitor.server_cpu() - cpu0)
+    r.close()
+    monitor.close()
+    return {"keys": len(keys), "scan_calls": calls, "cpu": out}
+
+
 def fmt_s(x):
     return "-" if x is None else ("%.2f s" % x if x >= 1 else "%.0f ms" % (x * 1000))
 
@@ -921,7 +1013,7 @@ def main():
     ap.add_argument("--sessions", default="1000000",
                     help="comma list of sizes, each run in full (e.g. 100000,1000000: memory at two sizes)")
     ap.add_argument("--repeat", type=int, default=1, help="runs per contender, round robin (the median is shown)")
-    ap.add_argument("--skip", default="", help="comma list of: list, stats, flush, cached_db")
+    ap.add_argument("--skip", default="", help="comma list of: list, stats, flush, cached_db, server, decode")
     ap.add_argument("--contenders", default="sessctl,python,python-naive,floor-cli,floor-socket",
                     help="comma list of: sessctl, python, python-naive (one round only), floor-cli, floor-socket")
     ap.add_argument("--sessctl", help="sessctl binary (default: cargo build --release)")
@@ -955,6 +1047,14 @@ def main():
     print("sessctl Redis and cached_db benchmark — %s" % note)
     print("payloads: %d cache sessions and %d cached_db sessions written by Django %s (RedisCache, redis-py %s)\n"
           % (len(bundle["cache"]), len(bundle["cached_db"]), bundle["django"], bundle["redis_py"]), flush=True)
+    if "decode" not in skip:
+        log("decoding cost of the cache values alone")
+        costs = decode_costs(args, tools, bundle)
+        print("Decoding the %d Django-written cache values in memory, one thread, CPU time per value:"
+              " sessctl %.2f µs, CPython pickle.loads %.2f µs\n"
+              % (costs["sessctl"]["values"], costs["sessctl"]["us_per_value"], costs["cpython"]["us_per_value"]),
+              flush=True)
+        results["decode"] = costs
     memory = []
     for n in sizes:
         res = results["sizes"][n] = {}
@@ -1009,6 +1109,15 @@ def main():
                          "sessions/s"], rows)
             res["cache"] = {"meta": {k: v for k, v in meta.items() if k != "bench_keys"},
                             "runs": {"%s/%s" % k: v for k, v in runs.items()}}
+            if "server" not in skip:
+                log("%d: Redis CPU of each way to read the values" % n)
+                costs = server_costs(args)
+                print("Redis CPU time to read the %d session values (one client, pages of 5,000; %d SCAN calls;"
+                      " %d rounds)" % (costs["keys"], costs["scan_calls"], len(costs["cpu"]["SCAN alone"])))
+                print_table(["request", "redis cpu"],
+                            [[name, " – ".join(fmt_s(x) for x in (min(v), max(v)))]
+                             for name, v in costs["cpu"].items()])
+                res["server"] = costs
             flush_db(args, CACHE_DB)
 
         if "cached_db" not in skip:
