@@ -185,7 +185,11 @@ fn choose_store(opts: &GlobalOpts) -> Result<(Option<String>, Option<PathBuf>)> 
         (Some(url), None) => Ok((Some(url.clone()), None)),
         (None, Some(dir)) => Ok((None, Some(dir.clone()))),
         (None, None) => {
-            let url = non_empty_env("DATABASE_URL")?;
+            // A credential systemd hands the service beats the environment.
+            let url = match credential("database-url")? {
+                Some(text) => Some(text.trim().to_owned()).filter(|u| !u.is_empty()),
+                None => non_empty_env("DATABASE_URL")?,
+            };
             let dir = std::env::var_os("SESSION_FILE_PATH")
                 .filter(|v| !v.is_empty())
                 .map(PathBuf::from);
@@ -220,10 +224,11 @@ const MAX_KEY_FILE: u64 = 64 << 10;
 /// Reads a secret key file: a regular file of at most [`MAX_KEY_FILE`] bytes, in text.
 /// It is opened without blocking (a FIFO nobody writes to would block `open` forever)
 /// and checked before reading (a device like `/dev/zero` never ends).
-fn read_key_file(path: &std::path::Path) -> Result<String> {
+/// `what` names the file in messages (`--secret-key-file`, `systemd credential`).
+fn read_key_file(path: &std::path::Path, what: &str) -> Result<String> {
     use std::io::Read;
     let shown = path.display();
-    let fail = |why: String| coded(ExitCode::Usage, format!("--secret-key-file {shown}: {why}"));
+    let fail = |why: String| coded(ExitCode::Usage, format!("{what} {shown}: {why}"));
     let fd = rustix::fs::open(
         path,
         rustix::fs::OFlags::RDONLY
@@ -266,7 +271,7 @@ fn read_key_file(path: &std::path::Path) -> Result<String> {
 /// SECRET_KEY first, then SECRET_KEY_FALLBACKS. The key file beats the environment.
 fn read_secrets(opts: &GlobalOpts) -> Result<Vec<String>> {
     if let Some(path) = &opts.secret_key_file {
-        let text = read_key_file(path)?;
+        let text = read_key_file(path, "--secret-key-file")?;
         let keys: Vec<String> = text
             .lines()
             .map(|line| line.trim_end_matches('\r').to_owned())
@@ -286,9 +291,32 @@ fn read_secrets(opts: &GlobalOpts) -> Result<Vec<String>> {
         }
         return with_env_fallbacks(keys);
     }
+    if let Some(text) = credential("secret-key")? {
+        let keys: Vec<String> = text
+            .lines()
+            .map(|line| line.trim_end_matches('\r').to_owned())
+            .filter(|line| !line.is_empty())
+            .collect();
+        if !keys.is_empty() {
+            return Ok(keys);
+        }
+    }
     match non_empty_env("DJANGO_SECRET_KEY")? {
         Some(key) => with_env_fallbacks(vec![key]),
         None => Ok(Vec::new()),
+    }
+}
+
+/// The credential `name` systemd passed the service (`LoadCredential=name:…`): the file
+/// `$CREDENTIALS_DIRECTORY/name`, read like a key file; `None` without one.
+fn credential(name: &str) -> Result<Option<String>> {
+    let Some(dir) = std::env::var_os("CREDENTIALS_DIRECTORY").filter(|d| !d.is_empty()) else {
+        return Ok(None);
+    };
+    let path = PathBuf::from(dir).join(name);
+    match std::fs::symlink_metadata(&path) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        _ => read_key_file(&path, "systemd credential").map(Some),
     }
 }
 

@@ -1,7 +1,7 @@
 //! The README's install commands and cron lines, run as cron runs them.
 //!
 //! Both are taken from README.md itself (the `sh` block under "Install" and the `cron`
-//! block under "Cron and CI"), so the test fails as soon as the README drifts:
+//! block under "Cron, systemd and CI"), so the test fails as soon as the README drifts:
 //!
 //! - every cron line must parse as an `/etc/cron.d` entry (five valid time fields, a user,
 //!   a command whose `%` are escaped, sessctl named by its absolute path);
@@ -274,7 +274,7 @@ fn install_into(root: &Path) {
 }
 
 fn cron_lines() -> (Vec<(String, String)>, Vec<Entry>) {
-    let block = fenced_block(&readme(), "## Cron and CI", "cron");
+    let block = fenced_block(&readme(), "## Cron, systemd and CI", "cron");
     let (settings, entries) = parse_cron_d(&block);
     // The file is named in its first line; cron skips names with anything but
     // letters, digits, `-` and `_`.
