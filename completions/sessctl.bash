@@ -181,7 +181,7 @@ _sessctl() {
             return 0
             ;;
         sessctl__subcmd__clear__subcmd__expired)
-            opts="-d -q -v -h --batch-size --sleep --batch-time --nice --stop-file --pause-file --max-runtime --dry-run --progress --wait --vacuum --database-url --session-dir --table --now --engine --cache-url --cache-key-prefix --cache-version --cache-key-template --cache-serializer --cache-compressor --cache-max-entries --cookie-name --cookie-age --time-zone --secret-key-file --salt --store-class --format --quiet --verbose --color --help"
+            opts="-d -q -v -h --batch-size --sleep --batch-time --nice --stop-file --pause-file --max-runtime --dry-run --progress --wait --metrics-file --vacuum --database-url --session-dir --table --now --engine --cache-url --cache-key-prefix --cache-version --cache-key-template --cache-serializer --cache-compressor --cache-max-entries --cookie-name --cookie-age --time-zone --secret-key-file --salt --store-class --format --quiet --verbose --color --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -216,6 +216,10 @@ _sessctl() {
                     return 0
                     ;;
                 --progress)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --metrics-file)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -409,7 +413,7 @@ _sessctl() {
             return 0
             ;;
         sessctl__subcmd__expire)
-            opts="-d -q -v -h --user --batch-size --sleep --batch-time --nice --stop-file --pause-file --max-runtime --dry-run --progress --wait --vacuum --database-url --session-dir --table --now --engine --cache-url --cache-key-prefix --cache-version --cache-key-template --cache-serializer --cache-compressor --cache-max-entries --cookie-name --cookie-age --time-zone --secret-key-file --salt --store-class --format --quiet --verbose --color --help"
+            opts="-d -q -v -h --user --batch-size --sleep --batch-time --nice --stop-file --pause-file --max-runtime --dry-run --progress --wait --metrics-file --vacuum --database-url --session-dir --table --now --engine --cache-url --cache-key-prefix --cache-version --cache-key-template --cache-serializer --cache-compressor --cache-max-entries --cookie-name --cookie-age --time-zone --secret-key-file --salt --store-class --format --quiet --verbose --color --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -448,6 +452,10 @@ _sessctl() {
                     return 0
                     ;;
                 --progress)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --metrics-file)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -543,7 +551,7 @@ _sessctl() {
             return 0
             ;;
         sessctl__subcmd__flush)
-            opts="-y -d -q -v -h --user --all --yes --batch-size --sleep --batch-time --nice --stop-file --pause-file --max-runtime --dry-run --progress --wait --vacuum --database-url --session-dir --table --now --engine --cache-url --cache-key-prefix --cache-version --cache-key-template --cache-serializer --cache-compressor --cache-max-entries --cookie-name --cookie-age --time-zone --secret-key-file --salt --store-class --format --quiet --verbose --color --help"
+            opts="-y -d -q -v -h --user --all --yes --batch-size --sleep --batch-time --nice --stop-file --pause-file --max-runtime --dry-run --progress --wait --metrics-file --vacuum --database-url --session-dir --table --now --engine --cache-url --cache-key-prefix --cache-version --cache-key-template --cache-serializer --cache-compressor --cache-max-entries --cookie-name --cookie-age --time-zone --secret-key-file --salt --store-class --format --quiet --verbose --color --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -582,6 +590,10 @@ _sessctl() {
                     return 0
                     ;;
                 --progress)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --metrics-file)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1141,7 +1153,7 @@ _sessctl() {
             return 0
             ;;
         sessctl__subcmd__purge)
-            opts="-y -d -q -v -h --expired --invalid --user --expired-before --yes --batch-size --sleep --batch-time --nice --stop-file --pause-file --max-runtime --dry-run --progress --wait --vacuum --database-url --session-dir --table --now --engine --cache-url --cache-key-prefix --cache-version --cache-key-template --cache-serializer --cache-compressor --cache-max-entries --cookie-name --cookie-age --time-zone --secret-key-file --salt --store-class --format --quiet --verbose --color --help"
+            opts="-y -d -q -v -h --expired --invalid --user --expired-before --yes --batch-size --sleep --batch-time --nice --stop-file --pause-file --max-runtime --dry-run --progress --wait --metrics-file --vacuum --database-url --session-dir --table --now --engine --cache-url --cache-key-prefix --cache-version --cache-key-template --cache-serializer --cache-compressor --cache-max-entries --cookie-name --cookie-age --time-zone --secret-key-file --salt --store-class --format --quiet --verbose --color --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1184,6 +1196,10 @@ _sessctl() {
                     return 0
                     ;;
                 --progress)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --metrics-file)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -79,6 +79,7 @@ complete -c sessctl -n "__fish_sessctl_using_subcommand clear-expired" -l stop-f
 complete -c sessctl -n "__fish_sessctl_using_subcommand clear-expired" -l pause-file -d 'Wait between two batches for as long as this file exists' -r -F
 complete -c sessctl -n "__fish_sessctl_using_subcommand clear-expired" -l max-runtime -d 'Stop cleanly after this long, e.g. 10m or 1h30m, and report what is left' -r
 complete -c sessctl -n "__fish_sessctl_using_subcommand clear-expired" -l progress -d 'Off a terminal, print a timestamped progress line (done, rate, elapsed) every DURATION on stderr, e.g. 30s (on a terminal the progress bar shows it)' -r
+complete -c sessctl -n "__fish_sessctl_using_subcommand clear-expired" -l metrics-file -d 'At the end of the run (also after an error or a signal), write its figures to PATH in Prometheus text format, for node_exporter\'s textfile collector' -r -F
 complete -c sessctl -n "__fish_sessctl_using_subcommand clear-expired" -s d -l database-url -d 'The store URL, e.g. postgres://USER@HOST/DB or sqlite:////abs/path.sqlite3 [env: DATABASE_URL]' -r
 complete -c sessctl -n "__fish_sessctl_using_subcommand clear-expired" -l session-dir -d 'A file-session directory instead of a database [env: SESSION_FILE_PATH]' -r -F
 complete -c sessctl -n "__fish_sessctl_using_subcommand clear-expired" -l table -d 'Session table (custom session models use other tables)' -r
@@ -128,6 +129,7 @@ complete -c sessctl -n "__fish_sessctl_using_subcommand purge" -l stop-file -d '
 complete -c sessctl -n "__fish_sessctl_using_subcommand purge" -l pause-file -d 'Wait between two batches for as long as this file exists' -r -F
 complete -c sessctl -n "__fish_sessctl_using_subcommand purge" -l max-runtime -d 'Stop cleanly after this long, e.g. 10m or 1h30m, and report what is left' -r
 complete -c sessctl -n "__fish_sessctl_using_subcommand purge" -l progress -d 'Off a terminal, print a timestamped progress line (done, rate, elapsed) every DURATION on stderr, e.g. 30s (on a terminal the progress bar shows it)' -r
+complete -c sessctl -n "__fish_sessctl_using_subcommand purge" -l metrics-file -d 'At the end of the run (also after an error or a signal), write its figures to PATH in Prometheus text format, for node_exporter\'s textfile collector' -r -F
 complete -c sessctl -n "__fish_sessctl_using_subcommand purge" -s d -l database-url -d 'The store URL, e.g. postgres://USER@HOST/DB or sqlite:////abs/path.sqlite3 [env: DATABASE_URL]' -r
 complete -c sessctl -n "__fish_sessctl_using_subcommand purge" -l session-dir -d 'A file-session directory instead of a database [env: SESSION_FILE_PATH]' -r -F
 complete -c sessctl -n "__fish_sessctl_using_subcommand purge" -l table -d 'Session table (custom session models use other tables)' -r
@@ -295,6 +297,7 @@ complete -c sessctl -n "__fish_sessctl_using_subcommand expire" -l stop-file -d 
 complete -c sessctl -n "__fish_sessctl_using_subcommand expire" -l pause-file -d 'Wait between two batches for as long as this file exists' -r -F
 complete -c sessctl -n "__fish_sessctl_using_subcommand expire" -l max-runtime -d 'Stop cleanly after this long, e.g. 10m or 1h30m, and report what is left' -r
 complete -c sessctl -n "__fish_sessctl_using_subcommand expire" -l progress -d 'Off a terminal, print a timestamped progress line (done, rate, elapsed) every DURATION on stderr, e.g. 30s (on a terminal the progress bar shows it)' -r
+complete -c sessctl -n "__fish_sessctl_using_subcommand expire" -l metrics-file -d 'At the end of the run (also after an error or a signal), write its figures to PATH in Prometheus text format, for node_exporter\'s textfile collector' -r -F
 complete -c sessctl -n "__fish_sessctl_using_subcommand expire" -s d -l database-url -d 'The store URL, e.g. postgres://USER@HOST/DB or sqlite:////abs/path.sqlite3 [env: DATABASE_URL]' -r
 complete -c sessctl -n "__fish_sessctl_using_subcommand expire" -l session-dir -d 'A file-session directory instead of a database [env: SESSION_FILE_PATH]' -r -F
 complete -c sessctl -n "__fish_sessctl_using_subcommand expire" -l table -d 'Session table (custom session models use other tables)' -r
@@ -343,6 +346,7 @@ complete -c sessctl -n "__fish_sessctl_using_subcommand flush" -l stop-file -d '
 complete -c sessctl -n "__fish_sessctl_using_subcommand flush" -l pause-file -d 'Wait between two batches for as long as this file exists' -r -F
 complete -c sessctl -n "__fish_sessctl_using_subcommand flush" -l max-runtime -d 'Stop cleanly after this long, e.g. 10m or 1h30m, and report what is left' -r
 complete -c sessctl -n "__fish_sessctl_using_subcommand flush" -l progress -d 'Off a terminal, print a timestamped progress line (done, rate, elapsed) every DURATION on stderr, e.g. 30s (on a terminal the progress bar shows it)' -r
+complete -c sessctl -n "__fish_sessctl_using_subcommand flush" -l metrics-file -d 'At the end of the run (also after an error or a signal), write its figures to PATH in Prometheus text format, for node_exporter\'s textfile collector' -r -F
 complete -c sessctl -n "__fish_sessctl_using_subcommand flush" -s d -l database-url -d 'The store URL, e.g. postgres://USER@HOST/DB or sqlite:////abs/path.sqlite3 [env: DATABASE_URL]' -r
 complete -c sessctl -n "__fish_sessctl_using_subcommand flush" -l session-dir -d 'A file-session directory instead of a database [env: SESSION_FILE_PATH]' -r -F
 complete -c sessctl -n "__fish_sessctl_using_subcommand flush" -l table -d 'Session table (custom session models use other tables)' -r

@@ -294,6 +294,35 @@ pub enum OutputFormat {
     Csv,
 }
 
+impl Command {
+    /// The command's name as typed.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Command::ClearExpired(_) => "clear-expired",
+            Command::Purge(_) => "purge",
+            Command::List(_) => "list",
+            Command::Inspect(_) => "inspect",
+            Command::Decode(_) => "decode",
+            Command::Expire(_) => "expire",
+            Command::Flush(_) => "flush",
+            Command::Stats(_) => "stats",
+            Command::Generate(_) => "generate",
+        }
+    }
+
+    /// `--metrics-file` of a bulk change.
+    pub fn metrics_file(&self) -> Option<&std::path::Path> {
+        let batch = match self {
+            Command::ClearExpired(a) => &a.batch,
+            Command::Purge(a) => &a.batch,
+            Command::Expire(a) => &a.batch,
+            Command::Flush(a) => &a.batch,
+            _ => return None,
+        };
+        batch.metrics_file.as_deref()
+    }
+}
+
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Delete exactly what `manage.py clearsessions` deletes (expire_date < now), in batches
@@ -427,6 +456,16 @@ pub struct BatchArgs {
     /// (the wait counts against --max-runtime)
     #[arg(long, help_heading = heading::BATCH)]
     pub wait: bool,
+
+    /// At the end of the run (also after an error or a signal), write its figures to PATH
+    /// in Prometheus text format, for node_exporter's textfile collector
+    ///
+    /// Written atomically (a temporary file in the same directory, renamed over PATH):
+    /// start and end time, duration, sessions matched and changed, batches, retries, the
+    /// exit code and whether the run was complete, labelled with the command, the store
+    /// and the table. Name it *.prom inside the collector's directory.
+    #[arg(long, value_name = "PATH", help_heading = heading::BATCH)]
+    pub metrics_file: Option<PathBuf>,
 
     /// Afterwards, reclaim the space of deleted sessions and report the time taken and the
     /// size before and after

@@ -178,6 +178,24 @@ pub const ENVIRONMENT: &[EnvVar] = &[
         name: "DJANGO_SECRET_KEY_FALLBACKS",
         meaning: "SECRET_KEY_FALLBACKS, comma-separated",
     },
+    EnvVar {
+        name: "CREDENTIALS_DIRECTORY",
+        meaning: "systemd credentials: database-url and secret-key files in it are read \
+                  after --database-url / --secret-key-file and before DATABASE_URL / \
+                  DJANGO_SECRET_KEY",
+    },
+    EnvVar {
+        name: "NO_COLOR",
+        meaning: "any value: no colours under --color auto",
+    },
+    EnvVar {
+        name: "TERM",
+        meaning: "dumb: no colours under --color auto, ASCII table borders",
+    },
+    EnvVar {
+        name: "LC_ALL, LC_CTYPE, LANG",
+        meaning: "the first one set decides UTF-8 or ASCII table borders",
+    },
 ];
 
 /// A file sessctl reads or writes, and why.

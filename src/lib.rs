@@ -34,7 +34,9 @@ use crate::exit::ExitCode;
 /// Runs a parsed command line and says what went wrong on stderr; the returned code is
 /// the process exit status.
 pub fn run(cli: &Cli) -> ExitCode {
-    match run_command(cli) {
+    let started = std::time::SystemTime::now();
+    let mut seen = Seen::default();
+    let code = match run_command(cli, &mut seen) {
         Ok(code) => code,
         // `sessctl list | head` closes the pipe early; that is success, not an error.
         Err(err) if is_broken_pipe(&err) => ExitCode::Ok,
@@ -49,7 +51,41 @@ pub fn run(cli: &Cli) -> ExitCode {
             }
             code
         }
+    };
+    let Some(path) = cli.command.metrics_file() else {
+        return code;
+    };
+    let figures = output::metrics::RunFigures {
+        command: cli.command.name(),
+        store: seen.store.unwrap_or_else(|| "unknown".to_owned()),
+        target: seen.target.unwrap_or_default(),
+        started,
+        ended: std::time::SystemTime::now(),
+        outcome: seen.outcome,
+        exit_code: code.code(),
+    };
+    match output::metrics::write(path, &figures) {
+        Ok(()) => code,
+        Err(e) => {
+            eprintln!(
+                "sessctl: cannot write --metrics-file {}: {e}",
+                path.display()
+            );
+            if code == ExitCode::Ok {
+                ExitCode::Error
+            } else {
+                code
+            }
+        }
     }
+}
+
+/// What a run learnt before it ended, for `--metrics-file`.
+#[derive(Default)]
+struct Seen {
+    store: Option<String>,
+    target: Option<String>,
+    outcome: Option<purge::Outcome>,
 }
 
 /// Under `-q` only errors that make the run fail are printed: another purge holding the
@@ -70,7 +106,7 @@ fn is_failure(code: ExitCode) -> bool {
     )
 }
 
-fn run_command(cli: &Cli) -> Result<ExitCode> {
+fn run_command(cli: &Cli, seen: &mut Seen) -> Result<ExitCode> {
     if cli.global.format == cli::OutputFormat::Csv && !matches!(cli.command, cli::Command::List(_))
     {
         return Err(exit::coded(
@@ -79,9 +115,17 @@ fn run_command(cli: &Cli) -> Result<ExitCode> {
         ));
     }
     let ctx = Context::resolve(&cli.global)?;
+    if let Some(engine) = &ctx.engine {
+        let (store, target) = store::metrics_labels(engine);
+        seen.store = Some(store.to_owned());
+        seen.target = Some(target);
+    }
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
     let finished = commands::run(&cli.command, &ctx, &mut out)?;
+    if let output::Report::Change(change) = &finished.report {
+        seen.outcome = Some(change.outcome.clone());
+    }
     output::render(
         &finished.report,
         ctx.format,

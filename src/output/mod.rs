@@ -7,6 +7,7 @@
 pub mod csv;
 pub mod escape;
 pub mod json;
+pub mod metrics;
 pub mod table;
 
 use std::io::{self, Write};

@@ -53,6 +53,22 @@ pub enum EngineSpec {
     },
 }
 
+/// The `store` and `target` labels of `--metrics-file`: the kind of store, and the
+/// table, directory or cache key rule it works on (nothing secret).
+pub fn metrics_labels(spec: &EngineSpec) -> (&'static str, String) {
+    let table_kind = |t: &TableSpec| match t.url {
+        StoreUrl::Sqlite { .. } => "sqlite",
+        StoreUrl::Postgres(_) => "postgresql",
+        StoreUrl::Mysql(_) => "mysql",
+    };
+    match spec {
+        EngineSpec::Db(t) => (table_kind(t), t.table.clone()),
+        EngineSpec::File(f) => ("file", f.dir.display().to_string()),
+        EngineSpec::Cache(c) => ("cache", c.rule.describe()),
+        EngineSpec::CachedDb { table, .. } => ("cached_db", table.table.clone()),
+    }
+}
+
 /// A session table in a database.
 #[derive(Clone, Debug)]
 pub struct TableSpec {
