@@ -341,6 +341,10 @@ Register-ArgumentCompleter -Native -CommandName 'sessctl' -ScriptBlock {
         'sessctl;stats' {
             [CompletionResult]::new('--max-total', '--max-total', [CompletionResultType]::ParameterName, 'Exit 5 when there are more than N sessions in all')
             [CompletionResult]::new('--max-expired', '--max-expired', [CompletionResultType]::ParameterName, 'Exit 5 when more than N sessions have expired')
+            [CompletionResult]::new('--max-bytes', '--max-bytes', [CompletionResultType]::ParameterName, 'Exit 5 when the table (or session files) take more than SIZE on disk, e.g. 2G')
+            [CompletionResult]::new('--max-data-bytes', '--max-data-bytes', [CompletionResultType]::ParameterName, 'Exit 5 when the session data itself is more than SIZE bytes (K, M, G, T)')
+            [CompletionResult]::new('--max-expired-ratio', '--max-expired-ratio', [CompletionResultType]::ParameterName, 'Exit 5 when more than this share of the sessions has expired, e.g. 0.5')
+            [CompletionResult]::new('--max-oldest-expiry', '--max-oldest-expiry', [CompletionResultType]::ParameterName, 'Exit 5 when the oldest expiry is further back than AGE, e.g. 7d: expired sessions that old mean nothing is purging the store')
             [CompletionResult]::new('-d', '-d', [CompletionResultType]::ParameterName, 'The store URL, e.g. postgres://USER@HOST/DB or sqlite:////abs/path.sqlite3 [env: DATABASE_URL]')
             [CompletionResult]::new('--database-url', '--database-url', [CompletionResultType]::ParameterName, 'The store URL, e.g. postgres://USER@HOST/DB or sqlite:////abs/path.sqlite3 [env: DATABASE_URL]')
             [CompletionResult]::new('--session-dir', '--session-dir', [CompletionResultType]::ParameterName, 'A file-session directory instead of a database [env: SESSION_FILE_PATH]')

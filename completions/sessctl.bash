@@ -1295,7 +1295,7 @@ _sessctl() {
             return 0
             ;;
         sessctl__subcmd__stats)
-            opts="-d -q -v -h --max-total --max-expired --database-url --session-dir --table --now --engine --cache-url --cache-key-prefix --cache-version --cache-key-template --cache-serializer --cache-compressor --cache-max-entries --cookie-name --cookie-age --time-zone --secret-key-file --salt --store-class --format --quiet --verbose --color --help"
+            opts="-d -q -v -h --max-total --max-expired --max-bytes --max-data-bytes --max-expired-ratio --max-oldest-expiry --database-url --session-dir --table --now --engine --cache-url --cache-key-prefix --cache-version --cache-key-template --cache-serializer --cache-compressor --cache-max-entries --cookie-name --cookie-age --time-zone --secret-key-file --salt --store-class --format --quiet --verbose --color --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1306,6 +1306,22 @@ _sessctl() {
                     return 0
                     ;;
                 --max-expired)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-bytes)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-data-bytes)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-expired-ratio)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-oldest-expiry)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -330,6 +330,10 @@ set edit:completion:arg-completer[sessctl] = {|@words|
         &'sessctl;stats'= {
             cand --max-total 'Exit 5 when there are more than N sessions in all'
             cand --max-expired 'Exit 5 when more than N sessions have expired'
+            cand --max-bytes 'Exit 5 when the table (or session files) take more than SIZE on disk, e.g. 2G'
+            cand --max-data-bytes 'Exit 5 when the session data itself is more than SIZE bytes (K, M, G, T)'
+            cand --max-expired-ratio 'Exit 5 when more than this share of the sessions has expired, e.g. 0.5'
+            cand --max-oldest-expiry 'Exit 5 when the oldest expiry is further back than AGE, e.g. 7d: expired sessions that old mean nothing is purging the store'
             cand -d 'The store URL, e.g. postgres://USER@HOST/DB or sqlite:////abs/path.sqlite3 [env: DATABASE_URL]'
             cand --database-url 'The store URL, e.g. postgres://USER@HOST/DB or sqlite:////abs/path.sqlite3 [env: DATABASE_URL]'
             cand --session-dir 'A file-session directory instead of a database [env: SESSION_FILE_PATH]'

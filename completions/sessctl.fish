@@ -390,6 +390,10 @@ complete -c sessctl -n "__fish_sessctl_using_subcommand flush" -s v -l verbose -
 complete -c sessctl -n "__fish_sessctl_using_subcommand flush" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c sessctl -n "__fish_sessctl_using_subcommand stats" -l max-total -d 'Exit 5 when there are more than N sessions in all' -r
 complete -c sessctl -n "__fish_sessctl_using_subcommand stats" -l max-expired -d 'Exit 5 when more than N sessions have expired' -r
+complete -c sessctl -n "__fish_sessctl_using_subcommand stats" -l max-bytes -d 'Exit 5 when the table (or session files) take more than SIZE on disk, e.g. 2G' -r
+complete -c sessctl -n "__fish_sessctl_using_subcommand stats" -l max-data-bytes -d 'Exit 5 when the session data itself is more than SIZE bytes (K, M, G, T)' -r
+complete -c sessctl -n "__fish_sessctl_using_subcommand stats" -l max-expired-ratio -d 'Exit 5 when more than this share of the sessions has expired, e.g. 0.5' -r
+complete -c sessctl -n "__fish_sessctl_using_subcommand stats" -l max-oldest-expiry -d 'Exit 5 when the oldest expiry is further back than AGE, e.g. 7d: expired sessions that old mean nothing is purging the store' -r
 complete -c sessctl -n "__fish_sessctl_using_subcommand stats" -s d -l database-url -d 'The store URL, e.g. postgres://USER@HOST/DB or sqlite:////abs/path.sqlite3 [env: DATABASE_URL]' -r
 complete -c sessctl -n "__fish_sessctl_using_subcommand stats" -l session-dir -d 'A file-session directory instead of a database [env: SESSION_FILE_PATH]' -r -F
 complete -c sessctl -n "__fish_sessctl_using_subcommand stats" -l table -d 'Session table (custom session models use other tables)' -r

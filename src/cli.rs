@@ -633,6 +633,54 @@ pub struct StatsArgs {
     /// Exit 5 when more than N sessions have expired
     #[arg(long, value_name = "N")]
     pub max_expired: Option<u64>,
+
+    /// Exit 5 when the table (or session files) take more than SIZE on disk, e.g. 2G
+    ///
+    /// SIZE: bytes, or a number with K, M, G or T (powers of 1024). A store whose size
+    /// cannot be read fails the check only when told nothing: its size shows as unknown.
+    #[arg(long, value_name = "SIZE", value_parser = parse_size)]
+    pub max_bytes: Option<u64>,
+
+    /// Exit 5 when the session data itself is more than SIZE bytes (K, M, G, T)
+    #[arg(long, value_name = "SIZE", value_parser = parse_size)]
+    pub max_data_bytes: Option<u64>,
+
+    /// Exit 5 when more than this share of the sessions has expired, e.g. 0.5
+    #[arg(long, value_name = "RATIO", value_parser = parse_ratio)]
+    pub max_expired_ratio: Option<f64>,
+
+    /// Exit 5 when the oldest expiry is further back than AGE, e.g. 7d: expired sessions
+    /// that old mean nothing is purging the store
+    #[arg(long, value_name = "AGE", value_parser = crate::duration::parse)]
+    pub max_oldest_expiry: Option<std::time::Duration>,
+}
+
+/// `2G`, `512M`, `1048576`: a size in bytes, with K, M, G or T for powers of 1024.
+fn parse_size(text: &str) -> Result<u64, String> {
+    let t = text.trim();
+    let (digits, unit) = match t.find(|c: char| !c.is_ascii_digit()) {
+        Some(i) => t.split_at(i),
+        None => (t, ""),
+    };
+    let shift = match unit.to_ascii_uppercase().as_str() {
+        "" | "B" => 0,
+        "K" | "KB" | "KIB" => 10,
+        "M" | "MB" | "MIB" => 20,
+        "G" | "GB" | "GIB" => 30,
+        "T" | "TB" | "TIB" => 40,
+        _ => {
+            return Err(format!(
+                "`{text}` is not a size; give bytes or a number with K, M, G or T, e.g. 2G"
+            ))
+        }
+    };
+    digits
+        .parse::<u64>()
+        .ok()
+        .and_then(|n| n.checked_mul(1u64 << shift))
+        .ok_or_else(|| {
+            format!("`{text}` is not a size; give bytes or a number with K, M, G or T, e.g. 2G")
+        })
 }
 
 #[derive(Debug, Args)]

@@ -19,6 +19,18 @@ fn invalid(text: &str) -> String {
     format!("`{text}` is not a duration; write e.g. 500ms, 2s, 10m, 1h30m or 2d")
 }
 
+/// `d` in the largest two units that fit, for messages: `3d 4h`, `2h 5m`, `40s`.
+pub fn show(d: Duration) -> String {
+    let s = d.as_secs();
+    let (days, hours, minutes, seconds) = (s / 86_400, s % 86_400 / 3600, s % 3600 / 60, s % 60);
+    match (days, hours, minutes) {
+        (0, 0, 0) => format!("{seconds}s"),
+        (0, 0, m) => format!("{m}m {seconds}s"),
+        (0, h, m) => format!("{h}h {m}m"),
+        (d, h, _) => format!("{d}d {h}h"),
+    }
+}
+
 /// Parses a duration (see the module doc).
 pub fn parse(text: &str) -> Result<Duration, String> {
     let text = text.trim();

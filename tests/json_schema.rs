@@ -112,8 +112,20 @@ struct Stats {
     table_bytes: Option<u64>,
     table_bytes_estimate: bool,
     files_bytes: Option<u64>,
-    exceeded: Vec<String>,
+    exceeded: Vec<Breach>,
+    now: String,
+    store: String,
+    engine: String,
     cache: Option<CacheFigures>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code)]
+struct Breach {
+    id: String,
+    limit: serde_json::Value,
+    value: serde_json::Value,
 }
 
 fn strict<T: for<'de> Deserialize<'de>>(value: &serde_json::Value) -> T {
@@ -236,4 +248,81 @@ fn stats() {
     assert_eq!(stats.total, stats.expired + stats.active);
     assert!(!stats.table_bytes_estimate, "SQLite measures its pages");
     rfc3339_utc(stats.oldest_expire_date.as_deref().unwrap());
+}
+
+/// Every threshold, just below and just above the figures: exit 5 and its id in
+/// `exceeded` only when exceeded.
+#[test]
+fn stats_thresholds_are_a_machine_contract() {
+    let tmp = tempfile::tempdir().unwrap();
+    let set = sample();
+    let db = set.copy_db(tmp.path());
+    let base = &json_lines(sessctl_on(&db, &set).args(["stats", "--format", "json"]))[0];
+    let s: Stats = strict(base);
+    assert!(s.exceeded.is_empty());
+    assert_eq!(s.engine, "db");
+    assert_eq!(s.now, set.reference_time().replace("+00:00", "Z"));
+    let ratio = s.expired as f64 / s.total as f64;
+    let oldest =
+        chrono::DateTime::parse_from_rfc3339(s.oldest_expire_date.as_deref().unwrap()).unwrap();
+    let now = chrono::DateTime::parse_from_rfc3339(&s.now).unwrap();
+    let behind = (now - oldest).num_seconds();
+    assert!(behind > 60, "the sample's oldest expiry is in the past");
+    let cases: Vec<(&str, String, String)> = vec![
+        ("max_total", s.total.to_string(), (s.total - 1).to_string()),
+        (
+            "max_expired",
+            s.expired.to_string(),
+            (s.expired - 1).to_string(),
+        ),
+        (
+            "max_bytes",
+            s.table_bytes.unwrap().to_string(),
+            (s.table_bytes.unwrap() - 1).to_string(),
+        ),
+        (
+            "max_data_bytes",
+            s.data_bytes.to_string(),
+            (s.data_bytes - 1).to_string(),
+        ),
+        (
+            "max_expired_ratio",
+            format!("{}", ratio + 0.001),
+            format!("{}", ratio - 0.001),
+        ),
+        (
+            "max_oldest_expiry",
+            format!("{}s", behind + 60),
+            format!("{}s", behind - 60),
+        ),
+    ];
+    for (id, ok, exceeded) in cases {
+        let flag = format!("--{}", id.replace('_', "-"));
+        let out = sessctl_on(&db, &set)
+            .args(["stats", "--format", "json", &flag, &ok])
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(0), "{flag} {ok}");
+        let out = sessctl_on(&db, &set)
+            .args(["stats", "--format", "json", &flag, &exceeded])
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(5), "{flag} {exceeded}");
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        let report: Stats = strict(&v);
+        assert_eq!(report.exceeded.len(), 1, "{v}");
+        assert_eq!(report.exceeded[0].id, id);
+        assert!(!out.stderr.is_empty(), "{flag}: no sentence on stderr");
+    }
+    // Sizes read as a sysadmin writes them.
+    let out = sessctl_on(&db, &set)
+        .args(["stats", "--max-bytes", "2G"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let out = sessctl_on(&db, &set)
+        .args(["stats", "--max-bytes", "2X"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
 }

@@ -14,7 +14,7 @@
 //!   "bytes_estimate", "effect", "note"}`
 //! - `stats`: one object: `{"total", "expired", "active", "oldest_expire_date",
 //!   "newest_expire_date", "data_bytes", "table_bytes", "table_bytes_estimate",
-//!   "files_bytes", "exceeded"}` (`table_bytes_estimate`: the server's estimate, not a
+//!   "files_bytes", "exceeded", "now", "store", "engine"}` (`table_bytes_estimate`: the server's estimate, not a
 //!   measure: InnoDB's statistics when the tablespace file cannot be read)
 //!   (for a file directory `table_bytes` repeats `files_bytes`, as it always held that
 //!   figure there; for a database `files_bytes` is null)
@@ -103,7 +103,14 @@ pub fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
                 "table_bytes": s.table_bytes,
                 "table_bytes_estimate": s.table_bytes_estimate,
                 "files_bytes": if report.session_files { s.table_bytes } else { None },
-                "exceeded": report.exceeded,
+                "exceeded": report.exceeded.iter().map(|b| json!({
+                    "id": b.id,
+                    "limit": b.limit,
+                    "value": b.value,
+                })).collect::<Vec<_>>(),
+                "now": rfc3339(report.now),
+                "store": report.store,
+                "engine": report.engine,
                 "cache": report.cache.as_ref().map(|c| json!({
                     "with_user": c.with_user,
                     "anonymous": c.anonymous,

@@ -136,8 +136,21 @@ pub struct StatsReport {
     /// The store is a file-session directory: its size on disk (`table_bytes`) is that of
     /// its session files, not of a table.
     pub session_files: bool,
-    /// Thresholds exceeded, as sentences.
-    pub exceeded: Vec<String>,
+    /// Thresholds exceeded.
+    pub exceeded: Vec<Breach>,
+    /// The instant the figures are for (`--now`).
+    pub now: DateTime<Utc>,
+    /// The session engine (`db`, `cached_db`, `cache`, `file`).
+    pub engine: &'static str,
+}
+
+/// A `stats` threshold exceeded: its machine id (the option's name without `--` and
+/// with `_`), the limit, the value found, and the sentence the table shows.
+pub struct Breach {
+    pub id: &'static str,
+    pub limit: serde_json::Value,
+    pub value: serde_json::Value,
+    pub text: String,
 }
 
 /// One row of `list`.
