@@ -184,7 +184,9 @@ pub(crate) fn run_change(
         ));
         exit = ExitCode::NotFound;
     }
-    if outcome.stopped == Some(Stop::Interrupted) {
+    // A signal during --vacuum (after the last batch) still ends the run as interrupted:
+    // never exit 0 after a signal.
+    if outcome.stopped == Some(Stop::Interrupted) || ctx.stop.is_raised() {
         exit = ExitCode::Interrupted;
     }
     if let Some(error) = &failure {
