@@ -13,13 +13,14 @@ use crate::exit::{coded, ExitCode};
 pub enum StoreUrl {
     /// `sqlite:////abs/path` (absolute) or `sqlite:///rel/path` (relative to the cwd).
     Sqlite { path: PathBuf },
-    /// `postgres://`, `postgresql://`, `pgsql://`.
+    /// `postgres://`, `postgresql://`, `pgsql://`, GeoDjango's `postgis://`.
     Postgres(Url),
-    /// `mysql://`, `mariadb://`.
+    /// `mysql://`, `mariadb://`, GeoDjango's `mysqlgis://`.
     Mysql(Url),
 }
 
-const SCHEMES: &str = "sqlite://, postgres://, postgresql://, mysql:// or mariadb://";
+const SCHEMES: &str =
+    "sqlite://, postgres://, postgresql://, postgis://, mysql://, mariadb:// or mysqlgis://";
 
 /// Parses a store URL. Errors are usage errors (exit 2) and never echo a password.
 pub fn parse(raw: &str) -> Result<StoreUrl> {
@@ -32,8 +33,12 @@ pub fn parse(raw: &str) -> Result<StoreUrl> {
     };
     match scheme.to_ascii_lowercase().as_str() {
         "sqlite" | "sqlite3" => sqlite_path(rest, &shown),
-        "postgres" | "postgresql" | "pgsql" => Ok(StoreUrl::Postgres(network_url(raw, &shown)?)),
-        "mysql" | "mysql2" | "mariadb" => Ok(StoreUrl::Mysql(network_url(raw, &shown)?)),
+        "postgres" | "postgresql" | "pgsql" | "postgis" => {
+            Ok(StoreUrl::Postgres(network_url(raw, &shown)?))
+        }
+        "mysql" | "mysql2" | "mariadb" | "mysqlgis" => {
+            Ok(StoreUrl::Mysql(network_url(raw, &shown)?))
+        }
         other => Err(coded(
             ExitCode::Usage,
             format!(
@@ -185,6 +190,26 @@ mod tests {
         );
         assert!(parse("sqlite://").is_err());
         assert!(parse("sqlite:///:memory:").is_err());
+    }
+
+    #[test]
+    fn geodjango_schemes_and_the_local_socket_form() {
+        assert!(matches!(
+            parse("postgis://app@db/geo").unwrap(),
+            StoreUrl::Postgres(_)
+        ));
+        assert!(matches!(
+            parse("mysqlgis://app@db/geo").unwrap(),
+            StoreUrl::Mysql(_)
+        ));
+        // libpq and dj-database-url: no host, the local socket; no user, the OS user.
+        let StoreUrl::Postgres(url) = parse("postgres:///app").unwrap() else {
+            panic!("not PostgreSQL");
+        };
+        let server = crate::db::ServerUrl::parse(&url, "x").unwrap();
+        assert_eq!(server.host, None);
+        assert_eq!(server.user, None);
+        assert_eq!(server.database.as_deref(), Some("app"));
     }
 
     #[test]
