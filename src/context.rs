@@ -222,50 +222,29 @@ fn non_empty_env(name: &str) -> Result<Option<String>> {
 const MAX_KEY_FILE: u64 = 64 << 10;
 
 /// Reads a secret key file: a regular file of at most [`MAX_KEY_FILE`] bytes, in text.
-/// It is opened without blocking (a FIFO nobody writes to would block `open` forever)
-/// and checked before reading (a device like `/dev/zero` never ends).
 /// `what` names the file in messages (`--secret-key-file`, `systemd credential`).
 fn read_key_file(path: &std::path::Path, what: &str) -> Result<String> {
-    use std::io::Read;
     let shown = path.display();
     let fail = |why: String| coded(ExitCode::Usage, format!("{what} {shown}: {why}"));
-    let fd = rustix::fs::open(
-        path,
-        rustix::fs::OFlags::RDONLY
-            | rustix::fs::OFlags::NONBLOCK
-            | rustix::fs::OFlags::NOCTTY
-            | rustix::fs::OFlags::CLOEXEC,
-        rustix::fs::Mode::empty(),
-    )
-    .map_err(|e| fail(std::io::Error::from(e).to_string()))?;
-    let file = std::fs::File::from(fd);
-    let meta = file.metadata().map_err(|e| fail(e.to_string()))?;
-    if !meta.is_file() {
-        return Err(fail(
+    match crate::textfile::read(path, MAX_KEY_FILE) {
+        Ok(text) => Ok(text.text),
+        Err(crate::textfile::Problem::Io(e)) => Err(fail(e.to_string())),
+        Err(crate::textfile::Problem::NotRegular) => Err(fail(
             "not a regular file (a directory, device, FIFO or socket); write the keys to a file, or set DJANGO_SECRET_KEY"
                 .to_owned(),
-        ));
-    }
-    if meta.len() > MAX_KEY_FILE {
-        return Err(fail(format!(
-            "{} bytes, more than a key file holds (at most {} KiB: SECRET_KEY on the first line, fallbacks on the next)",
-            meta.len(),
+        )),
+        Err(crate::textfile::Problem::TooLarge(Some(len))) => Err(fail(format!(
+            "{len} bytes, more than a key file holds (at most {} KiB: SECRET_KEY on the first line, fallbacks on the next)",
             MAX_KEY_FILE >> 10
-        )));
-    }
-    // The size is checked again while reading: the file may grow meanwhile.
-    let mut bytes = Vec::new();
-    file.take(MAX_KEY_FILE + 1)
-        .read_to_end(&mut bytes)
-        .map_err(|e| fail(e.to_string()))?;
-    if bytes.len() as u64 > MAX_KEY_FILE {
-        return Err(fail(format!(
+        ))),
+        Err(crate::textfile::Problem::TooLarge(None)) => Err(fail(format!(
             "more than {} KiB, more than a key file holds",
             MAX_KEY_FILE >> 10
-        )));
+        ))),
+        Err(crate::textfile::Problem::NotUtf8) => Err(fail(
+            "not valid UTF-8; a secret key file holds text".to_owned(),
+        )),
     }
-    String::from_utf8(bytes)
-        .map_err(|_| fail("not valid UTF-8; a secret key file holds text".to_owned()))
 }
 
 /// SECRET_KEY first, then SECRET_KEY_FALLBACKS. The key file beats the environment.

@@ -21,6 +21,7 @@ pub mod progress;
 pub mod purge;
 pub mod session;
 pub mod store;
+pub mod textfile;
 pub mod zone;
 
 use std::io::Write;
