@@ -60,6 +60,17 @@ pub struct GlobalOpts {
     /// sqlite:///relative/path.sqlite3, postgres://USER:PASSWORD@HOST:5432/DB,
     /// mysql://USER:PASSWORD@HOST:3306/DB; TLS: ?sslmode=verify-full&sslrootcert=CA.pem
     /// (MySQL: ?ssl-mode=VERIFY_IDENTITY&ssl-ca=CA.pem).
+    ///
+    /// GeoDjango's postgis:// and mysqlgis:// are PostgreSQL and MySQL. What the URL leaves
+    /// out comes from where psql and the mysql client take it. PostgreSQL, first wins: the
+    /// URL (postgres:///DB is the local socket as the operating-system user); the service
+    /// of ?service=NAME or PGSERVICE in PGSERVICEFILE (~/.pg_service.conf) or
+    /// PGSYSCONFDIR/pg_service.conf; PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE,
+    /// PGSSLMODE, PGSSLROOTCERT, PGCONNECT_TIMEOUT, PGAPPNAME, PGOPTIONS; the defaults (local
+    /// socket, port 5432, the OS user, a database named after the user); then, only without
+    /// a password, the password file (?passfile=, PGPASSFILE, ~/.pgpass; ignored with a
+    /// warning when group or others may read it). MySQL: the URL, then user, password,
+    /// host, port and socket of the [client] section of ~/.my.cnf.
     #[arg(short = 'd', long, global = true, value_name = "URL", help_heading = heading::STORE)]
     pub database_url: Option<String>,
 

@@ -1,7 +1,9 @@
 //! The second stage after parsing: command-line options resolved into settings.
 //!
 //! This is the only module that reads the environment, the clock, the secret-key file
-//! and whether the terminals are interactive. Everything after it works from a
+//! and whether the terminals are interactive — except for the connection settings psql
+//! and the mysql client read (libpq's `PG*` variables, service and password files,
+//! `~/.my.cnf`), which [`crate::db::defaults`] reads when connecting. Everything after it works from a
 //! [`Context`], so tests can pin every input (`--now`, keys, zone) from the command line.
 
 use std::io::IsTerminal;
@@ -54,6 +56,7 @@ pub struct Context {
 
 impl Context {
     pub fn resolve(opts: &GlobalOpts) -> Result<Context> {
+        crate::db::defaults::set_quiet(opts.quiet);
         let (url_text, session_dir) = choose_store(opts)?;
         let store_url = url_text.as_deref().map(dburl::parse).transpose()?;
         let cookie_name = match &opts.cookie_name {

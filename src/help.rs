@@ -151,6 +151,29 @@ pub const ENVIRONMENT: &[EnvVar] = &[
         meaning: "store URL when --database-url is not given",
     },
     EnvVar {
+        name: "PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE",
+        meaning: "PostgreSQL connection settings the URL leaves out (libpq's; a service file's \
+                  entries beat them)",
+    },
+    EnvVar {
+        name: "PGSSLMODE, PGSSLROOTCERT, PGCONNECT_TIMEOUT, PGAPPNAME, PGOPTIONS",
+        meaning: "the URL's sslmode, sslrootcert, connect_timeout, application_name and options \
+                  when it has none",
+    },
+    EnvVar {
+        name: "PGSERVICE, PGSERVICEFILE, PGSYSCONFDIR",
+        meaning: "the libpq service whose settings fill what the URL leaves out, and the files \
+                  it is looked up in",
+    },
+    EnvVar {
+        name: "PGPASSFILE",
+        meaning: "the password file (default ~/.pgpass), read when no password is given",
+    },
+    EnvVar {
+        name: "HOME",
+        meaning: "where ~/.pgpass, ~/.pg_service.conf and ~/.my.cnf are",
+    },
+    EnvVar {
         name: "SESSION_ENGINE",
         meaning: "Django's SESSION_ENGINE when --engine is not given",
     },
@@ -211,6 +234,25 @@ pub const FILES: &[FileUse] = &[
                   read instead of DJANGO_SECRET_KEY, so no key is ever on a command line",
     },
     FileUse {
+        path: "~/.pgpass",
+        meaning: "PostgreSQL passwords (PGPASSFILE names another file), as libpq reads them: \
+                  lines host:port:database:user:password, * matching anything, \\: and \\\\ \
+                  escapes, localhost matching the local socket; read only when no password is \
+                  given, and ignored with a warning when group or others may read it",
+    },
+    FileUse {
+        path: "~/.pg_service.conf",
+        meaning: "libpq service definitions (PGSERVICEFILE names another file; \
+                  /etc/postgresql-common/pg_service.conf is read after it), for ?service=NAME \
+                  or PGSERVICE",
+    },
+    FileUse {
+        path: "~/.my.cnf",
+        meaning: "user, password, host, port and socket of its [client] section fill what a \
+                  MySQL URL leaves out; ignored with a warning when world-writable, as the mysql \
+                  client ignores it",
+    },
+    FileUse {
         path: "the SQLite database file",
         meaning: "SQLite has no named locks, so a bulk change also holds a byte-range lock on \
                   the database file itself, one byte per table beyond SQLite's own lock bytes, \
@@ -252,6 +294,17 @@ fn hang(text: &str, indent: usize) -> String {
 pub fn root_long_help() -> String {
     let mut text = String::from("Environment:");
     for var in ENVIRONMENT {
+        if var.name.len() >= NAME_WIDTH {
+            // A list of names takes its own line, the meaning goes below in its column.
+            let _ = write!(
+                text,
+                "\n  {}\n  {:<NAME_WIDTH$}{}",
+                var.name,
+                "",
+                hang(var.meaning, NAME_WIDTH + 2)
+            );
+            continue;
+        }
         let _ = write!(
             text,
             "\n  {:<NAME_WIDTH$}{}",

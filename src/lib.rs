@@ -1,8 +1,9 @@
 //! sessctl: an admin tool for Django session stores.
 //!
 //! Stages: [`cli`] parses argv → [`context`] resolves settings (the only place that reads
-//! the environment) → a [`commands`] module does the work through a [`store::SessionStore`]
-//! and returns a typed report → [`output`] renders it as a table or JSON.
+//! the environment, but for the connection defaults of [`db::defaults`]) → a
+//! [`commands`] module does the work through a [`store::SessionStore`] and returns a
+//! typed report → [`output`] renders it as a table or JSON.
 
 pub mod cache;
 pub mod cli;

@@ -11,6 +11,7 @@
 //!   server starting, too many connections), bounded in count and time; an
 //!   authentication failure or an unknown database is reported at once.
 
+pub mod defaults;
 pub mod mysql;
 pub mod postgres;
 
@@ -98,6 +99,9 @@ pub struct ServerUrl {
     pub database: Option<String>,
     /// Query options in order, names lower-cased with `-` read as `_`.
     pub options: Vec<(String, String)>,
+    /// Where the password came from when not from the URL (`PGPASSWORD`, a password
+    /// or option file and its line), for messages.
+    pub password_from: Option<String>,
 }
 
 // No Debug derive: it would print the password.
@@ -109,6 +113,7 @@ impl std::fmt::Debug for ServerUrl {
             .field("host", &self.host)
             .field("port", &self.port)
             .field("database", &self.database)
+            .field("password_from", &self.password_from)
             .field(
                 "options",
                 &self
@@ -173,6 +178,7 @@ impl ServerUrl {
             port,
             database,
             options,
+            password_from: None,
         })
     }
 

@@ -35,7 +35,8 @@ pub struct Connection {
 /// Connects as the URL says and sets the session up for `access`; every failure is
 /// exit 3 with the reason (never the password).
 pub fn connect(url: &Url, shown: &str, access: Access) -> Result<Connection> {
-    let server = ServerUrl::parse(url, shown)?;
+    let mut server = ServerUrl::parse(url, shown)?;
+    super::defaults::mysql(&mut server, &super::defaults::Env::process())?;
     let mut conn = open(&server, shown)?;
     let version: String = conn
         .query_first("SELECT VERSION()")
@@ -315,14 +316,16 @@ fn connect_error(
         // MariaDB refuses a plain-text connection under require_secure_transport with
         // this same "access denied" (MySQL says so with its own error, 3159).
         Some(1045) if plain_tcp => format!(
-            "authentication failed for user `{user}` ({}); check the user and password in the URL, \
+            "authentication failed for user `{user}` ({}); check the user and {}, \
              or drop ssl-mode=DISABLED: a server running with require_secure_transport refuses \
              connections without TLS this way",
-            server_message(e)
+            server_message(e),
+            super::postgres::password_source(server)
         ),
         Some(1045) => format!(
-            "authentication failed for user `{user}` ({}); check the user and password in the URL",
-            server_message(e)
+            "authentication failed for user `{user}` ({}); check the user and {}",
+            server_message(e),
+            super::postgres::password_source(server)
         ),
         Some(1049) => format!(
             "database `{}` does not exist",

@@ -193,7 +193,8 @@ enum Attempt {
 /// the reason (never the password). With [`Access::Read`] the session is read-only.
 /// `stop` lets a signal end any call of the session (see the module documentation).
 pub fn connect(url: &Url, shown: &str, access: Access, stop: StopFlag) -> Result<Connection> {
-    let server = ServerUrl::parse(url, shown)?;
+    let mut server = ServerUrl::parse(url, shown)?;
+    super::defaults::postgres(&mut server, shown, &super::defaults::Env::process())?;
     let (config, tls) = config(&server, shown)?;
     let connect_timeout = server.connect_timeout(shown)?;
     let runtime = tokio::runtime::Builder::new_current_thread()
@@ -604,7 +605,11 @@ fn connect_error(e: &tokio_postgres::Error, server: &ServerUrl, shown: &str) -> 
             if *c == SqlState::INVALID_PASSWORD
                 || *c == SqlState::INVALID_AUTHORIZATION_SPECIFICATION =>
         {
-            format!("authentication failed for user `{user}` ({}); check the user and password in the URL", db_message(e))
+            format!(
+                "authentication failed for user `{user}` ({}); check the user and {}",
+                db_message(e),
+                password_source(server)
+            )
         }
         Some(c) if *c == SqlState::INVALID_CATALOG_NAME => {
             format!("database `{db}` does not exist")
@@ -622,13 +627,21 @@ fn connect_error(e: &tokio_postgres::Error, server: &ServerUrl, shown: &str) -> 
                 source = s.source();
             }
             if text.contains("password missing") {
-                format!("authentication failed for user `{user}`: the server asks for a password and the URL has none")
+                format!("authentication failed for user `{user}`: the server asks for a password and none was given (in the URL, PGPASSWORD, a service file or the password file ~/.pgpass / PGPASSFILE)")
             } else {
                 text
             }
         }
     };
     unavailable(format!("cannot connect to {shown}: {reason}"))
+}
+
+/// Where to check the password, for messages: its source when it was not in the URL.
+pub(super) fn password_source(server: &ServerUrl) -> String {
+    match &server.password_from {
+        Some(from) => format!("the password in {from}"),
+        None => "password in the URL".to_owned(),
+    }
 }
 
 /// The client configuration and, unless TLS is off, the rustls connector for it.
@@ -665,7 +678,7 @@ fn config(server: &ServerUrl, shown: &str) -> Result<(Config, Tls)> {
     let Some(user) = &server.user else {
         return Err(coded(
             ExitCode::Usage,
-            format!("`{shown}` names no user; write postgres://USER[:PASSWORD]@HOST/DATABASE"),
+            format!("`{shown}` names no user, and neither PGUSER nor the operating-system user gives one; write postgres://USER[:PASSWORD]@HOST/DATABASE"),
         ));
     };
     config.user(user);
