@@ -1,6 +1,6 @@
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_sessctl_global_optspecs
-    string join \n d/database-url= session-dir= table= now= engine= cache-url= cache-key-prefix= cache-version= cache-key-template= cache-serializer= cache-compressor= cache-max-entries= cookie-name= cookie-age= time-zone= secret-key-file= salt= store-class= format= q/quiet v/verbose color= h/help V/version
+    string join \n d/database-url= database-url-file= session-dir= table= now= engine= cache-url= cache-key-prefix= cache-version= cache-key-template= cache-serializer= cache-compressor= cache-max-entries= cookie-name= cookie-age= time-zone= secret-key-file= salt= store-class= format= q/quiet v/verbose color= h/help V/version
 end
 
 function __fish_sessctl_needs_command
@@ -25,6 +25,7 @@ function __fish_sessctl_using_subcommand
 end
 
 complete -c sessctl -n "__fish_sessctl_needs_command" -s d -l database-url -d 'The store URL, e.g. postgres://USER@HOST/DB or sqlite:////abs/path.sqlite3 [env: DATABASE_URL]' -r
+complete -c sessctl -n "__fish_sessctl_needs_command" -l database-url-file -d 'Read the store URL from this file [env: DATABASE_URL_FILE]' -r -F
 complete -c sessctl -n "__fish_sessctl_needs_command" -l session-dir -d 'A file-session directory instead of a database [env: SESSION_FILE_PATH]' -r -F
 complete -c sessctl -n "__fish_sessctl_needs_command" -l table -d 'Session table (custom session models use other tables)' -r
 complete -c sessctl -n "__fish_sessctl_needs_command" -l now -d 'Evaluate expiry at this time instead of the clock, e.g. 2025-06-01 or -30d' -r
@@ -81,6 +82,7 @@ complete -c sessctl -n "__fish_sessctl_using_subcommand clear-expired" -l max-ru
 complete -c sessctl -n "__fish_sessctl_using_subcommand clear-expired" -l progress -d 'Off a terminal, print a timestamped progress line (done, rate, elapsed) every DURATION on stderr, e.g. 30s (on a terminal the progress bar shows it)' -r
 complete -c sessctl -n "__fish_sessctl_using_subcommand clear-expired" -l metrics-file -d 'At the end of the run (also after an error or a signal), write its figures to PATH in Prometheus text format, for node_exporter\'s textfile collector' -r -F
 complete -c sessctl -n "__fish_sessctl_using_subcommand clear-expired" -s d -l database-url -d 'The store URL, e.g. postgres://USER@HOST/DB or sqlite:////abs/path.sqlite3 [env: DATABASE_URL]' -r
+complete -c sessctl -n "__fish_sessctl_using_subcommand clear-expired" -l database-url-file -d 'Read the store URL from this file [env: DATABASE_URL_FILE]' -r -F
 complete -c sessctl -n "__fish_sessctl_using_subcommand clear-expired" -l session-dir -d 'A file-session directory instead of a database [env: SESSION_FILE_PATH]' -r -F
 complete -c sessctl -n "__fish_sessctl_using_subcommand clear-expired" -l table -d 'Session table (custom session models use other tables)' -r
 complete -c sessctl -n "__fish_sessctl_using_subcommand clear-expired" -l now -d 'Evaluate expiry at this time instead of the clock, e.g. 2025-06-01 or -30d' -r
@@ -131,6 +133,7 @@ complete -c sessctl -n "__fish_sessctl_using_subcommand purge" -l max-runtime -d
 complete -c sessctl -n "__fish_sessctl_using_subcommand purge" -l progress -d 'Off a terminal, print a timestamped progress line (done, rate, elapsed) every DURATION on stderr, e.g. 30s (on a terminal the progress bar shows it)' -r
 complete -c sessctl -n "__fish_sessctl_using_subcommand purge" -l metrics-file -d 'At the end of the run (also after an error or a signal), write its figures to PATH in Prometheus text format, for node_exporter\'s textfile collector' -r -F
 complete -c sessctl -n "__fish_sessctl_using_subcommand purge" -s d -l database-url -d 'The store URL, e.g. postgres://USER@HOST/DB or sqlite:////abs/path.sqlite3 [env: DATABASE_URL]' -r
+complete -c sessctl -n "__fish_sessctl_using_subcommand purge" -l database-url-file -d 'Read the store URL from this file [env: DATABASE_URL_FILE]' -r -F
 complete -c sessctl -n "__fish_sessctl_using_subcommand purge" -l session-dir -d 'A file-session directory instead of a database [env: SESSION_FILE_PATH]' -r -F
 complete -c sessctl -n "__fish_sessctl_using_subcommand purge" -l table -d 'Session table (custom session models use other tables)' -r
 complete -c sessctl -n "__fish_sessctl_using_subcommand purge" -l now -d 'Evaluate expiry at this time instead of the clock, e.g. 2025-06-01 or -30d' -r
@@ -177,6 +180,7 @@ complete -c sessctl -n "__fish_sessctl_using_subcommand list" -l limit -d 'Stop 
 complete -c sessctl -n "__fish_sessctl_using_subcommand list" -l sort -d 'Order by expiry (soonest first) or size (largest first)' -r -f -a "expiry\t'Soonest expiry first; sessions without a fixed expiry last'
 size\t'Largest session_data first'"
 complete -c sessctl -n "__fish_sessctl_using_subcommand list" -s d -l database-url -d 'The store URL, e.g. postgres://USER@HOST/DB or sqlite:////abs/path.sqlite3 [env: DATABASE_URL]' -r
+complete -c sessctl -n "__fish_sessctl_using_subcommand list" -l database-url-file -d 'Read the store URL from this file [env: DATABASE_URL_FILE]' -r -F
 complete -c sessctl -n "__fish_sessctl_using_subcommand list" -l session-dir -d 'A file-session directory instead of a database [env: SESSION_FILE_PATH]' -r -F
 complete -c sessctl -n "__fish_sessctl_using_subcommand list" -l table -d 'Session table (custom session models use other tables)' -r
 complete -c sessctl -n "__fish_sessctl_using_subcommand list" -l now -d 'Evaluate expiry at this time instead of the clock, e.g. 2025-06-01 or -30d' -r
@@ -216,6 +220,7 @@ complete -c sessctl -n "__fish_sessctl_using_subcommand list" -s q -l quiet -d '
 complete -c sessctl -n "__fish_sessctl_using_subcommand list" -s v -l verbose -d 'Say more: one line per batch (rows, time, retries) on stderr'
 complete -c sessctl -n "__fish_sessctl_using_subcommand list" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c sessctl -n "__fish_sessctl_using_subcommand inspect" -s d -l database-url -d 'The store URL, e.g. postgres://USER@HOST/DB or sqlite:////abs/path.sqlite3 [env: DATABASE_URL]' -r
+complete -c sessctl -n "__fish_sessctl_using_subcommand inspect" -l database-url-file -d 'Read the store URL from this file [env: DATABASE_URL_FILE]' -r -F
 complete -c sessctl -n "__fish_sessctl_using_subcommand inspect" -l session-dir -d 'A file-session directory instead of a database [env: SESSION_FILE_PATH]' -r -F
 complete -c sessctl -n "__fish_sessctl_using_subcommand inspect" -l table -d 'Session table (custom session models use other tables)' -r
 complete -c sessctl -n "__fish_sessctl_using_subcommand inspect" -l now -d 'Evaluate expiry at this time instead of the clock, e.g. 2025-06-01 or -30d' -r
@@ -252,6 +257,7 @@ complete -c sessctl -n "__fish_sessctl_using_subcommand inspect" -s q -l quiet -
 complete -c sessctl -n "__fish_sessctl_using_subcommand inspect" -s v -l verbose -d 'Say more: one line per batch (rows, time, retries) on stderr'
 complete -c sessctl -n "__fish_sessctl_using_subcommand inspect" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c sessctl -n "__fish_sessctl_using_subcommand decode" -s d -l database-url -d 'The store URL, e.g. postgres://USER@HOST/DB or sqlite:////abs/path.sqlite3 [env: DATABASE_URL]' -r
+complete -c sessctl -n "__fish_sessctl_using_subcommand decode" -l database-url-file -d 'Read the store URL from this file [env: DATABASE_URL_FILE]' -r -F
 complete -c sessctl -n "__fish_sessctl_using_subcommand decode" -l session-dir -d 'A file-session directory instead of a database [env: SESSION_FILE_PATH]' -r -F
 complete -c sessctl -n "__fish_sessctl_using_subcommand decode" -l table -d 'Session table (custom session models use other tables)' -r
 complete -c sessctl -n "__fish_sessctl_using_subcommand decode" -l now -d 'Evaluate expiry at this time instead of the clock, e.g. 2025-06-01 or -30d' -r
@@ -299,6 +305,7 @@ complete -c sessctl -n "__fish_sessctl_using_subcommand expire" -l max-runtime -
 complete -c sessctl -n "__fish_sessctl_using_subcommand expire" -l progress -d 'Off a terminal, print a timestamped progress line (done, rate, elapsed) every DURATION on stderr, e.g. 30s (on a terminal the progress bar shows it)' -r
 complete -c sessctl -n "__fish_sessctl_using_subcommand expire" -l metrics-file -d 'At the end of the run (also after an error or a signal), write its figures to PATH in Prometheus text format, for node_exporter\'s textfile collector' -r -F
 complete -c sessctl -n "__fish_sessctl_using_subcommand expire" -s d -l database-url -d 'The store URL, e.g. postgres://USER@HOST/DB or sqlite:////abs/path.sqlite3 [env: DATABASE_URL]' -r
+complete -c sessctl -n "__fish_sessctl_using_subcommand expire" -l database-url-file -d 'Read the store URL from this file [env: DATABASE_URL_FILE]' -r -F
 complete -c sessctl -n "__fish_sessctl_using_subcommand expire" -l session-dir -d 'A file-session directory instead of a database [env: SESSION_FILE_PATH]' -r -F
 complete -c sessctl -n "__fish_sessctl_using_subcommand expire" -l table -d 'Session table (custom session models use other tables)' -r
 complete -c sessctl -n "__fish_sessctl_using_subcommand expire" -l now -d 'Evaluate expiry at this time instead of the clock, e.g. 2025-06-01 or -30d' -r
@@ -348,6 +355,7 @@ complete -c sessctl -n "__fish_sessctl_using_subcommand flush" -l max-runtime -d
 complete -c sessctl -n "__fish_sessctl_using_subcommand flush" -l progress -d 'Off a terminal, print a timestamped progress line (done, rate, elapsed) every DURATION on stderr, e.g. 30s (on a terminal the progress bar shows it)' -r
 complete -c sessctl -n "__fish_sessctl_using_subcommand flush" -l metrics-file -d 'At the end of the run (also after an error or a signal), write its figures to PATH in Prometheus text format, for node_exporter\'s textfile collector' -r -F
 complete -c sessctl -n "__fish_sessctl_using_subcommand flush" -s d -l database-url -d 'The store URL, e.g. postgres://USER@HOST/DB or sqlite:////abs/path.sqlite3 [env: DATABASE_URL]' -r
+complete -c sessctl -n "__fish_sessctl_using_subcommand flush" -l database-url-file -d 'Read the store URL from this file [env: DATABASE_URL_FILE]' -r -F
 complete -c sessctl -n "__fish_sessctl_using_subcommand flush" -l session-dir -d 'A file-session directory instead of a database [env: SESSION_FILE_PATH]' -r -F
 complete -c sessctl -n "__fish_sessctl_using_subcommand flush" -l table -d 'Session table (custom session models use other tables)' -r
 complete -c sessctl -n "__fish_sessctl_using_subcommand flush" -l now -d 'Evaluate expiry at this time instead of the clock, e.g. 2025-06-01 or -30d' -r
@@ -395,6 +403,7 @@ complete -c sessctl -n "__fish_sessctl_using_subcommand stats" -l max-data-bytes
 complete -c sessctl -n "__fish_sessctl_using_subcommand stats" -l max-expired-ratio -d 'Exit 5 when more than this share of the sessions has expired, e.g. 0.5' -r
 complete -c sessctl -n "__fish_sessctl_using_subcommand stats" -l max-oldest-expiry -d 'Exit 5 when the oldest expiry is further back than AGE, e.g. 7d: expired sessions that old mean nothing is purging the store' -r
 complete -c sessctl -n "__fish_sessctl_using_subcommand stats" -s d -l database-url -d 'The store URL, e.g. postgres://USER@HOST/DB or sqlite:////abs/path.sqlite3 [env: DATABASE_URL]' -r
+complete -c sessctl -n "__fish_sessctl_using_subcommand stats" -l database-url-file -d 'Read the store URL from this file [env: DATABASE_URL_FILE]' -r -F
 complete -c sessctl -n "__fish_sessctl_using_subcommand stats" -l session-dir -d 'A file-session directory instead of a database [env: SESSION_FILE_PATH]' -r -F
 complete -c sessctl -n "__fish_sessctl_using_subcommand stats" -l table -d 'Session table (custom session models use other tables)' -r
 complete -c sessctl -n "__fish_sessctl_using_subcommand stats" -l now -d 'Evaluate expiry at this time instead of the clock, e.g. 2025-06-01 or -30d' -r
@@ -432,6 +441,7 @@ complete -c sessctl -n "__fish_sessctl_using_subcommand stats" -s v -l verbose -
 complete -c sessctl -n "__fish_sessctl_using_subcommand stats" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c sessctl -n "__fish_sessctl_using_subcommand generate" -l out -d 'Directory that receives completions/ and man/' -r -F
 complete -c sessctl -n "__fish_sessctl_using_subcommand generate" -s d -l database-url -d 'The store URL, e.g. postgres://USER@HOST/DB or sqlite:////abs/path.sqlite3 [env: DATABASE_URL]' -r
+complete -c sessctl -n "__fish_sessctl_using_subcommand generate" -l database-url-file -d 'Read the store URL from this file [env: DATABASE_URL_FILE]' -r -F
 complete -c sessctl -n "__fish_sessctl_using_subcommand generate" -l session-dir -d 'A file-session directory instead of a database [env: SESSION_FILE_PATH]' -r -F
 complete -c sessctl -n "__fish_sessctl_using_subcommand generate" -l table -d 'Session table (custom session models use other tables)' -r
 complete -c sessctl -n "__fish_sessctl_using_subcommand generate" -l now -d 'Evaluate expiry at this time instead of the clock, e.g. 2025-06-01 or -30d' -r

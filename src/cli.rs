@@ -71,8 +71,25 @@ pub struct GlobalOpts {
     /// a password, the password file (?passfile=, PGPASSFILE, ~/.pgpass; ignored with a
     /// warning when group or others may read it). MySQL: the URL, then user, password,
     /// host, port and socket of the [client] section of ~/.my.cnf.
-    #[arg(short = 'd', long, global = true, value_name = "URL", help_heading = heading::STORE)]
+    #[arg(
+        short = 'd',
+        long,
+        global = true,
+        value_name = "URL",
+        conflicts_with = "database_url_file",
+        help_heading = heading::STORE
+    )]
     pub database_url: Option<String>,
+
+    /// Read the store URL from this file [env: DATABASE_URL_FILE]
+    ///
+    /// The file holds the URL on one line (one trailing newline is dropped), so that its
+    /// password is never on a command line, where ps shows it. A regular file of at most
+    /// 64 KiB; anything else is refused (exit 2), and a file others may read draws a warning
+    /// when the URL has a password. Order: --database-url, --database-url-file,
+    /// DATABASE_URL, DATABASE_URL_FILE (both variables set is refused as ambiguous).
+    #[arg(long, global = true, value_name = "PATH", help_heading = heading::STORE)]
+    pub database_url_file: Option<PathBuf>,
 
     /// A file-session directory instead of a database [env: SESSION_FILE_PATH]
     ///

@@ -1,9 +1,9 @@
 //! The second stage after parsing: command-line options resolved into settings.
 //!
-//! This is the only module that reads the environment, the clock, the secret-key file
-//! and whether the terminals are interactive — except for the connection settings psql
-//! and the mysql client read (libpq's `PG*` variables, service and password files,
-//! `~/.my.cnf`), which [`crate::db::defaults`] reads when connecting. Everything after it works from a
+//! This is the only module that reads the environment, the clock, the secret-key and
+//! database URL files and whether the terminals are interactive — except for the
+//! connection settings psql and the mysql client read (libpq's `PG*` variables, service
+//! and password files, `~/.my.cnf`), which [`crate::db::defaults`] reads when connecting. Everything after it works from a
 //! [`Context`], so tests can pin every input (`--now`, keys, zone) from the command line.
 
 use std::io::IsTerminal;
@@ -177,15 +177,22 @@ impl Context {
     }
 }
 
-/// Picks the store: a database URL or a session directory. A flag beats an environment
-/// variable; two flags, or two variables and no flag, are ambiguous and refused.
+/// Picks the store: a database URL (given, or read from a file) or a session directory.
+/// A flag beats an environment variable; two flags, or two variables and no flag, are
+/// ambiguous and refused. The URL's order: --database-url, --database-url-file, the
+/// systemd credential database-url, DATABASE_URL, DATABASE_URL_FILE.
 fn choose_store(opts: &GlobalOpts) -> Result<(Option<String>, Option<PathBuf>)> {
-    match (&opts.database_url, &opts.session_dir) {
+    let url_flag = match (&opts.database_url, &opts.database_url_file) {
+        (Some(url), _) => Some(url.clone()),
+        (None, Some(path)) => Some(read_url_file(path, "--database-url-file")?),
+        (None, None) => None,
+    };
+    match (url_flag, &opts.session_dir) {
         (Some(_), Some(_)) => Err(coded(
             ExitCode::Usage,
-            "--database-url and --session-dir name two stores; give one of them",
+            "--database-url (or --database-url-file) and --session-dir name two stores; give one of them",
         )),
-        (Some(url), None) => Ok((Some(url.clone()), None)),
+        (Some(url), None) => Ok((Some(url), None)),
         (None, Some(dir)) => Ok((None, Some(dir.clone()))),
         (None, None) => {
             // A credential systemd hands the service beats the environment.
@@ -193,18 +200,82 @@ fn choose_store(opts: &GlobalOpts) -> Result<(Option<String>, Option<PathBuf>)> 
                 Some(text) => Some(text.trim().to_owned()).filter(|u| !u.is_empty()),
                 None => non_empty_env("DATABASE_URL")?,
             };
+            let url_file = std::env::var_os("DATABASE_URL_FILE")
+                .filter(|v| !v.is_empty())
+                .map(PathBuf::from);
+            let url = match (url, url_file) {
+                (Some(_), Some(_)) => {
+                    return Err(coded(
+                        ExitCode::Usage,
+                        "both DATABASE_URL and DATABASE_URL_FILE are set; unset one, or give --database-url or --database-url-file",
+                    ))
+                }
+                (Some(url), None) => Some(url),
+                (None, Some(path)) => Some(read_url_file(&path, "DATABASE_URL_FILE")?),
+                (None, None) => None,
+            };
             let dir = std::env::var_os("SESSION_FILE_PATH")
                 .filter(|v| !v.is_empty())
                 .map(PathBuf::from);
             if url.is_some() && dir.is_some() {
                 return Err(coded(
                     ExitCode::Usage,
-                    "both DATABASE_URL and SESSION_FILE_PATH are set; choose the session store with --database-url or --session-dir",
+                    "both a database URL (DATABASE_URL or DATABASE_URL_FILE) and SESSION_FILE_PATH are set; choose the session store with --database-url or --session-dir",
                 ));
             }
             Ok((url, dir))
         }
     }
+}
+
+/// The most a `--database-url-file` may hold: a URL is a line.
+const MAX_URL_FILE: u64 = 64 << 10;
+
+/// Reads a database URL file (named by `option`): a regular file of at most
+/// [`MAX_URL_FILE`] bytes holding the URL on one line; one trailing newline is dropped.
+/// A file others may read draws a warning when the URL holds a password.
+fn read_url_file(path: &std::path::Path, option: &str) -> Result<String> {
+    let shown = path.display();
+    let fail = |why: String| coded(ExitCode::Usage, format!("{option} {shown}: {why}"));
+    let text = crate::textfile::read(path, MAX_URL_FILE).map_err(|problem| {
+        fail(match problem {
+            crate::textfile::Problem::Io(e) => e.to_string(),
+            crate::textfile::Problem::NotRegular => {
+                "not a regular file (a directory, device, FIFO or socket); write the URL to a file"
+                    .to_owned()
+            }
+            crate::textfile::Problem::TooLarge(_) => format!(
+                "more than {} KiB, more than a URL file holds (the URL on one line)",
+                MAX_URL_FILE >> 10
+            ),
+            crate::textfile::Problem::NotUtf8 => {
+                "not valid UTF-8; a URL file holds text".to_owned()
+            }
+        })
+    })?;
+    let body = text.text.as_str();
+    let body = body
+        .strip_suffix("\r\n")
+        .or_else(|| body.strip_suffix('\n'))
+        .unwrap_or(body);
+    if body.trim().is_empty() {
+        return Err(fail(
+            "is empty; write the database URL on its first line".to_owned(),
+        ));
+    }
+    if body.contains('\n') {
+        return Err(fail(
+            "holds more than one line; write only the database URL, on one line".to_owned(),
+        ));
+    }
+    let url = body.trim().to_owned();
+    if text.mode & 0o004 != 0 && dburl::redact(&url) != url {
+        crate::db::defaults::warn(&format!(
+            "{option} {shown} holds a password and every user may read it (mode {:04o}); chmod 0600 it",
+            text.mode
+        ));
+    }
+    Ok(url)
 }
 
 /// A variable read as text: unset and empty are the same; bytes that are not UTF-8 are

@@ -151,6 +151,11 @@ pub const ENVIRONMENT: &[EnvVar] = &[
         meaning: "store URL when --database-url is not given",
     },
     EnvVar {
+        name: "DATABASE_URL_FILE",
+        meaning: "file holding the store URL, when neither --database-url, --database-url-file \
+                  nor DATABASE_URL is given",
+    },
+    EnvVar {
         name: "PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE",
         meaning: "PostgreSQL connection settings the URL leaves out (libpq's; a service file's \
                   entries beat them)",
@@ -232,6 +237,11 @@ pub const FILES: &[FileUse] = &[
         path: "--secret-key-file PATH",
         meaning: "SECRET_KEY on its first line, SECRET_KEY_FALLBACKS on the lines below; \
                   read instead of DJANGO_SECRET_KEY, so no key is ever on a command line",
+    },
+    FileUse {
+        path: "--database-url-file PATH",
+        meaning: "the store URL on one line, read instead of --database-url, so that its \
+                  password is never on a command line",
     },
     FileUse {
         path: "~/.pgpass",

@@ -573,7 +573,7 @@ fn readme_cron_lines_run_as_cron_runs_them_on_sqlite_and_session_files() {
 
     // The line that reads its URL from a file: here the file names a SQLite database
     // (the PostgreSQL test below gives it a server's URL).
-    let from_file = line_for(&entries, "$(cat ");
+    let from_file = line_for(&entries, "--database-url-file ");
     let second = stores.root.path().join("srv/app/second.sqlite3");
     std::fs::copy(stores.set.join("sessions.sqlite3"), &second).unwrap();
     let conn = rusqlite::Connection::open(&second).unwrap();
@@ -641,7 +641,7 @@ fn readme_cron_lines_run_as_cron_runs_them_on_postgres() {
     // The URL file, with a TCP URL of the test server.
     fill(&url);
     stores.write_database_url(url.as_str());
-    let from_file = line_for(&entries, "$(cat ");
+    let from_file = line_for(&entries, "--database-url-file ");
     purges_exactly_the_expired(&stores, &store, || stores.run(from_file, &settings, |c| c));
 
     // The Unix-socket line, percent-escaped for cron; only the role and the database

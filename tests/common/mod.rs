@@ -114,6 +114,7 @@ pub fn sessctl() -> Command {
     let mut cmd = Command::cargo_bin("sessctl").unwrap();
     for var in [
         "DATABASE_URL",
+        "DATABASE_URL_FILE",
         "DJANGO_SECRET_KEY",
         "DJANGO_SECRET_KEY_FALLBACKS",
         "SESSION_FILE_PATH",

@@ -276,6 +276,7 @@ pub fn fixture_rows(dir: &Path) -> Vec<(String, String, DateTime<Utc>)> {
 pub fn sessctl() -> assert_cmd::Command {
     let mut cmd = assert_cmd::Command::cargo_bin("sessctl").expect("binary");
     cmd.env_remove("DATABASE_URL")
+        .env_remove("DATABASE_URL_FILE")
         .env_remove("DJANGO_SECRET_KEY")
         .env_remove("DJANGO_SECRET_KEY_FALLBACKS");
     cmd
