@@ -69,20 +69,6 @@ fn whole_second(at: DateTime<Utc>) -> DateTime<Utc> {
     at.with_nanosecond(0).unwrap_or(at)
 }
 
-/// `t` as Django binds it on MySQL: the naive wall-clock value in the store's zone.
-fn mysql_time(zone: StoreZone, t: DateTime<Utc>) -> mysql::Value {
-    let n = zone.naive(t);
-    mysql::Value::Date(
-        n.year() as u16,
-        n.month() as u8,
-        n.day() as u8,
-        n.hour() as u8,
-        n.minute() as u8,
-        n.second() as u8,
-        n.nanosecond() / 1000,
-    )
-}
-
 impl DatabaseCacheBackend {
     /// Opens Django's cache table `table` in the database of `database`.
     pub fn open(
@@ -393,7 +379,9 @@ impl DatabaseCacheBackend {
                     let value = d
                         .unchanged
                         .map(|v| String::from_utf8_lossy(&v.bytes).into_owned());
-                    let before = d.expired_before.map(|t| mysql_time(zone, t));
+                    let before = d
+                        .expired_before
+                        .map(|t| crate::store::mysql::time_value(zone, t));
                     tx.exec_drop(&stmt, (d.key, &value, &value, before.clone(), before))
                         .with_context(|| format!("deleting cache entries of {table}"))?;
                     out.push(tx.affected_rows() > 0);
@@ -455,7 +443,7 @@ impl DatabaseCacheBackend {
                     "UPDATE {quoted} SET expires = ? WHERE cache_key = ?"
                 ))?;
                 let mut out = Vec::with_capacity(keys.len());
-                let naive = mysql_time(zone, at);
+                let naive = crate::store::mysql::time_value(zone, at);
                 for key in keys {
                     // `expires = ?` may already hold: a matched row counts, not a changed one.
                     let found: Option<i64> = tx

@@ -31,34 +31,13 @@ use super::{CacheBackend, CacheCapabilities, CacheEntry, Deletion, KeyRule};
 use crate::codec::cached::{file_cache_body, file_cache_expiry, Envelope};
 use crate::codec::CachedValue;
 use crate::exit::{coded, ExitCode};
+use crate::store::files::Ident;
 use crate::store::Cursor;
 
 /// Django's `FileBasedCache.cache_suffix`.
 const SUFFIX: &str = ".djcache";
 /// No session value comes near this; a larger file is not read.
 const MAX_FILE: u64 = 64 << 20;
-
-/// The identity of a file's state: if any of it changed, the entry was rewritten.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-struct Ident {
-    ino: u64,
-    size: i64,
-    mtime: (i64, i64),
-    ctime: (i64, i64),
-}
-
-impl Ident {
-    // `struct stat` field types differ between architectures; the casts are no-ops on some.
-    #[allow(clippy::unnecessary_cast)]
-    fn of(st: &rustix::fs::Stat) -> Ident {
-        Ident {
-            ino: st.st_ino as u64,
-            size: st.st_size as i64,
-            mtime: (st.st_mtime as i64, st.st_mtime_nsec as i64),
-            ctime: (st.st_ctime as i64, st.st_ctime_nsec as i64),
-        }
-    }
-}
 
 /// One entry file as read.
 struct Read {

@@ -138,19 +138,11 @@ impl CacheStore {
             })
             .collect();
         let done = self.backend.delete_expired(&deletions)?;
-        let mut receipt = Receipt {
-            matched: entries.len() as u64,
-            ..Receipt::default()
-        };
-        for (entry, deleted) in entries.iter().zip(done) {
-            if deleted {
-                receipt.changed += 1;
-                if edit.report_keys {
-                    receipt.keys.push(entry.key.clone());
-                }
-            }
-        }
-        Ok(receipt)
+        Ok(receipt(
+            entries.iter().map(|e| &e.key),
+            done,
+            edit.report_keys,
+        ))
     }
 
     /// The next at most `limit` session keys of a walk (full backend keys).
@@ -224,20 +216,31 @@ impl CacheStore {
             }
             Action::ExpireAt(at) => self.backend.expire(&full, at)?,
         };
-        let mut receipt = Receipt {
-            matched: sessions.len() as u64,
-            ..Receipt::default()
-        };
-        for ((key, _), changed) in sessions.iter().zip(done) {
-            if changed {
-                receipt.changed += 1;
-                if edit.report_keys {
-                    receipt.keys.push(key.clone());
-                }
+        Ok(receipt(
+            sessions.iter().map(|(k, _)| k),
+            done,
+            edit.report_keys,
+        ))
+    }
+}
+
+/// The receipt of a change asked of `keys`, `done` saying for each whether it happened.
+fn receipt<'k>(
+    keys: impl Iterator<Item = &'k String>,
+    done: Vec<bool>,
+    report_keys: bool,
+) -> Receipt {
+    let mut receipt = Receipt::default();
+    for (key, changed) in keys.zip(done) {
+        receipt.matched += 1;
+        if changed {
+            receipt.changed += 1;
+            if report_keys {
+                receipt.keys.push(key.clone());
             }
         }
-        Ok(receipt)
     }
+    receipt
 }
 
 impl SessionStore for CacheStore {

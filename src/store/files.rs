@@ -105,8 +105,9 @@ pub struct FileStore {
 struct DirOffset(i64);
 
 /// Identity of a file's state: if any of it differs, the file was rewritten or touched.
+/// Also what the file cache ([`crate::cache::file`]) re-checks before it changes an entry.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-struct Ident {
+pub(crate) struct Ident {
     dev: u64,
     ino: u64,
     size: i64,
@@ -117,7 +118,7 @@ struct Ident {
 impl Ident {
     // `struct stat` field types differ between architectures; the casts are no-ops on some.
     #[allow(clippy::unnecessary_cast)]
-    fn of(st: &rustix::fs::Stat) -> Ident {
+    pub(crate) fn of(st: &rustix::fs::Stat) -> Ident {
         Ident {
             dev: st.st_dev as u64,
             ino: st.st_ino as u64,

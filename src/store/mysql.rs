@@ -213,16 +213,7 @@ impl MysqlStore {
 
     /// `now` as Django binds it: the naive wall-clock value in the store's zone.
     fn time_param(&self, t: DateTime<Utc>) -> Value {
-        let n = self.zone.naive(t);
-        Value::Date(
-            n.year() as u16,
-            n.month() as u8,
-            n.day() as u8,
-            n.hour() as u8,
-            n.minute() as u8,
-            n.second() as u8,
-            n.nanosecond() / 1000,
-        )
+        time_value(self.zone, t)
     }
 
     fn cond_sql(&self, sql: &mut String, params: &mut Vec<Value>, cond: &Condition) {
@@ -762,6 +753,21 @@ fn number(value: Value) -> u64 {
         Value::Bytes(b) => String::from_utf8_lossy(&b).trim().parse().unwrap_or(0),
         _ => 0,
     }
+}
+
+/// `t` as Django binds a datetime on MySQL: the naive wall-clock value in `zone`
+/// (session tables and Django's cache table alike).
+pub(crate) fn time_value(zone: StoreZone, t: DateTime<Utc>) -> Value {
+    let n = zone.naive(t);
+    Value::Date(
+        n.year() as u16,
+        n.month() as u8,
+        n.day() as u8,
+        n.hour() as u8,
+        n.minute() as u8,
+        n.second() as u8,
+        n.nanosecond() / 1000,
+    )
 }
 
 pub(crate) fn naive(value: Value) -> Option<NaiveDateTime> {
