@@ -5,6 +5,9 @@
                                                              interpreter imports
     djfix oracle --out DIR [--servers] [--seed N]            fresh sets from the newest
                                                              Django 6.x, random keys
+    djfix auth --django 6.1.3 --out DIR [auth options]      one auth set (sessions and
+                                                             users), pinned Django
+    djfix build-auth --out DIR [auth options]                same, this interpreter's Django
     djfix compare EXPECTED ACTUAL                            same content? (exit 1 if not)
     djfix restore-mtimes SET...                              mtimes from the manifests
 
@@ -16,6 +19,7 @@ commands here (`<kind>` and `build-<kind>`) next to the sessions ones.
 import argparse
 import os
 import subprocess
+import sys
 
 from . import manifest, venvs
 
@@ -24,6 +28,8 @@ ENTRY = os.path.join(HERE, "djfix")
 REPO = os.path.dirname(os.path.dirname(HERE))
 DEFAULT_REFERENCE = "2025-06-01T12:00:00+00:00"
 DEFAULT_FALLBACK = "previous-secret-key-for-fallback-tests"
+DEFAULT_RETIRED = "retired-secret-key-no-longer-configured"
+DEFAULT_SECRET = "sessctl-sample-secret-key-not-for-production"
 
 
 def default_venvs():
@@ -149,6 +155,59 @@ def cmd_cache_e2e(ns):
                           cwd=HERE).returncode
 
 
+# (flag, dest, argparse keywords) of the options that describe one auth set.
+AUTH_OPTIONS = [
+    ("--out", "out", dict(required=True, help="directory to write the set into (its "
+                                              "*.sqlite3 and manifest.json are replaced)")),
+    ("--secret-key", "secret_key", dict(default=DEFAULT_SECRET,
+     help="SECRET_KEY at the reference time (default %(default)s)")),
+    ("--fallback-key", "fallback_key", dict(default=DEFAULT_FALLBACK,
+     help="the previous SECRET_KEY, in SECRET_KEY_FALLBACKS at the reference time on "
+          "Django >= 4.1 (default %(default)s)")),
+    ("--retired-key", "retired_key", dict(default=DEFAULT_RETIRED,
+     help="an older SECRET_KEY, no longer configured at the reference time "
+          "(default %(default)s)")),
+    ("--seed", "seed", dict(type=int, default=1234,
+     help="seed of user names, ids, password salts and session keys (default %(default)s)")),
+    ("--reference-time", "reference_time", dict(default=DEFAULT_REFERENCE,
+     help="the instant of Django's verdicts; the sessions are made in the 20 days "
+          "before it (default %(default)s)")),
+    ("--database-url", "database_url", dict(default=None,
+     help="postgres://…/NAME or mysql://…/NAME: the four databases NAME_auth_default, "
+          "NAME_auth_uuid, NAME_auth_email, NAME_auth_nohash on that server (dropped and "
+          "recreated) instead of DIR/<variant>.sqlite3")),
+]
+
+
+def add_auth_options(p):
+    for flag, dest, kw in AUTH_OPTIONS:
+        p.add_argument(flag, dest=dest, **kw)
+
+
+def auth_argv(ns):
+    argv = []
+    for flag, dest, _ in AUTH_OPTIONS:
+        value = getattr(ns, dest)
+        if value is not None:
+            argv += [flag, str(value)]
+    return argv
+
+
+def cmd_auth(ns):
+    python = ns.python or venvs.ensure(ns.venvs, venvs.pinned(ns.django,
+                                                              servers=bool(ns.database_url)))
+    return subprocess.run([python, ENTRY, "build-auth"] + auth_argv(ns)).returncode
+
+
+def cmd_build_auth(ns):
+    from .auth import build
+    if ns.variant:  # one user model, in a process of its own (build() starts these)
+        print(build.build_variant(ns), file=sys.stderr)
+    else:
+        print(build.build(ns))
+    return 0
+
+
 def cmd_oracle(ns):
     from . import oracle
     return oracle.main(ns)
@@ -195,6 +254,26 @@ def parser():
                                               "interpreter imports")
     add_set_options(p)
     p.set_defaults(run=cmd_build_sessions)
+
+    p = sub.add_parser("auth", help="make one auth set (four user models, their "
+                                    "users' sessions, get_user()'s verdicts) with an "
+                                    "exact Django in a virtualenv of its own")
+    p.add_argument("--django", required=True, metavar="VERSION",
+                   help="exact Django release, one of: " + ", ".join(venvs.PINNED))
+    p.add_argument("--python", help="run with this interpreter (which has Django) instead "
+                                    "of a virtualenv")
+    p.add_argument("--venvs", default=default_venvs(), help="where the virtualenvs live")
+    add_auth_options(p)
+    p.set_defaults(run=cmd_auth)
+
+    p = sub.add_parser("build-auth", help="make one auth set with the Django this "
+                                          "interpreter imports")
+    add_auth_options(p)
+    # One variant into a part file: how build-auth runs each user model on its own.
+    p.add_argument("--variant", help=argparse.SUPPRESS)
+    p.add_argument("--part", help=argparse.SUPPRESS)
+    p.add_argument("--variant-database-url", help=argparse.SUPPRESS)
+    p.set_defaults(run=cmd_build_auth)
 
     p = sub.add_parser("oracle", help="fresh sets from the newest Django 6.x with random "
                                       "keys and seed (what CI tests against)")

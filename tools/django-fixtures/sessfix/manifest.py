@@ -43,9 +43,13 @@ def write(path, doc):
         f.write("\n")
 
 
-def read(set_dir):
-    with open(os.path.join(set_dir, "manifest.json"), encoding="utf-8") as f:
+def read_json(path):
+    with open(path, encoding="utf-8") as f:
         return json.load(f)
+
+
+def read(set_dir):
+    return read_json(os.path.join(set_dir, "manifest.json"))
 
 
 def restore_mtimes(set_dir):
