@@ -37,6 +37,9 @@ PINNED = {
 }
 
 SERVER_DRIVERS = ("psycopg[binary]", "PyMySQL")
+# Django before 4.2 talks to PostgreSQL through psycopg2 only (psycopg 3 stays beside it:
+# the generator's own drop/create of scratch databases uses it).
+LEGACY_PG_DRIVER = "psycopg2-binary"
 
 # The cache kind: Django's RedisCache needs redis-py; django-redis and its compressor and
 # serializer packages write the other value formats; Django's PyMemcacheCache needs
@@ -61,10 +64,13 @@ def pinned(version, servers=False):
     pythons, companions = PINNED[version]
     packages = ("Django==" + version,) + companions
     imports = ()
+    want = tuple(int(p) for p in version.split("."))
     if servers:
         packages += SERVER_DRIVERS
         imports = ("psycopg", "pymysql")
-    want = tuple(int(p) for p in version.split("."))
+        if want < (4, 2):
+            packages += (LEGACY_PG_DRIVER,)
+            imports += ("psycopg2",)
     return Requirement(name="django-" + version + ("-servers" if servers else ""),
                        packages=packages, pythons=pythons,
                        django_check="django.VERSION[:3] == %r" % (want,), imports=imports)
