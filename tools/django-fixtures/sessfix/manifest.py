@@ -5,6 +5,7 @@ A set on disk (the layout the Rust tests read):
     manifest.json       everything known about every item, and the oracle's verdicts
     sessions.sqlite3    the db backend's table (absent when the rows went to a server)
     files/              the file backend's directory, odd entries included
+An auth set holds manifest.json and one <variant>.sqlite3 per user model instead.
 git keeps neither mtimes nor modes, so readers restore mtimes from the manifest.
 """
 
@@ -110,19 +111,24 @@ def compare(expected_dir, actual_dir):
         for key in sorted(set(a) | set(b)):
             if a.get(key) != b.get(key):
                 problems.append("manifest field %r differs" % key)
-    db_a = os.path.join(expected_dir, "sessions.sqlite3")
-    db_b = os.path.join(actual_dir, "sessions.sqlite3")
-    if os.path.exists(db_a) != os.path.exists(db_b):
-        problems.append("sessions.sqlite3 exists in only one set")
-    elif os.path.exists(db_a):
+    # Every SQLite database of the set: sessions.sqlite3, or one per user model in an
+    # auth set.
+    databases = sorted({n for d in (expected_dir, actual_dir) for n in os.listdir(d)
+                        if n.endswith(".sqlite3")})
+    for name in databases:
+        db_a = os.path.join(expected_dir, name)
+        db_b = os.path.join(actual_dir, name)
+        if os.path.exists(db_a) != os.path.exists(db_b):
+            problems.append("%s exists in only one set" % name)
+            continue
         with open(db_a, "rb") as f1, open(db_b, "rb") as f2:
             same = f1.read() == f2.read()
         if not same:
             if _rows(db_a) == _rows(db_b):
-                notes.append("sessions.sqlite3: same schema and rows, other bytes (the file "
-                             "header records the SQLite library that wrote it)")
+                notes.append("%s: same schema and rows, other bytes (the file header "
+                             "records the SQLite library that wrote it)" % name)
             else:
-                problems.append("sessions.sqlite3: schema or rows differ")
+                problems.append("%s: schema or rows differ" % name)
     files_a = _tree(os.path.join(expected_dir, "files"))
     files_b = _tree(os.path.join(actual_dir, "files"))
     if files_a != files_b:
