@@ -19,7 +19,6 @@ commands here (`<kind>` and `build-<kind>`) next to the sessions ones.
 import argparse
 import os
 import subprocess
-import sys
 
 from . import manifest, venvs
 
@@ -202,7 +201,7 @@ def cmd_auth(ns):
 def cmd_build_auth(ns):
     from .auth import build
     if ns.variant:  # one user model, in a process of its own (build() starts these)
-        print(build.build_variant(ns), file=sys.stderr)
+        build.build_variant(ns)
     else:
         print(build.build(ns))
     return 0
