@@ -7,7 +7,12 @@ the Django of the day writes and deletes, not only against the committed sets.
     files/ and manifest.json in the set, the database URL in SET/database-url):
     OUT/pg-tz-utc, OUT/pg-notz-paris             <prefix>_pg_tz_utc, <prefix>_pg_notz_paris
     OUT/mysql-tz-utc, OUT/mysql-notz-paris       <prefix>_mysql_tz_utc, ...
+    OUT/auth-sqlite                              an auth set (users and sessions of four
+                                                 user models, get_user() verdicts), SQLite
+    with --servers also OUT/auth-pg, OUT/auth-mysql   its databases <prefix>_pg_auth_default,
+                                                 <prefix>_pg_auth_uuid, ... (four per server)
     OUT/oracle.json                              index: versions, seed, keys, sets
+                                                 ("sets": sessions sets, "auth_sets")
 
 stdout lists the set directories; progress goes to stderr.  Server databases are
 dropped and recreated (through Django's own drivers), never anything else.  The
@@ -92,6 +97,7 @@ def _generate(ns, urls):
     from . import databases
     secret_key = ns.secret_key or _random_key()
     fallback_key = _random_key()
+    retired_key = _random_key()
     seed = ns.seed if ns.seed is not None else secrets.randbelow(2**31)
     python_version = sys.version.split()[0]
     venvs.log("Django %s on Python %s, seed %d (replay with --seed %d; the keys are in "
@@ -131,8 +137,40 @@ def _generate(ns, urls):
                               "vendor": m["database"]["vendor"], "table": m["database"]["table"],
                               "settings": m["settings"]})
         print(set_dir, flush=True)
+    index["auth_sets"] = _auth_sets(ns, out, urls, secret_key, fallback_key, retired_key, seed)
+    index["retired_secret_key"] = retired_key
     with open(os.path.join(out, "oracle.json"), "w", encoding="utf-8") as f:
         json.dump(index, f, indent=1)
         f.write("\n")
     venvs.log("index: %s" % os.path.join(out, "oracle.json"))
     return 0
+
+
+def _auth_sets(ns, out, urls, secret_key, fallback_key, retired_key, seed):
+    """The auth sets (djfix build-auth): SQLite, and with --servers one per server, whose
+    four databases are <prefix>_<vendor>_auth_<variant>.  Returns their index entries."""
+    from urllib.parse import urlparse
+    plan = [("auth-sqlite", None)]
+    for vendor, base in urls.items():
+        u = urlparse(base)
+        plan.append(("auth-" + vendor, u._replace(path="/%s_%s" % (ns.db_prefix, vendor)).geturl()))
+    entries = []
+    for name, url in plan:
+        set_dir = os.path.join(out, name)
+        argv = [sys.executable, cli.ENTRY, "build-auth", "--out", set_dir,
+                "--secret-key", secret_key, "--fallback-key", fallback_key,
+                "--retired-key", retired_key, "--seed", str(seed),
+                "--reference-time", ns.reference_time]
+        if url:
+            argv += ["--database-url", url]
+        done = subprocess.run(argv, capture_output=True, text=True)
+        if done.returncode != 0:
+            sys.stderr.write(done.stderr)
+            raise SystemExit("django-fixtures: oracle set %s failed" % name)
+        venvs.log("%s: %s" % (name, done.stdout.strip()))
+        with open(os.path.join(set_dir, "manifest.json"), encoding="utf-8") as f:
+            m = json.load(f)
+        entries.append({"name": name, "dir": set_dir, "kind": "auth",
+                        "variants": {v: d["database"] for v, d in m["variants"].items()}})
+        print(set_dir, flush=True)
+    return entries
