@@ -12,14 +12,11 @@ results.  Layout:
     manifest.py     JSON view of session data, manifest.json, mtimes, set comparison
     oracle.py       fresh sets with random keys from the newest Django (CI)
     sessions/       the sessions kind: db, file and signed_cookies backends
+    cache/          the cache kind: cache and cached_db engines in Django's caches
+    auth/           the auth kind: users of four user models and their sessions,
+                    judged by django.contrib.auth.get_user()
 
 A new kind of fixture is a sibling package of sessions/ with the same three parts
 (catalogue: what it holds; build: made through Django; oracle: Django's verdicts) and
-its pair of commands in cli.py.  The two planned next:
-
-    cache/   sessions of the cache and cached_db engines in Django's cache backends
-             (Redis, Memcached, DatabaseCache, FileBasedCache); verdict: what
-             SessionStore(key).load() returns at the reference time
-    users/   auth_user and custom user models with sessions of their users; verdict:
-             what django.contrib.auth.get_user() returns (the _auth_user_hash check)
+its pair of commands in cli.py.
 """
