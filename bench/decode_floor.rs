@@ -42,10 +42,7 @@ fn main() -> Result<()> {
     }
 
     let codec = Codec::new(DEFAULT_SALT, vec![secret]);
-    let filter = DecodeFilter {
-        user: Some(user.clone()),
-        invalid: false,
-    };
+    let filter = DecodeFilter::user(user);
     let selector = filter.selector(&codec);
     let started = Instant::now();
     let selected = sessctl::parallel::map(&sessions, |s| selector.select(s));

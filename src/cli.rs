@@ -43,6 +43,7 @@ pub mod heading {
     pub const STORE: &str = "Store";
     pub const CACHE: &str = "Cache";
     pub const DJANGO: &str = "Django settings";
+    pub const USERS: &str = "Users";
     pub const SIGNING: &str = "Signing";
     pub const OUTPUT: &str = "Output";
 }
@@ -219,6 +220,59 @@ pub struct GlobalOpts {
         help_heading = heading::DJANGO
     )]
     pub time_zone: String,
+
+    /// The user table (AUTH_USER_MODEL's db_table) [default: auth_user]
+    ///
+    /// In the database of --database-url: the session database for the db and cached_db
+    /// engines; for file and cache sessions --database-url names where the users are.
+    /// With it, list, inspect and stats show whose each session is and whether Django
+    /// still logs it in (the auth state); --username, --email, --auth, purge --stale and
+    /// purge --user-deleted read it. Without a user table the default is simply skipped.
+    #[arg(long, global = true, value_name = "NAME", help_heading = heading::USERS)]
+    pub user_table: Option<String>,
+
+    /// Primary key column of the user table [default: id]
+    ///
+    /// Its type (integer, uuid, char(32) holding a UUID without dashes, or text) is read
+    /// from the table.
+    #[arg(long, global = true, value_name = "COLUMN", help_heading = heading::USERS)]
+    pub user_pk: Option<String>,
+
+    /// Column of USERNAME_FIELD, what --username compares with [default: username]
+    #[arg(long, global = true, value_name = "COLUMN", help_heading = heading::USERS)]
+    pub user_username: Option<String>,
+
+    /// Column of EMAIL_FIELD, what --email compares with [default: email]
+    #[arg(long, global = true, value_name = "COLUMN", help_heading = heading::USERS)]
+    pub user_email: Option<String>,
+
+    /// AUTHENTICATION_BACKENDS, comma-separated dotted paths
+    /// [default: django.contrib.auth.backends.ModelBackend]
+    ///
+    /// A session whose _auth_user_backend is not among them is anonymous for Django
+    /// (backend_not_configured). AllowAllUsersModelBackend lets inactive users in.
+    #[arg(
+        long,
+        global = true,
+        value_name = "LIST",
+        value_delimiter = ',',
+        help_heading = heading::USERS
+    )]
+    pub auth_backends: Vec<String>,
+
+    /// The site's Django version, for the get_user() rules that changed [default: the
+    /// newest rules]
+    ///
+    /// 3.1/3.2: SHA-1 session hashes still accepted, NULL is_active counts as active, no
+    /// fallback keys; 4.0 to 4.1.7: SECRET_KEY_FALLBACKS not used for the hash; 4.1.8
+    /// and later: a hash made with a fallback key logs in (valid_fallback).
+    #[arg(long, global = true, value_name = "VERSION", help_heading = heading::USERS)]
+    pub django_version: Option<String>,
+
+    /// The user model has no get_session_auth_hash() (a plain models.Model): Django
+    /// logs its sessions in without checking _auth_user_hash
+    #[arg(long, global = true, help_heading = heading::USERS)]
+    pub no_session_auth_hash: bool,
 
     /// File with SECRET_KEY on its first line, SECRET_KEY_FALLBACKS below
     ///
@@ -540,6 +594,29 @@ pub struct PurgeArgs {
     #[arg(long, value_name = "ID")]
     pub user: Option<String>,
 
+    /// Sessions of the user with this USERNAME_FIELD value (exact), read from the user
+    /// table
+    #[arg(long, value_name = "NAME", conflicts_with_all = ["user", "email"])]
+    pub username: Option<String>,
+
+    /// Sessions of the users with this e-mail address (exact; every account that has it)
+    #[arg(long, value_name = "ADDRESS", conflicts_with = "user")]
+    pub email: Option<String>,
+
+    /// Sessions Django deletes at their next request: the hash no longer matches the
+    /// user's password (stale) or there is none (missing_hash); needs the secret key
+    ///
+    /// They can never log anyone in again. Sessions of inactive users and of backends no
+    /// longer configured are left: Django keeps them, and they come back to life when the
+    /// user or the backend does.
+    #[arg(long)]
+    pub stale: bool,
+
+    /// Sessions of users that no longer exist in the user table (their other data, e.g. a
+    /// cart, goes with them)
+    #[arg(long)]
+    pub user_deleted: bool,
+
     /// Sessions whose expiry is before this time, e.g. 2025-01-01 or -30d
     ///
     /// An RFC 3339 instant, a date (midnight UTC), or a duration before or after --now
@@ -570,6 +647,20 @@ pub struct ListArgs {
     /// Only sessions of this user (_auth_user_id)
     #[arg(long, value_name = "ID")]
     pub user: Option<String>,
+
+    /// Sessions of the user with this USERNAME_FIELD value (exact), read from the user
+    /// table
+    #[arg(long, value_name = "NAME", conflicts_with_all = ["user", "email"])]
+    pub username: Option<String>,
+
+    /// Sessions of the users with this e-mail address (exact; every account that has it)
+    #[arg(long, value_name = "ADDRESS", conflicts_with = "user")]
+    pub email: Option<String>,
+
+    /// Only sessions in this auth state (repeatable): what Django's get_user() makes of
+    /// them, e.g. stale, valid, user_deleted
+    #[arg(long, value_enum, value_name = "STATE")]
+    pub auth: Vec<crate::auth::AuthState>,
 
     /// Stop after N sessions (with --sort: the first N in that order)
     #[arg(long, value_name = "N")]
@@ -624,6 +715,15 @@ pub struct ExpireArgs {
     #[arg(long, value_name = "ID", group = "target")]
     pub user: Option<String>,
 
+    /// Sessions of the user with this USERNAME_FIELD value (exact), read from the user
+    /// table
+    #[arg(long, value_name = "NAME", group = "target")]
+    pub username: Option<String>,
+
+    /// Sessions of the users with this e-mail address (exact; every account that has it)
+    #[arg(long, value_name = "ADDRESS", group = "target")]
+    pub email: Option<String>,
+
     #[command(flatten)]
     pub batch: BatchArgs,
 }
@@ -640,6 +740,15 @@ pub struct FlushArgs {
     #[arg(long, value_name = "ID", group = "target")]
     pub user: Option<String>,
 
+    /// Sessions of the user with this USERNAME_FIELD value (exact), read from the user
+    /// table
+    #[arg(long, value_name = "NAME", group = "target")]
+    pub username: Option<String>,
+
+    /// Sessions of the users with this e-mail address (exact; every account that has it)
+    #[arg(long, value_name = "ADDRESS", group = "target")]
+    pub email: Option<String>,
+
     /// Every session in the table (asks first on a terminal; needs --yes otherwise)
     #[arg(long, group = "target")]
     pub all: bool,
@@ -654,6 +763,11 @@ pub struct FlushArgs {
 
 #[derive(Debug, Args)]
 pub struct StatsArgs {
+    /// Also read every session against the user table: logged in vs anonymous, stale,
+    /// of deleted users, and the users with the most sessions (top 10)
+    #[arg(long)]
+    pub users: bool,
+
     /// Exit 5 when there are more than N sessions in all
     #[arg(long, value_name = "N")]
     pub max_total: Option<u64>,

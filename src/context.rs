@@ -12,6 +12,8 @@ use std::path::PathBuf;
 use anyhow::Result;
 use chrono::{DateTime, Utc};
 
+use crate::auth::users::{UserDirectory, UserTableSpec};
+use crate::auth::{DjangoLine, Judge, Rules};
 use crate::cli::{GlobalOpts, OutputFormat};
 use crate::codec::{self, Codec};
 use crate::dburl;
@@ -52,6 +54,16 @@ pub struct Context {
     /// Colours and table borders (`--color`, NO_COLOR, TERM, the locale).
     pub look: crate::output::Look,
     pub stop: StopFlag,
+    /// Where the users are and the get_user() rules (`--user-table`, `--django-version`…).
+    pub users: UserSettings,
+}
+
+/// The user table and the settings Django's `get_user()` depends on.
+pub struct UserSettings {
+    pub spec: UserTableSpec,
+    pub rules: Rules,
+    /// The database that holds the user table (that of `--database-url`), if any.
+    pub database: Option<TableSpec>,
 }
 
 impl Context {
@@ -104,12 +116,17 @@ impl Context {
             cookie_age,
             zone,
         });
+        let users = user_settings(opts)?;
         let table = store_url.map(|url| TableSpec {
             url,
             shown: url_text.as_deref().map(dburl::redact).unwrap_or_default(),
             table: opts.table.clone(),
             zone,
         });
+        let users = UserSettings {
+            database: table.clone(),
+            ..users
+        };
         // --engine / SESSION_ENGINE, or what the given stores imply (`cache::resolve` says how).
         let engine = crate::cache::resolve::engine_spec(opts, table, dir)?;
         Ok(Context {
@@ -130,7 +147,53 @@ impl Context {
             stdin_is_terminal: std::io::stdin().is_terminal(),
             look: look(opts),
             stop: StopFlag::default(),
+            users,
         })
+    }
+
+    /// The judge of auth states, when the user table can be read: `None` without a
+    /// database, or when Django's default `auth_user` is not there (a named
+    /// `--user-table` that is missing is an error).
+    pub fn open_judge(&self) -> Result<Option<Judge>> {
+        let Some(database) = &self.users.database else {
+            if self.users.spec.named {
+                return Err(coded(
+                    ExitCode::Usage,
+                    "--user-table needs the database that holds it: --database-url URL or DATABASE_URL",
+                ));
+            }
+            return Ok(None);
+        };
+        let Some(users) = UserDirectory::open(&self.users.spec, database, &self.stop)? else {
+            return Ok(None);
+        };
+        Ok(Some(Judge::new(
+            self.users.rules.clone(),
+            &self.secrets,
+            users,
+        )))
+    }
+
+    /// [`open_judge`](Context::open_judge) for an option that cannot work without the
+    /// user table (`what` names it).
+    pub fn require_judge(&self, what: &str) -> Result<Judge> {
+        match self.open_judge()? {
+            Some(judge) => Ok(judge),
+            None => Err(coded(
+                ExitCode::Usage,
+                match &self.users.database {
+                    None => format!(
+                        "{what} reads the Django user table: give its database with --database-url \
+                         (for file and cache sessions too: it names where the users are)"
+                    ),
+                    Some(db) => format!(
+                        "{what} reads the Django user table, and {} has no table `{}`; name \
+                         AUTH_USER_MODEL's table with --user-table",
+                        db.shown, self.users.spec.table
+                    ),
+                },
+            )),
+        }
     }
 
     /// Opens the store the options name. Fails with a usage error when none is named.
@@ -188,10 +251,8 @@ fn choose_store(opts: &GlobalOpts) -> Result<(Option<String>, Option<PathBuf>)> 
         (None, None) => None,
     };
     match (url_flag, &opts.session_dir) {
-        (Some(_), Some(_)) => Err(coded(
-            ExitCode::Usage,
-            "--database-url (or --database-url-file) and --session-dir name two stores; give one of them",
-        )),
+        // File sessions, and the user table in the database.
+        (Some(url), Some(dir)) => Ok((Some(url), Some(dir.clone()))),
         (Some(url), None) => Ok((Some(url), None)),
         (None, Some(dir)) => Ok((None, Some(dir.clone()))),
         (None, None) => {
@@ -217,12 +278,7 @@ fn choose_store(opts: &GlobalOpts) -> Result<(Option<String>, Option<PathBuf>)> 
             let dir = std::env::var_os("SESSION_FILE_PATH")
                 .filter(|v| !v.is_empty())
                 .map(PathBuf::from);
-            if url.is_some() && dir.is_some() {
-                return Err(coded(
-                    ExitCode::Usage,
-                    "both a database URL (DATABASE_URL or DATABASE_URL_FILE) and SESSION_FILE_PATH are set; choose the session store with --database-url or --session-dir",
-                ));
-            }
+            // Both set: file sessions, the user table in the database.
             Ok((url, dir))
         }
     }
@@ -393,4 +449,42 @@ pub fn look(opts: &GlobalOpts) -> crate::output::Look {
         std::io::stdout().is_terminal(),
         std::io::stderr().is_terminal(),
     )
+}
+
+/// `--user-table` and the other options of the user table, and the get_user() rules.
+fn user_settings(opts: &GlobalOpts) -> Result<UserSettings> {
+    let mut spec = UserTableSpec::default();
+    if let Some(table) = &opts.user_table {
+        spec.table = table.clone();
+        spec.named = true;
+    }
+    for (value, column) in [
+        (&opts.user_pk, &mut spec.pk),
+        (&opts.user_username, &mut spec.username),
+        (&opts.user_email, &mut spec.email),
+    ] {
+        if let Some(v) = value {
+            *column = v.clone();
+        }
+    }
+    let mut rules = Rules::default();
+    if let Some(version) = &opts.django_version {
+        rules.line = DjangoLine::parse(version)
+            .map_err(|e| coded(ExitCode::Usage, format!("--django-version: {e}")))?;
+    }
+    let backends: Vec<String> = opts
+        .auth_backends
+        .iter()
+        .map(|b| b.trim().to_owned())
+        .filter(|b| !b.is_empty())
+        .collect();
+    if !backends.is_empty() {
+        rules.backends = backends;
+    }
+    rules.hash_check = !opts.no_session_auth_hash;
+    Ok(UserSettings {
+        spec,
+        rules,
+        database: None,
+    })
 }

@@ -169,6 +169,7 @@ fn options_by_heading(man: &Man) -> Vec<u8> {
         heading::STORE,
         heading::CACHE,
         heading::DJANGO,
+        heading::USERS,
         heading::SIGNING,
         heading::OUTPUT,
     ];

@@ -5,6 +5,7 @@
 //! [`commands`] module does the work through a [`store::SessionStore`] and returns a
 //! typed report → [`output`] renders it as a table or JSON.
 
+pub mod auth;
 pub mod cache;
 pub mod cli;
 pub mod codec;

@@ -8,6 +8,8 @@
 use chrono::{DateTime, Utc};
 use memchr::memmem;
 
+use crate::auth::pk::PkKind;
+use crate::auth::{AuthState, Claim, Rules};
 use crate::codec::{CachedValue, Codec, Decoded, USER_ID_KEY};
 
 /// A session's encoded data, exactly as its store keeps it.
@@ -123,26 +125,63 @@ pub struct Target {
 /// Selectors that need the decoded session data.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct DecodeFilter {
-    /// `_auth_user_id` equal to this.
-    pub user: Option<String>,
+    /// `_auth_user_id` equal to one of these (empty: any user or none).
+    pub users: Vec<String>,
     /// Data that does not decode or verify.
     pub invalid: bool,
+    /// An auth state among these, as the user table says (see [`crate::auth`]).
+    pub auth: Option<AuthSelect>,
+}
+
+/// `--auth`, `--stale`, `--user-deleted`: sessions whose verdict is one of `states`.
+/// The verdict needs the user table, so a scan gives each candidate's [`Claim`] and the
+/// engine asks the [`crate::auth::Judge`] about a whole page at once.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AuthSelect {
+    pub states: Vec<AuthState>,
+    pub rules: Rules,
+    pub kind: PkKind,
+    pub now: DateTime<Utc>,
+}
+
+/// What a [`Selector`] makes of one session.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Pick {
+    No,
+    Yes,
+    /// Chosen if the judge's verdict on this claim is among the wanted states.
+    Judge(Claim),
+}
+
+impl Pick {
+    pub fn is_yes(&self) -> bool {
+        matches!(self, Pick::Yes)
+    }
 }
 
 impl DecodeFilter {
-    pub fn is_empty(&self) -> bool {
-        self.user.is_none() && !self.invalid
+    /// Sessions of one user.
+    pub fn user(id: &str) -> DecodeFilter {
+        DecodeFilter {
+            users: vec![id.to_owned()],
+            ..DecodeFilter::default()
+        }
     }
 
-    /// Whether `decoded` is selected. Both criteria must hold when both are given.
+    pub fn is_empty(&self) -> bool {
+        self.users.is_empty() && !self.invalid && self.auth.is_none()
+    }
+
+    /// Whether `decoded` passes the user and validity criteria (both must hold when
+    /// both are given; the auth state is judged apart).
     pub fn matches(&self, decoded: &Decoded) -> bool {
         if self.invalid && decoded.data.is_some() {
             return false;
         }
-        match &self.user {
-            Some(user) => decoded.user_id().as_deref() == Some(user.as_str()),
-            None => true,
+        if self.users.is_empty() {
+            return true;
         }
+        decoded.user_id().is_some_and(|id| self.users.contains(&id))
     }
 
     /// What applies this filter to the sessions of a scan (built once per scan).
@@ -160,11 +199,13 @@ impl DecodeFilter {
         }
     }
 
-    /// For a user-only filter, bytes every JSON payload of that user holds: Django writes
+    /// For a one-user filter, bytes every JSON payload of that user holds: Django writes
     /// `_auth_user_id` with `ensure_ascii`, so a plain ASCII id appears verbatim. Payloads
     /// without them are not parsed; the others are decoded and checked in full.
     fn user_prefilter(&self) -> Option<&[u8]> {
-        let user = self.user.as_deref()?;
+        let [user] = self.users.as_slice() else {
+            return None;
+        };
         let plain = !user.is_empty()
             && user
                 .bytes()
@@ -185,24 +226,39 @@ impl Selector<'_> {
     /// Decodes `session` and applies the filter; an empty filter selects everything
     /// without decoding.
     pub fn select(&self, session: &StoredSession) -> bool {
+        self.pick(session).is_yes()
+    }
+
+    /// [`select`](Selector::select), with the auth state left to the judge.
+    pub fn pick(&self, session: &StoredSession) -> Pick {
         if self.filter.is_empty() {
-            return true;
+            return Pick::Yes;
+        }
+        let yes = |chosen: bool| if chosen { Pick::Yes } else { Pick::No };
+        if let Some(auth) = &self.filter.auth {
+            let decoded = self.codec.decode_payload(&session.payload);
+            if !self.filter.matches(&decoded) {
+                return Pick::No;
+            }
+            let expired = Claim::expired_for_django(session, auth.now);
+            return Pick::Judge(Claim::of(&decoded, expired, &auth.rules, auth.kind));
         }
         match (&self.needles, &session.payload) {
             (Some((field, id)), Payload::Signed(raw)) => {
                 let wanted = |json: &[u8]| field.find(json).is_some() && id.find(json).is_some();
-                self.codec
+                yes(self
+                    .codec
                     .decode_unless(raw, &wanted)
-                    .is_some_and(|decoded| self.filter.matches(&decoded))
+                    .is_some_and(|decoded| self.filter.matches(&decoded)))
             }
             // `matches` looks only at whether the data decodes and at the user id, and
             // `decode_only` answers both as `decode` does without building the rest of
             // the dict (most of the cost of `--invalid`).
-            _ => self.filter.matches(
+            _ => yes(self.filter.matches(
                 &self
                     .codec
                     .decode_payload_only(&session.payload, USER_ID_KEY),
-            ),
+            )),
         }
     }
 }
@@ -224,10 +280,7 @@ mod tests {
     }
 
     fn user(id: &str) -> DecodeFilter {
-        DecodeFilter {
-            user: Some(id.to_owned()),
-            invalid: false,
-        }
+        DecodeFilter::user(id)
     }
 
     /// The byte prefilter may only skip parsing; what it lets through is decided in full.
@@ -263,12 +316,12 @@ mod tests {
     fn invalid_filter_agrees_with_a_full_decode() {
         let codec = Codec::new(crate::codec::DEFAULT_SALT, Vec::new());
         let invalid = DecodeFilter {
-            user: None,
             invalid: true,
+            ..DecodeFilter::default()
         };
         let invalid_of_42 = DecodeFilter {
-            user: Some("42".to_owned()),
             invalid: true,
+            ..DecodeFilter::user("42")
         };
         let cases = [
             r#"{"_auth_user_id":"42"}"#,

@@ -511,7 +511,8 @@ fn permission_errors_are_reported_per_file_and_the_rest_is_done() {
 #[test]
 fn choosing_the_store() {
     let set = Set::copy(Path::new(SAMPLE));
-    // Two stores on the command line: usage error.
+    // A database beside the directory is where the users are: the sessions are the
+    // files, and a command that needs no user reads no database.
     sessctl()
         .args([
             "--database-url",
@@ -521,7 +522,20 @@ fn choosing_the_store() {
         .arg(set.files())
         .arg("stats")
         .assert()
-        .code(2);
+        .success()
+        .stdout(predicates::str::contains("session directory"));
+    // One that reads users says which database it could not open.
+    sessctl()
+        .args([
+            "--database-url",
+            "sqlite:////nonexistent.sqlite3",
+            "--session-dir",
+        ])
+        .arg(set.files())
+        .arg("list")
+        .assert()
+        .code(3)
+        .stderr(predicates::str::contains("nonexistent.sqlite3"));
     // A flag beats the environment.
     sessctl()
         .env("DATABASE_URL", "sqlite:////nonexistent.sqlite3")
@@ -536,13 +550,15 @@ fn choosing_the_store() {
         .assert()
         .success()
         .stdout(predicates::str::contains("\"total\":24"));
-    // Two variables and no flag: ambiguous.
+    // Both variables, as a site with file sessions has them: the files are the
+    // sessions, the database holds the users.
     sessctl()
         .env("SESSION_FILE_PATH", set.files())
         .env("DATABASE_URL", "sqlite:////nonexistent.sqlite3")
-        .arg("stats")
+        .args(["stats", "--format", "json"])
         .assert()
-        .code(2);
+        .success()
+        .stdout(predicates::str::contains("\"total\":24"));
     // Another cookie name is another prefix: no session files then.
     sessctl()
         .env("SESSION_FILE_PATH", set.files())

@@ -13,11 +13,12 @@ use common::sessctl;
 use sessctl::cli::{heading, Cli};
 
 /// The shared headings, in the order they must appear after a command's own options.
-const SHARED_HEADINGS: [&str; 6] = [
+const SHARED_HEADINGS: [&str; 7] = [
     heading::BATCH,
     heading::STORE,
     heading::CACHE,
     heading::DJANGO,
+    heading::USERS,
     heading::SIGNING,
     heading::OUTPUT,
 ];

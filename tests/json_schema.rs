@@ -15,6 +15,9 @@ struct ListRow {
     expired: bool,
     size: u64,
     user_id: Option<String>,
+    /// The owner's USERNAME_FIELD and the auth state, when the user table was read.
+    username: Option<String>,
+    auth: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -36,6 +39,19 @@ struct SessionReport {
     error: Option<String>,
     note: Option<String>,
     cache: Option<CacheView>,
+    /// inspect with the user table: the auth state and the owner (null otherwise).
+    auth: Option<String>,
+    owner: Option<Owner>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Owner {
+    id: String,
+    username: Option<String>,
+    email: Option<String>,
+    is_active: Option<bool>,
+    last_login: Option<String>,
 }
 
 /// `inspect` on cached_db: the row's cache entry.

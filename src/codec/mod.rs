@@ -29,7 +29,7 @@ mod json;
 mod legacy;
 mod payload;
 mod pickle;
-mod signing;
+pub(crate) mod signing;
 
 use serde_json::{Map, Value};
 

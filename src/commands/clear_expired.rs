@@ -35,6 +35,7 @@ pub fn run(ctx: &Context, args: &ClearExpiredArgs) -> Result<Finished> {
             batch: &args.batch,
             not_found: Vec::new(),
             guard: None,
+            judge: None,
         },
     )
 }

@@ -113,6 +113,7 @@ fn decode_one(
         size: raw.len(),
         decoded,
         cache: None,
+        auth: None,
     };
     Ok((report, hint))
 }

@@ -18,16 +18,22 @@ pub fn run(ctx: &Context, args: &ExpireArgs) -> Result<Finished> {
         Access::Update
     })?;
     let cond = Condition::active_at(ctx.now);
-    let (selection, selected, not_found) = match &args.user {
-        Some(user) => (
+    let people = super::people(
+        ctx,
+        args.user.as_ref(),
+        args.username.as_ref(),
+        args.email.as_ref(),
+    )?;
+    let (selection, selected, not_found) = match people {
+        Some(people) => (
             Selection::Decoded {
                 cond,
                 filter: DecodeFilter {
-                    user: Some(user.clone()),
-                    invalid: false,
+                    users: people.ids,
+                    ..DecodeFilter::default()
                 },
             },
-            format!("active sessions of user {user}"),
+            format!("active sessions of {}", people.described),
             Vec::new(),
         ),
         None => {
@@ -50,6 +56,7 @@ pub fn run(ctx: &Context, args: &ExpireArgs) -> Result<Finished> {
             batch: &args.batch,
             not_found,
             guard: None,
+            judge: None,
         },
     )
 }

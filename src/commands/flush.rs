@@ -18,6 +18,12 @@ pub fn run(ctx: &Context, args: &FlushArgs) -> Result<Finished> {
     } else {
         Access::Delete
     })?;
+    let people = super::people(
+        ctx,
+        args.user.as_ref(),
+        args.username.as_ref(),
+        args.email.as_ref(),
+    )?;
     let (selection, selected, not_found, guard) = if args.all {
         if !args.batch.dry_run && !args.yes && !confirm(ctx, store.as_mut())? {
             return Err(coded(
@@ -31,17 +37,17 @@ pub fn run(ctx: &Context, args: &FlushArgs) -> Result<Finished> {
             Vec::new(),
             None,
         )
-    } else if let Some(user) = &args.user {
+    } else if let Some(people) = people {
         let filter = DecodeFilter {
-            user: Some(user.clone()),
-            invalid: false,
+            users: people.ids,
+            ..DecodeFilter::default()
         };
         (
             Selection::Decoded {
                 cond: Condition::ALL,
                 filter,
             },
-            format!("sessions of user {user}"),
+            format!("sessions of {}", people.described),
             Vec::new(),
             Some((Risk::Everything, args.yes)),
         )
@@ -68,6 +74,7 @@ pub fn run(ctx: &Context, args: &FlushArgs) -> Result<Finished> {
             batch: &args.batch,
             not_found,
             guard,
+            judge: None,
         },
     )
 }

@@ -6,10 +6,11 @@ use std::io::Write;
 use anyhow::Result;
 
 use super::Finished;
+use crate::auth::Claim;
 use crate::cli::{ListArgs, ListSort};
 use crate::codec::USER_ID_KEY;
 use crate::context::Context;
-use crate::output::{ListRow, ListWriter, Report};
+use crate::output::{ListRow, ListWriter, Report, RowAuth};
 use crate::session::{Condition, DecodeFilter};
 use crate::store::Access;
 use crate::store::Cursor;
@@ -36,7 +37,20 @@ fn sort_rows(rows: &mut [ListRow], order: ListSort) {
 }
 
 pub fn run(ctx: &Context, args: &ListArgs, out: &mut dyn Write) -> Result<Finished> {
+    // The store first: a store that cannot be opened is the error to report.
     let mut store = ctx.open_store(Access::Read)?;
+    // The user table is read whenever it is there; --auth cannot do without it.
+    let mut judge = if args.auth.is_empty() {
+        ctx.open_judge()?
+    } else {
+        Some(ctx.require_judge("list --auth")?)
+    };
+    let people = super::people(
+        ctx,
+        args.user.as_ref(),
+        args.username.as_ref(),
+        args.email.as_ref(),
+    )?;
     let cond = if args.expired {
         Condition::expired_at(ctx.now)
     } else if args.active {
@@ -45,12 +59,13 @@ pub fn run(ctx: &Context, args: &ListArgs, out: &mut dyn Write) -> Result<Finish
         Condition::ALL
     };
     let limit = args.limit.unwrap_or(u64::MAX);
-    // With --user only that user's rows are shown, so the filter's fast path applies.
-    let user_filter = args.user.as_ref().map(|user| DecodeFilter {
-        user: Some(user.clone()),
-        invalid: false,
+    // With a person filter only their rows are shown, so the filter's fast path applies.
+    let user_filter = people.as_ref().map(|p| DecodeFilter {
+        users: p.ids.clone(),
+        ..DecodeFilter::default()
     });
     let selector = user_filter.as_ref().map(|f| f.selector(&ctx.codec));
+    let rules_and_kind = judge.as_ref().map(|j| (j.rules.clone(), j.kind()));
     // -q means nothing but errors for every command; JSON asked for is still written.
     let mut sink = std::io::sink();
     let out: &mut dyn Write = if ctx.quiet && ctx.format == crate::cli::OutputFormat::Table {
@@ -58,7 +73,7 @@ pub fn run(ctx: &Context, args: &ListArgs, out: &mut dyn Write) -> Result<Finish
     } else {
         out
     };
-    let mut writer = ListWriter::new(ctx.format, ctx.look, !args.no_header, out);
+    let mut writer = ListWriter::new(ctx.format, ctx.look, !args.no_header, judge.is_some(), out);
     // Sorted: every row is held until the walk is done, then the first `limit` written.
     let mut held: Option<Vec<ListRow>> = args.sort.map(|_| Vec::new());
     let stream_limit = if held.is_some() { u64::MAX } else { limit };
@@ -72,22 +87,60 @@ pub fn run(ctx: &Context, args: &ListArgs, out: &mut dyn Write) -> Result<Finish
             }
             store.scan_page(&mut cursor, &cond, ctx.now, PAGE).map(Some)
         },
-        |session| match &selector {
-            Some(selector) => selector
-                .select(session)
-                .then(|| args.user.clone())
-                .flatten(),
-            None => ctx
-                .codec
-                .decode_payload_only(&session.payload, USER_ID_KEY)
-                .user_id(),
+        |session| -> Option<Seen> {
+            if let Some(selector) = &selector {
+                if !selector.select(session) {
+                    return None;
+                }
+            }
+            Some(match &rules_and_kind {
+                Some((rules, kind)) => {
+                    let decoded = ctx.codec.decode_payload(&session.payload);
+                    let expired = Claim::expired_for_django(session, ctx.now);
+                    Seen {
+                        user_id: decoded.user_id(),
+                        claim: Some(Claim::of(&decoded, expired, rules, *kind)),
+                    }
+                }
+                None => Seen {
+                    user_id: ctx
+                        .codec
+                        .decode_payload_only(&session.payload, USER_ID_KEY)
+                        .user_id(),
+                    claim: None,
+                },
+            })
         },
-        |_, page, users| {
-            for (session, user_id) in page.into_iter().zip(users) {
+        |_, page, seen| {
+            let verdicts = match &mut judge {
+                Some(judge) => {
+                    let claims: Vec<Claim> = seen
+                        .iter()
+                        .flatten()
+                        .filter_map(|s| s.claim.clone())
+                        .collect();
+                    judge.verdicts(&claims)?
+                }
+                None => Vec::new(),
+            };
+            let mut verdicts = verdicts.into_iter();
+            for (session, seen) in page.into_iter().zip(seen) {
                 if shown >= stream_limit {
                     break;
                 }
-                if args.user.is_some() && user_id != args.user {
+                let Some(seen) = seen else { continue };
+                let auth = seen
+                    .claim
+                    .is_some()
+                    .then(|| verdicts.next())
+                    .flatten()
+                    .map(|v| RowAuth {
+                        username: v.owner.and_then(|o| o.username),
+                        state: v.state,
+                    });
+                if !args.auth.is_empty()
+                    && !auth.as_ref().is_some_and(|a| args.auth.contains(&a.state))
+                {
                     continue;
                 }
                 let row = ListRow {
@@ -95,7 +148,8 @@ pub fn run(ctx: &Context, args: &ListArgs, out: &mut dyn Write) -> Result<Finish
                     session_key: session.key,
                     expire_date: session.expire_date,
                     expired: session.expired,
-                    user_id,
+                    user_id: seen.user_id,
+                    auth,
                 };
                 match &mut held {
                     Some(rows) => rows.push(row),
@@ -120,4 +174,10 @@ pub fn run(ctx: &Context, args: &ListArgs, out: &mut dyn Write) -> Result<Finish
         Finished::ok(Report::None),
         store.as_mut(),
     ))
+}
+
+/// What the parallel stage learns of a listed session.
+struct Seen {
+    user_id: Option<String>,
+    claim: Option<Claim>,
 }

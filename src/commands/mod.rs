@@ -77,6 +77,8 @@ pub(crate) struct Change<'a> {
     /// Ask before the first change when the selection looks like a mistake, unless
     /// `--yes` (the bool) was given.
     pub guard: Option<(Risk, bool)>,
+    /// Judges auth states for a selection that filters by them (`purge --stale`).
+    pub judge: Option<crate::auth::Judge>,
 }
 
 /// Runs a bulk change through the batch engine and turns its outcome into a report
@@ -84,7 +86,7 @@ pub(crate) struct Change<'a> {
 pub(crate) fn run_change(
     ctx: &Context,
     store: &mut dyn SessionStore,
-    change: Change<'_>,
+    mut change: Change<'_>,
 ) -> Result<Finished> {
     let batch = change.batch;
     // --max-runtime counts from here: waiting for another purge's lock spends it too.
@@ -131,6 +133,7 @@ pub(crate) fn run_change(
         now: ctx.now,
         batches_run: 0,
         guard: confirm.as_mut().map(|c| c as &mut dyn Guard),
+        judge: change.judge.as_mut(),
     }
     .run(&change.selection, change.action);
     drop(observers);
@@ -271,4 +274,46 @@ pub(crate) fn with_notices(mut finished: Finished, store: &mut dyn SessionStore)
         finished.exit = ExitCode::Error;
     }
     finished
+}
+
+/// The users a command's `--user`, `--username` or `--email` names: their
+/// `_auth_user_id` values and how the summary names them. `None` when no person filter
+/// was given.
+pub(crate) struct People {
+    pub ids: Vec<String>,
+    pub described: String,
+}
+
+pub(crate) fn people(
+    ctx: &Context,
+    user: Option<&String>,
+    username: Option<&String>,
+    email: Option<&String>,
+) -> Result<Option<People>> {
+    use crate::auth::users::Field;
+    if let Some(id) = user {
+        return Ok(Some(People {
+            ids: vec![id.clone()],
+            described: format!("user {id}"),
+        }));
+    }
+    let (field, value, option) = match (username, email) {
+        (Some(name), _) => (Field::Username, name, "--username"),
+        (None, Some(address)) => (Field::Email, address, "--email"),
+        (None, None) => return Ok(None),
+    };
+    let mut judge = ctx.require_judge(option)?;
+    let found = crate::auth::resolve_people(judge.users(), field, value)?;
+    let ids: Vec<String> = found.iter().map(|u| u.pk.django_text()).collect();
+    let shown = crate::output::escape::for_terminal(value).into_owned();
+    let described = match (field, ids.as_slice()) {
+        (Field::Username, [id]) => format!("user {shown} (id {id})"),
+        (_, [id]) => format!("the user with e-mail {shown} (id {id})"),
+        (_, many) => format!(
+            "the {} users with e-mail {shown} (ids {})",
+            many.len(),
+            many.join(", ")
+        ),
+    };
+    Ok(Some(People { ids, described }))
 }

@@ -8,20 +8,36 @@ use std::io::{self, Write};
 use super::ListRow;
 use crate::zone::rfc3339;
 
-pub fn list_header(out: &mut dyn Write) -> io::Result<()> {
-    write!(out, "session_key,expire_date,expired,size,user_id\r\n")
-}
-
-pub fn list_row(row: &ListRow, out: &mut dyn Write) -> io::Result<()> {
+pub fn list_header(users: bool, out: &mut dyn Write) -> io::Result<()> {
+    let extra = if users { ",username,auth" } else { "" };
     write!(
         out,
-        "{},{},{},{},{}\r\n",
+        "session_key,expire_date,expired,size,user_id{extra}\r\n"
+    )
+}
+
+pub fn list_row(row: &ListRow, users: bool, out: &mut dyn Write) -> io::Result<()> {
+    write!(
+        out,
+        "{},{},{},{},{}",
         field(&row.session_key),
         row.expire_date.map(rfc3339).unwrap_or_default(),
         row.expired,
         row.size,
         row.user_id.as_deref().map(field).unwrap_or_default(),
-    )
+    )?;
+    if users {
+        let auth = row.auth.as_ref();
+        write!(
+            out,
+            ",{},{}",
+            auth.and_then(|a| a.username.as_deref())
+                .map(field)
+                .unwrap_or_default(),
+            auth.map_or("", |a| a.state.as_str()),
+        )?;
+    }
+    write!(out, "\r\n")
 }
 
 /// One field, quoted when it must be. A leading `=`, `+`, `-` or `@` is prefixed with a

@@ -21,6 +21,7 @@
 //!
 //! Times are RFC 3339 in UTC; absent values are `null`.
 
+use crate::auth::users::Active;
 use std::io::{self, Write};
 
 use serde_json::{json, Map, Value};
@@ -163,6 +164,31 @@ pub fn session_json(report: &SessionReport) -> Value {
     object.insert("data".into(), data.unwrap_or(Value::Null));
     object.insert("error".into(), json!(d.error));
     object.insert("note".into(), json!(d.note));
+    // Always present, null when the user table was not read, so the schema is one.
+    object.insert(
+        "auth".into(),
+        json!(report.auth.as_ref().map(|v| v.state.as_str())),
+    );
+    object.insert(
+        "owner".into(),
+        report
+            .auth
+            .as_ref()
+            .and_then(|v| v.owner.as_ref())
+            .map_or(Value::Null, |o| {
+                json!({
+                    "id": o.pk.django_text(),
+                    "username": o.username,
+                    "email": o.email,
+                    "is_active": match o.active {
+                        Active::Yes | Active::NoColumn => Some(true),
+                        Active::No => Some(false),
+                        Active::Null => None,
+                    },
+                    "last_login": o.last_login.map(rfc3339),
+                })
+            }),
+    );
     object.insert(
         "cache".into(),
         report.cache.as_ref().map_or(Value::Null, |c| {
@@ -202,6 +228,8 @@ pub fn list_row(row: &ListRow, out: &mut dyn Write) -> io::Result<()> {
         "expired": row.expired,
         "size": row.size,
         "user_id": row.user_id,
+        "username": row.auth.as_ref().and_then(|a| a.username.as_deref()),
+        "auth": row.auth.as_ref().map(|a| a.state.as_str()),
     });
     serde_json::to_writer(&mut *out, &value)?;
     writeln!(out)

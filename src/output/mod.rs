@@ -126,6 +126,8 @@ pub struct SessionReport {
     pub decoded: Decoded,
     /// The session's cache entry, for a table read through a cache (cached_db).
     pub cache: Option<crate::store::CacheView>,
+    /// What Django's get_user() makes of it, when the user table was read (inspect).
+    pub auth: Option<crate::auth::Verdict>,
 }
 
 pub struct StatsReport {
@@ -160,6 +162,15 @@ pub struct ListRow {
     pub expired: bool,
     pub size: usize,
     pub user_id: Option<String>,
+    /// The owner's username and the auth state, when the user table was read.
+    pub auth: Option<RowAuth>,
+}
+
+/// What the user table says about a listed session.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RowAuth {
+    pub username: Option<String>,
+    pub state: crate::auth::AuthState,
 }
 
 /// Writes `report` to `out` in `format`; `quiet` silences table output only. CSV is
@@ -185,6 +196,8 @@ pub struct ListWriter<'a> {
     format: OutputFormat,
     look: Look,
     header: bool,
+    /// Whether the user table was read: the table and CSV get username and auth columns.
+    users: bool,
     out: &'a mut dyn Write,
     rows: u64,
 }
@@ -195,12 +208,14 @@ impl<'a> ListWriter<'a> {
         format: OutputFormat,
         look: Look,
         header: bool,
+        users: bool,
         out: &'a mut dyn Write,
     ) -> ListWriter<'a> {
         ListWriter {
             format,
             look,
             header,
+            users,
             out,
             rows: 0,
         }
@@ -212,15 +227,15 @@ impl<'a> ListWriter<'a> {
             OutputFormat::Json => json::list_row(row, self.out)?,
             OutputFormat::Table => {
                 if first {
-                    table::list_header(self.out)?;
+                    table::list_header(self.users, self.out)?;
                 }
-                table::list_row(row, self.look, self.out)?;
+                table::list_row(row, self.users, self.look, self.out)?;
             }
             OutputFormat::Csv => {
                 if first {
-                    csv::list_header(self.out)?;
+                    csv::list_header(self.users, self.out)?;
                 }
-                csv::list_row(row, self.out)?;
+                csv::list_row(row, self.users, self.out)?;
             }
         }
         self.rows += 1;
@@ -234,7 +249,9 @@ impl<'a> ListWriter<'a> {
             OutputFormat::Table if self.header && !quiet => {
                 table::list_footer(self.rows, self.out)?
             }
-            OutputFormat::Csv if self.header && self.rows == 0 => csv::list_header(self.out)?,
+            OutputFormat::Csv if self.header && self.rows == 0 => {
+                csv::list_header(self.users, self.out)?
+            }
             _ => {}
         }
         self.out.flush()

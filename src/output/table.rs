@@ -2,6 +2,7 @@
 //! statistics, and fixed-width rows for `list` (streamed, so widths cannot depend on the
 //! data). Every untrusted string goes through [`escape`](super::escape).
 
+use crate::auth::users::Active;
 use std::io::{self, Write};
 use std::time::Duration;
 
@@ -266,6 +267,43 @@ fn session_table(report: &SessionReport, look: Look, out: &mut dyn Write) -> io:
         table.add_row(vec!["_session_expiry".to_owned(), shown]);
     }
     table.add_row(vec!["size".to_owned(), format!("{} bytes", report.size)]);
+    if let Some(verdict) = &report.auth {
+        let state = verdict.state.as_str();
+        let state = if verdict.state.flushed_by_django() {
+            look.paint_out(state, sgr::RED).into_owned()
+        } else if verdict.state.logged_in() {
+            look.paint_out(state, sgr::GREEN).into_owned()
+        } else {
+            state.to_owned()
+        };
+        table.add_row(vec![
+            "auth".to_owned(),
+            format!("{state}: {}", verdict.state.explain()),
+        ]);
+        if let Some(owner) = &verdict.owner {
+            let mut who = format!("id {}", owner.pk.django_text());
+            if let Some(name) = &owner.username {
+                who.push_str(&format!(", username {name}"));
+            }
+            if let Some(email) = owner.email.as_deref().filter(|e| !e.is_empty()) {
+                who.push_str(&format!(", e-mail {email}"));
+            }
+            table.add_row(vec!["owner".to_owned(), for_terminal(&who).into_owned()]);
+            let active = match owner.active {
+                Active::Yes | Active::NoColumn => "yes",
+                Active::No => "no",
+                Active::Null => "NULL",
+            };
+            table.add_row(vec!["active".to_owned(), active.to_owned()]);
+            table.add_row(vec![
+                "last login".to_owned(),
+                owner
+                    .last_login
+                    .map(rfc3339)
+                    .unwrap_or_else(|| "never".to_owned()),
+            ]);
+        }
+    }
     if let Some(cache) = &report.cache {
         let state = if !cache.present {
             "absent: Django reads the row".to_owned()
@@ -357,7 +395,19 @@ fn stats_table(report: &StatsReport, look: Look, out: &mut dyn Write) -> io::Res
 
 const KEY_WIDTH: usize = 32;
 
-pub fn list_header(out: &mut dyn Write) -> io::Result<()> {
+/// Width of the USER column when username and auth columns follow it.
+const USER_WIDTH: usize = 8;
+/// Width of the USERNAME column (longer names overflow it).
+const USERNAME_WIDTH: usize = 20;
+
+pub fn list_header(users: bool, out: &mut dyn Write) -> io::Result<()> {
+    if users {
+        return writeln!(
+            out,
+            "{:<KEY_WIDTH$}  {:<27}  {:<7}  {:>8}  {:<USER_WIDTH$}  {:<USERNAME_WIDTH$}  AUTH",
+            "KEY", "EXPIRES", "EXPIRED", "SIZE", "USER", "USERNAME"
+        );
+    }
     writeln!(
         out,
         "{:<KEY_WIDTH$}  {:<27}  {:<7}  {:>8}  USER",
@@ -365,7 +415,7 @@ pub fn list_header(out: &mut dyn Write) -> io::Result<()> {
     )
 }
 
-pub fn list_row(row: &ListRow, look: Look, out: &mut dyn Write) -> io::Result<()> {
+pub fn list_row(row: &ListRow, users: bool, look: Look, out: &mut dyn Write) -> io::Result<()> {
     // Padded first, then painted: the escape codes take no columns.
     let expired = if row.expired {
         look.paint_out(&format!("{:<7}", "yes"), sgr::RED)
@@ -373,19 +423,47 @@ pub fn list_row(row: &ListRow, look: Look, out: &mut dyn Write) -> io::Result<()
     } else {
         format!("{:<7}", "no")
     };
+    let user = row
+        .user_id
+        .as_deref()
+        .map(for_terminal)
+        .unwrap_or_else(|| "-".into());
+    let expires = row
+        .expire_date
+        .map(rfc3339)
+        .unwrap_or_else(|| "-".to_owned());
+    if !users {
+        return writeln!(
+            out,
+            "{:<KEY_WIDTH$}  {:<27}  {}  {:>8}  {}",
+            for_terminal(&row.session_key),
+            expires,
+            expired,
+            row.size,
+            user,
+        );
+    }
+    let username = row
+        .auth
+        .as_ref()
+        .and_then(|a| a.username.as_deref())
+        .map(for_terminal)
+        .unwrap_or_else(|| "-".into());
+    let auth = row.auth.as_ref().map_or("-", |a| a.state.as_str());
+    let auth = match row.auth.as_ref().map(|a| a.state) {
+        Some(state) if state.flushed_by_django() => look.paint_out(auth, sgr::RED).into_owned(),
+        _ => auth.to_owned(),
+    };
     writeln!(
         out,
-        "{:<KEY_WIDTH$}  {:<27}  {}  {:>8}  {}",
+        "{:<KEY_WIDTH$}  {:<27}  {}  {:>8}  {:<USER_WIDTH$}  {:<USERNAME_WIDTH$}  {}",
         for_terminal(&row.session_key),
-        row.expire_date
-            .map(rfc3339)
-            .unwrap_or_else(|| "-".to_owned()),
+        expires,
         expired,
         row.size,
-        row.user_id
-            .as_deref()
-            .map(for_terminal)
-            .unwrap_or_else(|| "-".into()),
+        user,
+        username,
+        auth,
     )
 }
 

@@ -26,7 +26,7 @@ pub use self::observe::{BatchLog, Counting, Ledger, Observer, Observers, Progres
 pub use self::pace::{FixedPace, PaceSettings, Pacer, StopFlag};
 use crate::codec::Codec;
 use crate::exit::{code_of, ExitCode};
-use crate::session::{Action, Condition, DecodeFilter, Edit, StoredSession, Target};
+use crate::session::{Action, Condition, DecodeFilter, Edit, Pick, StoredSession, Target};
 use crate::store::{Cursor, Receipt, SessionStore};
 
 /// Sessions read per page when a selection needs decoding (see `Engine::scan_page_size`).
@@ -158,6 +158,9 @@ pub struct Engine<'a, 'o> {
     pub batches_run: u64,
     /// Asked before the first change; `None`: no question.
     pub guard: Option<&'a mut dyn Guard>,
+    /// Gives the auth state of the candidates of a filter that selects by it, a page at
+    /// a time; required by such a filter.
+    pub judge: Option<&'a mut crate::auth::Judge>,
 }
 
 impl Engine<'_, '_> {
@@ -291,6 +294,11 @@ impl Engine<'_, '_> {
             pending: Vec::new(),
             outcome: std::mem::take(outcome),
             edit: Self::edit(cond, action),
+            wanted: filter
+                .auth
+                .as_ref()
+                .map(|a| a.states.clone())
+                .unwrap_or_default(),
         };
         let selector = filter.selector(self.codec);
         let result = {
@@ -311,7 +319,7 @@ impl Engine<'_, '_> {
                         .scan_page(&mut scan.cursor, cond, engine.now, size)?;
                     Ok(Some(page))
                 },
-                |session| selector.select(session),
+                |session| selector.pick(session),
                 |(engine, scan), page, selected| {
                     // A stop seen while reading ahead also ends the page before: no batch
                     // starts once a signal or --max-runtime has been noticed.
@@ -332,8 +340,9 @@ impl Engine<'_, '_> {
         &mut self,
         scan: &mut DecodedScan,
         page: Vec<StoredSession>,
-        selected: Vec<bool>,
+        picks: Vec<Pick>,
     ) -> Result<bool> {
+        let selected = self.judged(picks, &scan.wanted)?;
         let examined = page.len() as u64;
         scan.examined += examined;
         for (session, chosen) in page.into_iter().zip(selected) {
@@ -380,6 +389,33 @@ impl Engine<'_, '_> {
             self.record(&mut scan.outcome, limit, &receipt, batch_started.elapsed());
         }
         Ok(true)
+    }
+
+    /// Turns a page's picks into choices, asking the judge about every claim of the page
+    /// in one go.
+    fn judged(&mut self, picks: Vec<Pick>, wanted: &[crate::auth::AuthState]) -> Result<Vec<bool>> {
+        let claims: Vec<crate::auth::Claim> = picks
+            .iter()
+            .filter_map(|p| match p {
+                Pick::Judge(claim) => Some(claim.clone()),
+                _ => None,
+            })
+            .collect();
+        if claims.is_empty() {
+            return Ok(picks.iter().map(Pick::is_yes).collect());
+        }
+        let Some(judge) = self.judge.as_deref_mut() else {
+            anyhow::bail!("an auth-state filter ran without the user table");
+        };
+        let mut verdicts = judge.verdicts(&claims)?.into_iter();
+        Ok(picks
+            .iter()
+            .map(|p| match p {
+                Pick::Yes => true,
+                Pick::No => false,
+                Pick::Judge(_) => verdicts.next().is_some_and(|v| wanted.contains(&v.state)),
+            })
+            .collect())
     }
 
     fn run_targets(
@@ -467,6 +503,8 @@ struct DecodedScan {
     pending: Vec<Target>,
     outcome: Outcome,
     edit: Edit,
+    /// The auth states an auth filter selects.
+    wanted: Vec<crate::auth::AuthState>,
 }
 
 #[cfg(test)]
@@ -561,6 +599,7 @@ mod tests {
             now,
             batches_run: 0,
             guard: None,
+            judge: None,
         }
         .run(
             &Selection::Condition(Condition::expired_at(now)),
@@ -602,6 +641,7 @@ mod tests {
             now,
             batches_run: 0,
             guard: None,
+            judge: None,
         }
         .run(
             &Selection::Condition(Condition::expired_at(now)),
