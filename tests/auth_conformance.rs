@@ -395,6 +395,57 @@ fn inspect_shows_the_owner_and_the_auth_state() {
     assert!(!text.contains(stale["user"]["password"].as_str().unwrap()));
 }
 
+/// `stats --users` counts what Django decided.
+#[test]
+fn stats_users_counts_djangos_verdicts() {
+    let tmp = tempfile::tempdir().unwrap();
+    for set in committed() {
+        let keys = set.key_file(tmp.path());
+        for (name, variant) in set.variants() {
+            let url = database(&set, variant, tmp.path(), "stats");
+            let report = json_lines(
+                sessctl_for(&set, variant, &url, Some(&keys))
+                    .args(["stats", "--users", "--format", "json"]),
+            )
+            .pop()
+            .unwrap();
+            let users = &report["users"];
+            let items = variant["items"].as_array().unwrap();
+            let count =
+                |pred: &dyn Fn(&Value) -> bool| items.iter().filter(|i| pred(i)).count() as u64;
+            let what = format!("{} {name}", set.name);
+            assert_eq!(
+                users["logged_in"].as_u64().unwrap(),
+                count(&|i| !i["django"]["user"].is_null()),
+                "{what}"
+            );
+            assert_eq!(
+                users["stale"].as_u64().unwrap(),
+                count(&|i| i["django"]["action"] == "flush"),
+                "{what}"
+            );
+            assert_eq!(
+                users["user_deleted"].as_u64().unwrap(),
+                count(&|i| i["state"] == "deleted_user"),
+                "{what}"
+            );
+            // The user with the most sessions is named first, with their count.
+            let mut per_user: BTreeMap<String, u64> = BTreeMap::new();
+            for item in items {
+                if let Some(id) = item["session"]["_auth_user_id"].as_str() {
+                    *per_user.entry(id.to_owned()).or_default() += 1;
+                }
+            }
+            let most = per_user.values().max().copied().unwrap_or(0);
+            assert_eq!(
+                users["top_users"][0]["sessions"].as_u64().unwrap_or(0),
+                most,
+                "{what}: {users}"
+            );
+        }
+    }
+}
+
 /// The fresh sets of the live oracle: a random key, and PostgreSQL and MariaDB beside
 /// SQLite, made by the newest Django.
 #[test]

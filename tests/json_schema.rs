@@ -133,6 +133,28 @@ struct Stats {
     store: String,
     engine: String,
     cache: Option<CacheFigures>,
+    users: Option<UserFigures>,
+}
+
+/// `stats --users`.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct UserFigures {
+    logged_in: u64,
+    with_user: u64,
+    anonymous: u64,
+    stale: u64,
+    user_deleted: u64,
+    states: std::collections::BTreeMap<String, u64>,
+    top_users: Vec<TopUser>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TopUser {
+    id: String,
+    username: Option<String>,
+    sessions: u64,
 }
 
 #[derive(Deserialize)]
@@ -264,6 +286,37 @@ fn stats() {
     assert_eq!(stats.total, stats.expired + stats.active);
     assert!(!stats.table_bytes_estimate, "SQLite measures its pages");
     rfc3339_utc(stats.oldest_expire_date.as_deref().unwrap());
+}
+
+/// `stats --users`, `list` and `inspect` with a user table (the auth fixture of Django 6.1).
+#[test]
+fn outputs_with_the_user_table() {
+    let dir = repo().join("tests/fixtures/auth/django-6.1");
+    let url = format!("sqlite:///{}", dir.join("default.sqlite3").display());
+    let run = |args: &[&str]| {
+        json_lines(
+            sessctl()
+                .args(["--database-url", &url, "--now", "2025-06-01T12:00:00Z"])
+                .env(
+                    "DJANGO_SECRET_KEY",
+                    "sessctl-sample-secret-key-not-for-production",
+                )
+                .args(args)
+                .args(["--format", "json"]),
+        )
+    };
+    let stats: Stats = strict(&run(&["stats", "--users"])[0]);
+    let users = stats.users.expect("--users figures");
+    assert_eq!(users.states.values().sum::<u64>(), stats.total);
+    assert!(!users.top_users.is_empty());
+    let rows = run(&["list"]);
+    for row in &rows {
+        let row: ListRow = strict(row);
+        assert!(row.auth.is_some());
+    }
+    let key = rows[0]["session_key"].as_str().unwrap();
+    let report: SessionReport = strict(&run(&["inspect", key])[0]);
+    assert!(report.auth.is_some());
 }
 
 /// Every threshold, just below and just above the figures: exit 5 and its id in

@@ -10,6 +10,7 @@
 //! form. Each step that fails gives its own [`AuthState`]; which of them Django flushes
 //! at the next request, and which it leaves, is [`AuthState::flushed_by_django`].
 
+pub mod census;
 pub mod hash;
 pub mod pk;
 pub mod users;

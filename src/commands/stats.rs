@@ -16,6 +16,17 @@ use crate::store::{Access, EngineSpec};
 pub fn run(ctx: &Context, args: &StatsArgs) -> Result<Finished> {
     let mut store = ctx.open_store(Access::Read)?;
     let stats = store.stats(ctx.now)?;
+    let auth = if args.users {
+        let mut judge = ctx.require_judge("stats --users")?;
+        Some(crate::auth::census::census(
+            store.as_mut(),
+            &mut judge,
+            &ctx.codec,
+            ctx.now,
+        )?)
+    } else {
+        None
+    };
     let exceeded = breaches(ctx, args, &stats);
     let exit = if exceeded.is_empty() {
         ExitCode::Ok
@@ -40,6 +51,7 @@ pub fn run(ctx: &Context, args: &StatsArgs) -> Result<Finished> {
         report: Report::Stats(StatsReport {
             stats,
             cache,
+            auth,
             store: store.describe(),
             session_files: matches!(ctx.engine, Some(EngineSpec::File(_))),
             exceeded,

@@ -22,6 +22,7 @@
 //! Times are RFC 3339 in UTC; absent values are `null`.
 
 use crate::auth::users::Active;
+use crate::auth::AuthState;
 use std::io::{self, Write};
 
 use serde_json::{json, Map, Value};
@@ -120,6 +121,19 @@ pub fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
                     "ttl_min_seconds": c.ttl_min,
                     "ttl_max_seconds": c.ttl_max,
                     "max_entries": c.max_entries,
+                })),
+                "users": report.auth.as_ref().map(|a| json!({
+                    "logged_in": a.logged_in(),
+                    "with_user": a.with_user,
+                    "anonymous": a.count(AuthState::Anonymous),
+                    "stale": a.count(AuthState::Stale) + a.count(AuthState::MissingHash),
+                    "user_deleted": a.count(AuthState::UserDeleted),
+                    "states": a.states.iter().map(|(s, n)| (s.as_str().to_owned(), json!(n))).collect::<serde_json::Map<_, _>>(),
+                    "top_users": a.top_users.iter().map(|u| json!({
+                        "id": u.id,
+                        "username": u.username,
+                        "sessions": u.sessions,
+                    })).collect::<Vec<_>>(),
                 })),
             })
         }

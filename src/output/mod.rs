@@ -134,6 +134,8 @@ pub struct StatsReport {
     pub stats: StoreStats,
     /// Figures only a cache gives (cache engine).
     pub cache: Option<crate::store::CacheFigures>,
+    /// `--users`: the sessions judged against the user table.
+    pub auth: Option<crate::auth::census::AuthFigures>,
     pub store: String,
     /// The store is a file-session directory: its size on disk (`table_bytes`) is that of
     /// its session files, not of a table.

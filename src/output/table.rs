@@ -3,6 +3,7 @@
 //! data). Every untrusted string goes through [`escape`](super::escape).
 
 use crate::auth::users::Active;
+use crate::auth::AuthState;
 use std::io::{self, Write};
 use std::time::Duration;
 
@@ -388,6 +389,50 @@ fn stats_table(report: &StatsReport, look: Look, out: &mut dyn Write) -> io::Res
         ]);
         if let Some(max) = c.max_entries {
             table.add_row(vec!["MAX_ENTRIES".to_owned(), max.to_string()]);
+        }
+    }
+    if let Some(a) = &report.auth {
+        let n = |state| a.count(state);
+        table.add_row(vec!["logged in".to_owned(), a.logged_in().to_string()]);
+        table.add_row(vec![
+            "anonymous".to_owned(),
+            n(AuthState::Anonymous).to_string(),
+        ]);
+        table.add_row(vec![
+            "stale (flushed at next request)".to_owned(),
+            (n(AuthState::Stale) + n(AuthState::MissingHash)).to_string(),
+        ]);
+        table.add_row(vec![
+            "of deleted users".to_owned(),
+            n(AuthState::UserDeleted).to_string(),
+        ]);
+        let rest: Vec<String> = a
+            .states
+            .iter()
+            .filter(|(s, _)| {
+                !s.logged_in()
+                    && !matches!(
+                        s,
+                        AuthState::Anonymous
+                            | AuthState::Stale
+                            | AuthState::MissingHash
+                            | AuthState::UserDeleted
+                    )
+            })
+            .map(|(s, count)| format!("{} {count}", s.as_str()))
+            .collect();
+        if !rest.is_empty() {
+            table.add_row(vec!["other states".to_owned(), rest.join(", ")]);
+        }
+        for (i, u) in a.top_users.iter().enumerate() {
+            let who = match &u.username {
+                Some(name) => format!("{name} (id {})", u.id),
+                None => format!("id {} (no such user)", u.id),
+            };
+            table.add_row(vec![
+                if i == 0 { "most sessions" } else { "" }.to_owned(),
+                for_terminal(&format!("{who}: {}", u.sessions)).into_owned(),
+            ]);
         }
     }
     writeln!(out, "{table}")
