@@ -414,6 +414,9 @@ Register-ArgumentCompleter -Native -CommandName 'sessctl' -ScriptBlock {
             break
         }
         'sessctl;stats' {
+            [CompletionResult]::new('--baseline', '--baseline', [CompletionResultType]::ParameterName, 'A previous `stats --format json` output to compare with (see --max-growth)')
+            [CompletionResult]::new('--max-growth', '--max-growth', [CompletionResultType]::ParameterName, 'Exit 5 when the sessions, or the bytes on disk, grew by more than PCT percent since --baseline, e.g. 20')
+            [CompletionResult]::new('--metrics-file', '--metrics-file', [CompletionResultType]::ParameterName, 'Also write the figures to PATH in Prometheus text format, atomically (for node_exporter''s textfile collector); on failure the file says the run failed')
             [CompletionResult]::new('--max-total', '--max-total', [CompletionResultType]::ParameterName, 'Exit 5 when there are more than N sessions in all')
             [CompletionResult]::new('--max-expired', '--max-expired', [CompletionResultType]::ParameterName, 'Exit 5 when more than N sessions have expired')
             [CompletionResult]::new('--max-bytes', '--max-bytes', [CompletionResultType]::ParameterName, 'Exit 5 when the table (or session files) take more than SIZE on disk, e.g. 2G')

@@ -403,6 +403,9 @@ set edit:completion:arg-completer[sessctl] = {|@words|
             cand --help 'Print help (see more with ''--help'')'
         }
         &'sessctl;stats'= {
+            cand --baseline 'A previous `stats --format json` output to compare with (see --max-growth)'
+            cand --max-growth 'Exit 5 when the sessions, or the bytes on disk, grew by more than PCT percent since --baseline, e.g. 20'
+            cand --metrics-file 'Also write the figures to PATH in Prometheus text format, atomically (for node_exporter''s textfile collector); on failure the file says the run failed'
             cand --max-total 'Exit 5 when there are more than N sessions in all'
             cand --max-expired 'Exit 5 when more than N sessions have expired'
             cand --max-bytes 'Exit 5 when the table (or session files) take more than SIZE on disk, e.g. 2G'

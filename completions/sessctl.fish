@@ -60,7 +60,8 @@ complete -c sessctl -n "__fish_sessctl_needs_command" -l salt -d 'Signing salt o
 complete -c sessctl -n "__fish_sessctl_needs_command" -l store-class -d 'Derive the salt from a custom store class\'s __qualname__, e.g. CustomSessionStore' -r
 complete -c sessctl -n "__fish_sessctl_needs_command" -l format -d 'Output format' -r -f -a "table\t'Human-readable tables and summary lines'
 json\t'JSON (one object per line for list)'
-csv\t'CSV, for list only: a header row, then one row per session (RFC 4180 quoting)'"
+csv\t'CSV, for list only: a header row, then one row per session (RFC 4180 quoting)'
+prometheus\t'Prometheus text exposition format, for stats only (node_exporter\'s textfile collector, or anything that scrapes the format)'"
 complete -c sessctl -n "__fish_sessctl_needs_command" -l color -d 'Colour: auto (on a terminal, unless NO_COLOR is set or TERM=dumb), always, never' -r -f -a "auto\t'On a terminal, unless NO_COLOR is set or TERM=dumb'
 always\t''
 never\t''"
@@ -124,7 +125,8 @@ complete -c sessctl -n "__fish_sessctl_using_subcommand clear-expired" -l salt -
 complete -c sessctl -n "__fish_sessctl_using_subcommand clear-expired" -l store-class -d 'Derive the salt from a custom store class\'s __qualname__, e.g. CustomSessionStore' -r
 complete -c sessctl -n "__fish_sessctl_using_subcommand clear-expired" -l format -d 'Output format' -r -f -a "table\t'Human-readable tables and summary lines'
 json\t'JSON (one object per line for list)'
-csv\t'CSV, for list only: a header row, then one row per session (RFC 4180 quoting)'"
+csv\t'CSV, for list only: a header row, then one row per session (RFC 4180 quoting)'
+prometheus\t'Prometheus text exposition format, for stats only (node_exporter\'s textfile collector, or anything that scrapes the format)'"
 complete -c sessctl -n "__fish_sessctl_using_subcommand clear-expired" -l color -d 'Colour: auto (on a terminal, unless NO_COLOR is set or TERM=dumb), always, never' -r -f -a "auto\t'On a terminal, unless NO_COLOR is set or TERM=dumb'
 always\t''
 never\t''"
@@ -184,7 +186,8 @@ complete -c sessctl -n "__fish_sessctl_using_subcommand purge" -l salt -d 'Signi
 complete -c sessctl -n "__fish_sessctl_using_subcommand purge" -l store-class -d 'Derive the salt from a custom store class\'s __qualname__, e.g. CustomSessionStore' -r
 complete -c sessctl -n "__fish_sessctl_using_subcommand purge" -l format -d 'Output format' -r -f -a "table\t'Human-readable tables and summary lines'
 json\t'JSON (one object per line for list)'
-csv\t'CSV, for list only: a header row, then one row per session (RFC 4180 quoting)'"
+csv\t'CSV, for list only: a header row, then one row per session (RFC 4180 quoting)'
+prometheus\t'Prometheus text exposition format, for stats only (node_exporter\'s textfile collector, or anything that scrapes the format)'"
 complete -c sessctl -n "__fish_sessctl_using_subcommand purge" -l color -d 'Colour: auto (on a terminal, unless NO_COLOR is set or TERM=dumb), always, never' -r -f -a "auto\t'On a terminal, unless NO_COLOR is set or TERM=dumb'
 always\t''
 never\t''"
@@ -255,7 +258,8 @@ complete -c sessctl -n "__fish_sessctl_using_subcommand list" -l salt -d 'Signin
 complete -c sessctl -n "__fish_sessctl_using_subcommand list" -l store-class -d 'Derive the salt from a custom store class\'s __qualname__, e.g. CustomSessionStore' -r
 complete -c sessctl -n "__fish_sessctl_using_subcommand list" -l format -d 'Output format' -r -f -a "table\t'Human-readable tables and summary lines'
 json\t'JSON (one object per line for list)'
-csv\t'CSV, for list only: a header row, then one row per session (RFC 4180 quoting)'"
+csv\t'CSV, for list only: a header row, then one row per session (RFC 4180 quoting)'
+prometheus\t'Prometheus text exposition format, for stats only (node_exporter\'s textfile collector, or anything that scrapes the format)'"
 complete -c sessctl -n "__fish_sessctl_using_subcommand list" -l color -d 'Colour: auto (on a terminal, unless NO_COLOR is set or TERM=dumb), always, never' -r -f -a "auto\t'On a terminal, unless NO_COLOR is set or TERM=dumb'
 always\t''
 never\t''"
@@ -302,7 +306,8 @@ complete -c sessctl -n "__fish_sessctl_using_subcommand inspect" -l salt -d 'Sig
 complete -c sessctl -n "__fish_sessctl_using_subcommand inspect" -l store-class -d 'Derive the salt from a custom store class\'s __qualname__, e.g. CustomSessionStore' -r
 complete -c sessctl -n "__fish_sessctl_using_subcommand inspect" -l format -d 'Output format' -r -f -a "table\t'Human-readable tables and summary lines'
 json\t'JSON (one object per line for list)'
-csv\t'CSV, for list only: a header row, then one row per session (RFC 4180 quoting)'"
+csv\t'CSV, for list only: a header row, then one row per session (RFC 4180 quoting)'
+prometheus\t'Prometheus text exposition format, for stats only (node_exporter\'s textfile collector, or anything that scrapes the format)'"
 complete -c sessctl -n "__fish_sessctl_using_subcommand inspect" -l color -d 'Colour: auto (on a terminal, unless NO_COLOR is set or TERM=dumb), always, never' -r -f -a "auto\t'On a terminal, unless NO_COLOR is set or TERM=dumb'
 always\t''
 never\t''"
@@ -346,7 +351,8 @@ complete -c sessctl -n "__fish_sessctl_using_subcommand decode" -l salt -d 'Sign
 complete -c sessctl -n "__fish_sessctl_using_subcommand decode" -l store-class -d 'Derive the salt from a custom store class\'s __qualname__, e.g. CustomSessionStore' -r
 complete -c sessctl -n "__fish_sessctl_using_subcommand decode" -l format -d 'Output format' -r -f -a "table\t'Human-readable tables and summary lines'
 json\t'JSON (one object per line for list)'
-csv\t'CSV, for list only: a header row, then one row per session (RFC 4180 quoting)'"
+csv\t'CSV, for list only: a header row, then one row per session (RFC 4180 quoting)'
+prometheus\t'Prometheus text exposition format, for stats only (node_exporter\'s textfile collector, or anything that scrapes the format)'"
 complete -c sessctl -n "__fish_sessctl_using_subcommand decode" -l color -d 'Colour: auto (on a terminal, unless NO_COLOR is set or TERM=dumb), always, never' -r -f -a "auto\t'On a terminal, unless NO_COLOR is set or TERM=dumb'
 always\t''
 never\t''"
@@ -403,7 +409,8 @@ complete -c sessctl -n "__fish_sessctl_using_subcommand expire" -l salt -d 'Sign
 complete -c sessctl -n "__fish_sessctl_using_subcommand expire" -l store-class -d 'Derive the salt from a custom store class\'s __qualname__, e.g. CustomSessionStore' -r
 complete -c sessctl -n "__fish_sessctl_using_subcommand expire" -l format -d 'Output format' -r -f -a "table\t'Human-readable tables and summary lines'
 json\t'JSON (one object per line for list)'
-csv\t'CSV, for list only: a header row, then one row per session (RFC 4180 quoting)'"
+csv\t'CSV, for list only: a header row, then one row per session (RFC 4180 quoting)'
+prometheus\t'Prometheus text exposition format, for stats only (node_exporter\'s textfile collector, or anything that scrapes the format)'"
 complete -c sessctl -n "__fish_sessctl_using_subcommand expire" -l color -d 'Colour: auto (on a terminal, unless NO_COLOR is set or TERM=dumb), always, never' -r -f -a "auto\t'On a terminal, unless NO_COLOR is set or TERM=dumb'
 always\t''
 never\t''"
@@ -462,7 +469,8 @@ complete -c sessctl -n "__fish_sessctl_using_subcommand flush" -l salt -d 'Signi
 complete -c sessctl -n "__fish_sessctl_using_subcommand flush" -l store-class -d 'Derive the salt from a custom store class\'s __qualname__, e.g. CustomSessionStore' -r
 complete -c sessctl -n "__fish_sessctl_using_subcommand flush" -l format -d 'Output format' -r -f -a "table\t'Human-readable tables and summary lines'
 json\t'JSON (one object per line for list)'
-csv\t'CSV, for list only: a header row, then one row per session (RFC 4180 quoting)'"
+csv\t'CSV, for list only: a header row, then one row per session (RFC 4180 quoting)'
+prometheus\t'Prometheus text exposition format, for stats only (node_exporter\'s textfile collector, or anything that scrapes the format)'"
 complete -c sessctl -n "__fish_sessctl_using_subcommand flush" -l color -d 'Colour: auto (on a terminal, unless NO_COLOR is set or TERM=dumb), always, never' -r -f -a "auto\t'On a terminal, unless NO_COLOR is set or TERM=dumb'
 always\t''
 never\t''"
@@ -475,6 +483,9 @@ complete -c sessctl -n "__fish_sessctl_using_subcommand flush" -l no-session-aut
 complete -c sessctl -n "__fish_sessctl_using_subcommand flush" -s q -l quiet -d 'Print nothing but errors that make the run fail (and JSON, when asked for)'
 complete -c sessctl -n "__fish_sessctl_using_subcommand flush" -s v -l verbose -d 'Say more: one line per batch (rows, time, retries) on stderr'
 complete -c sessctl -n "__fish_sessctl_using_subcommand flush" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c sessctl -n "__fish_sessctl_using_subcommand stats" -l baseline -d 'A previous `stats --format json` output to compare with (see --max-growth)' -r -F
+complete -c sessctl -n "__fish_sessctl_using_subcommand stats" -l max-growth -d 'Exit 5 when the sessions, or the bytes on disk, grew by more than PCT percent since --baseline, e.g. 20' -r
+complete -c sessctl -n "__fish_sessctl_using_subcommand stats" -l metrics-file -d 'Also write the figures to PATH in Prometheus text format, atomically (for node_exporter\'s textfile collector); on failure the file says the run failed' -r -F
 complete -c sessctl -n "__fish_sessctl_using_subcommand stats" -l max-total -d 'Exit 5 when there are more than N sessions in all' -r
 complete -c sessctl -n "__fish_sessctl_using_subcommand stats" -l max-expired -d 'Exit 5 when more than N sessions have expired' -r
 complete -c sessctl -n "__fish_sessctl_using_subcommand stats" -l max-bytes -d 'Exit 5 when the table (or session files) take more than SIZE on disk, e.g. 2G' -r
@@ -517,7 +528,8 @@ complete -c sessctl -n "__fish_sessctl_using_subcommand stats" -l salt -d 'Signi
 complete -c sessctl -n "__fish_sessctl_using_subcommand stats" -l store-class -d 'Derive the salt from a custom store class\'s __qualname__, e.g. CustomSessionStore' -r
 complete -c sessctl -n "__fish_sessctl_using_subcommand stats" -l format -d 'Output format' -r -f -a "table\t'Human-readable tables and summary lines'
 json\t'JSON (one object per line for list)'
-csv\t'CSV, for list only: a header row, then one row per session (RFC 4180 quoting)'"
+csv\t'CSV, for list only: a header row, then one row per session (RFC 4180 quoting)'
+prometheus\t'Prometheus text exposition format, for stats only (node_exporter\'s textfile collector, or anything that scrapes the format)'"
 complete -c sessctl -n "__fish_sessctl_using_subcommand stats" -l color -d 'Colour: auto (on a terminal, unless NO_COLOR is set or TERM=dumb), always, never' -r -f -a "auto\t'On a terminal, unless NO_COLOR is set or TERM=dumb'
 always\t''
 never\t''"
@@ -563,7 +575,8 @@ complete -c sessctl -n "__fish_sessctl_using_subcommand generate" -l salt -d 'Si
 complete -c sessctl -n "__fish_sessctl_using_subcommand generate" -l store-class -d 'Derive the salt from a custom store class\'s __qualname__, e.g. CustomSessionStore' -r
 complete -c sessctl -n "__fish_sessctl_using_subcommand generate" -l format -d 'Output format' -r -f -a "table\t'Human-readable tables and summary lines'
 json\t'JSON (one object per line for list)'
-csv\t'CSV, for list only: a header row, then one row per session (RFC 4180 quoting)'"
+csv\t'CSV, for list only: a header row, then one row per session (RFC 4180 quoting)'
+prometheus\t'Prometheus text exposition format, for stats only (node_exporter\'s textfile collector, or anything that scrapes the format)'"
 complete -c sessctl -n "__fish_sessctl_using_subcommand generate" -l color -d 'Colour: auto (on a terminal, unless NO_COLOR is set or TERM=dumb), always, never' -r -f -a "auto\t'On a terminal, unless NO_COLOR is set or TERM=dumb'
 always\t''
 never\t''"

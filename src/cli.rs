@@ -374,6 +374,9 @@ pub enum OutputFormat {
     Json,
     /// CSV, for list only: a header row, then one row per session (RFC 4180 quoting)
     Csv,
+    /// Prometheus text exposition format, for stats only (node_exporter's textfile
+    /// collector, or anything that scrapes the format)
+    Prometheus,
 }
 
 impl Command {
@@ -564,6 +567,16 @@ pub struct BatchArgs {
 }
 
 /// `--nice`: a finite ratio, zero or more.
+/// `20` or `20%`: a percentage of 0 or more.
+fn parse_percent(text: &str) -> Result<f64, String> {
+    match text.trim().trim_end_matches('%').trim().parse::<f64>() {
+        Ok(p) if p.is_finite() && p >= 0.0 => Ok(p),
+        _ => Err(format!(
+            "`{text}` is not a percentage; give a number of 0 or more, e.g. 20"
+        )),
+    }
+}
+
 fn parse_ratio(text: &str) -> Result<f64, String> {
     match text.trim().parse::<f64>() {
         Ok(r) if r.is_finite() && r >= 0.0 => Ok(r),
@@ -763,6 +776,24 @@ pub struct FlushArgs {
 
 #[derive(Debug, Args)]
 pub struct StatsArgs {
+    /// A previous `stats --format json` output to compare with (see --max-growth)
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
+
+    /// Exit 5 when the sessions, or the bytes on disk, grew by more than PCT percent
+    /// since --baseline, e.g. 20
+    ///
+    /// Bytes are the table's (or session files') size on disk when both runs know it,
+    /// else the bytes of session data. A CI job keeps the JSON of a release and fails the
+    /// next one whose table grew out of proportion.
+    #[arg(long, value_name = "PCT", requires = "baseline", value_parser = parse_percent)]
+    pub max_growth: Option<f64>,
+
+    /// Also write the figures to PATH in Prometheus text format, atomically (for
+    /// node_exporter's textfile collector); on failure the file says the run failed
+    #[arg(long, value_name = "PATH")]
+    pub metrics_file: Option<PathBuf>,
+
     /// Also read every session against the user table: logged in vs anonymous, stale,
     /// of deleted users, and the users with the most sessions (top 10)
     #[arg(long)]

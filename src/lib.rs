@@ -110,6 +110,14 @@ fn is_failure(code: ExitCode) -> bool {
 }
 
 fn run_command(cli: &Cli, seen: &mut Seen) -> Result<ExitCode> {
+    if cli.global.format == cli::OutputFormat::Prometheus
+        && !matches!(cli.command, cli::Command::Stats(_))
+    {
+        return Err(exit::coded(
+            ExitCode::Usage,
+            "--format prometheus is for stats, whose figures are gauges; bulk changes write theirs with --metrics-file",
+        ));
+    }
     if cli.global.format == cli::OutputFormat::Csv && !matches!(cli.command, cli::Command::List(_))
     {
         return Err(exit::coded(

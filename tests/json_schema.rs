@@ -288,6 +288,60 @@ fn stats() {
     rfc3339_utc(stats.oldest_expire_date.as_deref().unwrap());
 }
 
+/// `--baseline` + `--max-growth`: a table that doubled since the baseline exits 5 with
+/// both growth ids; within the limit it passes; a file that is not a stats report is a
+/// usage error.
+#[test]
+fn stats_growth_against_a_baseline() {
+    let tmp = tempfile::tempdir().unwrap();
+    let set = sample();
+    let db = set.copy_db(tmp.path());
+    let baseline = tmp.path().join("baseline.json");
+    let out = sessctl_on(&db, &set)
+        .args(["stats", "--format", "json"])
+        .output()
+        .unwrap();
+    std::fs::write(&baseline, &out.stdout).unwrap();
+    let grow = |pct: &str| {
+        sessctl_on(&db, &set)
+            .args([
+                "stats",
+                "--format",
+                "json",
+                "--max-growth",
+                pct,
+                "--baseline",
+            ])
+            .arg(&baseline)
+            .output()
+            .unwrap()
+    };
+    assert_eq!(grow("0").status.code(), Some(0), "unchanged");
+    let conn = rusqlite::Connection::open(&db).unwrap();
+    conn.execute_batch(
+        "INSERT INTO django_session SELECT 'x' || session_key, session_data, expire_date FROM django_session",
+    )
+    .unwrap();
+    drop(conn);
+    let doubled = grow("50");
+    assert_eq!(doubled.status.code(), Some(5), "{doubled:?}");
+    let stats: Stats = strict(&serde_json::from_slice(&doubled.stdout).unwrap());
+    let ids: Vec<&str> = stats.exceeded.iter().map(|b| b.id.as_str()).collect();
+    assert!(ids.contains(&"max_growth_total"), "{ids:?}");
+    assert_eq!(
+        stats
+            .exceeded
+            .iter()
+            .find(|b| b.id == "max_growth_total")
+            .unwrap()
+            .value,
+        serde_json::json!(100.0)
+    );
+    assert_eq!(grow("150").status.code(), Some(0), "within 150 %");
+    std::fs::write(&baseline, "{\"not\": \"stats\"}").unwrap();
+    assert_eq!(grow("50").status.code(), Some(2));
+}
+
 /// `stats --users`, `list` and `inspect` with a user table (the auth fixture of Django 6.1).
 #[test]
 fn outputs_with_the_user_table() {

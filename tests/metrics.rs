@@ -126,3 +126,92 @@ fn a_failed_run_leaves_its_exit_code() {
     assert_eq!(m["sessctl_last_run_changed_sessions"].1, 0.0);
     promtool_accepts(&prom);
 }
+
+const AUTH_SET: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/tests/fixtures/auth/django-6.1"
+);
+
+/// `stats --format prometheus` prints the gauges `--metrics-file` writes: the store's
+/// figures, the auth states with `--users`, and each threshold given with whether it is
+/// exceeded; promtool accepts them.
+#[test]
+fn stats_figures_are_gauges() {
+    let tmp = tempfile::tempdir().unwrap();
+    let file = tmp.path().join("stats.prom");
+    let out = sessctl()
+        .args([
+            "--database-url",
+            &format!("sqlite:///{AUTH_SET}/default.sqlite3"),
+            "--now",
+            NOW,
+            "--format",
+            "prometheus",
+            "stats",
+            "--users",
+            "--max-total",
+            "5",
+            "--max-expired",
+            "100",
+            "--metrics-file",
+        ])
+        .arg(&file)
+        .env(
+            "DJANGO_SECRET_KEY",
+            "sessctl-sample-secret-key-not-for-production",
+        )
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(5), "{out:?}");
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), text);
+    let line = |needle: &str| {
+        text.lines()
+            .find(|l| l.starts_with(needle))
+            .unwrap_or_else(|| panic!("no {needle} in {text}"))
+            .rsplit(' ')
+            .next()
+            .unwrap()
+            .to_owned()
+    };
+    assert_eq!(line("sessctl_sessions{"), "19");
+    assert_eq!(line("sessctl_sessions_expired{"), "1");
+    assert_eq!(line("sessctl_stats_success{"), "1");
+    assert_eq!(
+        line("sessctl_sessions_by_auth_state{store=\"sqlite\",target=\"django_session\",state=\"user_deleted\"}"),
+        "1"
+    );
+    assert_eq!(
+        line("sessctl_stats_threshold_exceeded{store=\"sqlite\",target=\"django_session\",threshold=\"max_total\"}"),
+        "1"
+    );
+    assert_eq!(
+        line("sessctl_stats_threshold_exceeded{store=\"sqlite\",target=\"django_session\",threshold=\"max_expired\"}"),
+        "0"
+    );
+    promtool_accepts(&file);
+    // A store that cannot be read leaves a file that says so.
+    let failed = sessctl()
+        .args([
+            "--database-url",
+            "sqlite:////no/such/sessions.sqlite3",
+            "stats",
+            "--metrics-file",
+        ])
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert_eq!(failed.status.code(), Some(3));
+    let text = std::fs::read_to_string(&file).unwrap();
+    assert!(
+        text.contains("sessctl_stats_success{store=\"sqlite\",target=\"django_session\"} 0\n"),
+        "{text}"
+    );
+    promtool_accepts(&file);
+    // Other commands refuse the format.
+    let refused = sessctl()
+        .args(["--format", "prometheus", "list"])
+        .output()
+        .unwrap();
+    assert_eq!(refused.status.code(), Some(2));
+}

@@ -6,7 +6,7 @@ use anyhow::Result;
 use super::Finished;
 use crate::cli::StatsArgs;
 use crate::context::Context;
-use crate::exit::ExitCode;
+use crate::exit::{coded, ExitCode};
 use serde_json::json;
 
 use crate::output::{Breach, Report, StatsReport};
@@ -14,6 +14,58 @@ use crate::store::StoreStats;
 use crate::store::{Access, EngineSpec};
 
 pub fn run(ctx: &Context, args: &StatsArgs) -> Result<Finished> {
+    let result = figures(ctx, args);
+    let Some(path) = &args.metrics_file else {
+        return result;
+    };
+    let text = match &result {
+        Ok(Finished {
+            report: Report::Stats(report),
+            ..
+        }) => crate::output::metrics::stats(report),
+        _ => {
+            let (store, target) = ctx
+                .engine
+                .as_ref()
+                .map(crate::store::metrics_labels)
+                .unwrap_or(("unknown", String::new()));
+            crate::output::metrics::stats_failed((store, &target), std::time::SystemTime::now())
+        }
+    };
+    if let Err(e) = crate::output::metrics::write_text(path, &text) {
+        let message = format!("cannot write --metrics-file {}: {e}", path.display());
+        return match result {
+            // The figures are still shown; the run fails for the file.
+            Ok(mut finished) => {
+                finished.warnings.push(message);
+                finished.exit = ExitCode::Error;
+                Ok(finished)
+            }
+            Err(error) => Err(error.context(message)),
+        };
+    }
+    result
+}
+
+/// The ids of the thresholds `args` gives.
+fn thresholds(args: &StatsArgs) -> Vec<&'static str> {
+    [
+        ("max_total", args.max_total.is_some()),
+        ("max_expired", args.max_expired.is_some()),
+        ("max_bytes", args.max_bytes.is_some()),
+        ("max_data_bytes", args.max_data_bytes.is_some()),
+        ("max_expired_ratio", args.max_expired_ratio.is_some()),
+        ("max_oldest_expiry", args.max_oldest_expiry.is_some()),
+        ("max_growth_total", args.max_growth.is_some()),
+        ("max_growth_bytes", args.max_growth.is_some()),
+    ]
+    .into_iter()
+    .filter(|(_, given)| *given)
+    .map(|(id, _)| id)
+    .collect()
+}
+
+fn figures(ctx: &Context, args: &StatsArgs) -> Result<Finished> {
     let mut store = ctx.open_store(Access::Read)?;
     let stats = store.stats(ctx.now)?;
     let auth = if args.users {
@@ -27,7 +79,10 @@ pub fn run(ctx: &Context, args: &StatsArgs) -> Result<Finished> {
     } else {
         None
     };
-    let exceeded = breaches(ctx, args, &stats);
+    let mut exceeded = breaches(ctx, args, &stats);
+    if let (Some(path), Some(pct)) = (&args.baseline, args.max_growth) {
+        exceeded.extend(growth(&read_baseline(path)?, &stats, pct));
+    }
     let exit = if exceeded.is_empty() {
         ExitCode::Ok
     } else {
@@ -55,7 +110,13 @@ pub fn run(ctx: &Context, args: &StatsArgs) -> Result<Finished> {
             store: store.describe(),
             session_files: matches!(ctx.engine, Some(EngineSpec::File(_))),
             exceeded,
+            thresholds: thresholds(args),
             now: ctx.now,
+            labels: ctx
+                .engine
+                .as_ref()
+                .map(crate::store::metrics_labels)
+                .unwrap_or(("unknown", String::new())),
             engine: match ctx.engine {
                 Some(EngineSpec::Db(_)) | None => "db",
                 Some(EngineSpec::File(_)) => "file",
@@ -138,6 +199,89 @@ fn breaches(ctx: &Context, args: &StatsArgs, s: &StoreStats) -> Vec<Breach> {
                     "the oldest session expired {} ago, longer than --max-oldest-expiry {}: is anything purging this store?",
                     crate::duration::show(std::time::Duration::from_secs(behind as u64)),
                     crate::duration::show(age)
+                ),
+            });
+        }
+    }
+    out
+}
+
+/// What `--baseline` holds of a previous `stats --format json`.
+struct Baseline {
+    total: u64,
+    table_bytes: Option<u64>,
+    data_bytes: u64,
+    shown: String,
+}
+
+/// The most a baseline file may hold: a stats report is one line.
+const MAX_BASELINE: u64 = 1 << 20;
+
+fn read_baseline(path: &std::path::Path) -> Result<Baseline> {
+    let shown = path.display().to_string();
+    let bad = |why: String| coded(ExitCode::Usage, format!("--baseline {shown}: {why}"));
+    let text = crate::textfile::read(path, MAX_BASELINE).map_err(|p| {
+        bad(match p {
+            crate::textfile::Problem::Io(e) => e.to_string(),
+            crate::textfile::Problem::NotRegular => "not a regular file".to_owned(),
+            crate::textfile::Problem::TooLarge(_) => "larger than a stats report".to_owned(),
+            crate::textfile::Problem::NotUtf8 => "not UTF-8 text".to_owned(),
+        })
+    })?;
+    let value: serde_json::Value = serde_json::from_str(text.text.trim()).map_err(|e| {
+        bad(format!(
+            "not the JSON of `sessctl stats --format json` ({e})"
+        ))
+    })?;
+    let number = |name: &str| value.get(name).and_then(serde_json::Value::as_u64);
+    let (Some(total), Some(data_bytes)) = (number("total"), number("data_bytes")) else {
+        return Err(bad(
+            "no total and data_bytes: not the JSON of `sessctl stats --format json`".to_owned(),
+        ));
+    };
+    Ok(Baseline {
+        total,
+        table_bytes: number("table_bytes"),
+        data_bytes,
+        shown,
+    })
+}
+
+/// Growth in percent from `before` to `now` (from nothing, any growth is infinite).
+fn percent(before: u64, now: u64) -> f64 {
+    if before == 0 {
+        return if now == 0 { 0.0 } else { f64::INFINITY };
+    }
+    (now as f64 - before as f64) * 100.0 / before as f64
+}
+
+/// The `--max-growth` breaches: sessions, and bytes on disk (or of data).
+fn growth(base: &Baseline, s: &StoreStats, max: f64) -> Vec<Breach> {
+    let (bytes_before, bytes_now, what) = match (base.table_bytes, s.table_bytes) {
+        (Some(before), Some(now)) => (before, now, "bytes on disk"),
+        _ => (base.data_bytes, s.data_bytes, "bytes of session data"),
+    };
+    let checks = [
+        ("max_growth_total", base.total, s.total, "sessions"),
+        ("max_growth_bytes", bytes_before, bytes_now, what),
+    ];
+    let mut out = Vec::new();
+    for (id, before, now, what) in checks {
+        let grew = percent(before, now);
+        if grew > max {
+            let shown = if grew.is_finite() {
+                format!("{grew:.1} %")
+            } else {
+                "from none".to_owned()
+            };
+            out.push(Breach {
+                id,
+                limit: json!(max),
+                // JSON has no infinity: growth from nothing is null.
+                value: if grew.is_finite() { json!(grew) } else { serde_json::Value::Null },
+                text: format!(
+                    "{what} grew {shown} ({before} to {now}) since the baseline {}, more than --max-growth {max} %",
+                    base.shown
                 ),
             });
         }

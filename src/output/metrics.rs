@@ -7,6 +7,7 @@ use std::io::Write;
 use std::path::Path;
 use std::time::SystemTime;
 
+use crate::output::StatsReport;
 use crate::purge::Outcome;
 
 /// What one run did, as far as it got.
@@ -70,8 +71,158 @@ pub fn render(figures: &RunFigures) -> String {
     out
 }
 
+/// `stats` as gauges: the store's figures, the auth and cache figures where there are
+/// any, and each threshold given with whether it is exceeded.
+pub fn stats(report: &StatsReport) -> String {
+    let labels = format!(
+        "store=\"{}\",target=\"{}\"",
+        label(report.labels.0),
+        label(&report.labels.1)
+    );
+    let s = &report.stats;
+    let mut out = String::new();
+    let mut gauge = |name: &str, help: &str, samples: &[(String, String)]| {
+        out.push_str(&format!(
+            "# HELP sessctl_{name} {help}\n# TYPE sessctl_{name} gauge\n"
+        ));
+        for (extra, value) in samples {
+            out.push_str(&format!("sessctl_{name}{{{labels}{extra}}} {value}\n"));
+        }
+    };
+    let one = |v: String| vec![(String::new(), v)];
+    let time = |t: Option<chrono::DateTime<chrono::Utc>>| {
+        t.map(|t| (t.timestamp_millis() as f64 / 1000.0).to_string())
+    };
+    gauge(
+        "stats_success",
+        "1 when stats read the store, 0 when it failed.",
+        &one("1".into()),
+    );
+    gauge(
+        "stats_timestamp_seconds",
+        "The instant the figures are for (unix time).",
+        &one(time(Some(report.now)).unwrap_or_default()),
+    );
+    gauge(
+        "sessions",
+        "Sessions in the store.",
+        &one(s.total.to_string()),
+    );
+    gauge(
+        "sessions_expired",
+        "Sessions clear-expired would delete now.",
+        &one(s.expired.to_string()),
+    );
+    gauge(
+        "sessions_active",
+        "Sessions that have not expired.",
+        &one((s.total - s.expired).to_string()),
+    );
+    gauge(
+        "session_data_bytes",
+        "Bytes of session data.",
+        &one(s.data_bytes.to_string()),
+    );
+    if let Some(bytes) = s.table_bytes {
+        gauge(
+            "session_store_bytes",
+            "Bytes the table and its indexes (or the session files) take on disk.",
+            &one(bytes.to_string()),
+        );
+    }
+    if let Some(t) = time(s.oldest_expire_date) {
+        gauge(
+            "session_oldest_expiry_timestamp_seconds",
+            "The earliest expiry in the store (unix time).",
+            &one(t),
+        );
+    }
+    if let Some(t) = time(s.newest_expire_date) {
+        gauge(
+            "session_newest_expiry_timestamp_seconds",
+            "The latest expiry in the store (unix time).",
+            &one(t),
+        );
+    }
+    if let Some(a) = &report.auth {
+        let samples: Vec<(String, String)> = crate::auth::AuthState::ALL
+            .iter()
+            .map(|state| {
+                (
+                    format!(",state=\"{}\"", state.as_str()),
+                    a.count(*state).to_string(),
+                )
+            })
+            .collect();
+        gauge(
+            "sessions_by_auth_state",
+            "Sessions by what Django's get_user() makes of them.",
+            &samples,
+        );
+        gauge(
+            "sessions_logged_in",
+            "Sessions Django logs a user in with.",
+            &one(a.logged_in().to_string()),
+        );
+    }
+    if let Some(c) = &report.cache {
+        gauge(
+            "cache_sessions_with_user",
+            "Cached sessions that name a user.",
+            &one(c.with_user.to_string()),
+        );
+        gauge(
+            "cache_sessions_undecodable",
+            "Cached sessions whose value does not decode.",
+            &one(c.undecodable.to_string()),
+        );
+        gauge(
+            "cache_sessions_without_expiry",
+            "Cached sessions without a TTL.",
+            &one(c.no_expiry.to_string()),
+        );
+    }
+    if !report.thresholds.is_empty() {
+        let samples: Vec<(String, String)> = report
+            .thresholds
+            .iter()
+            .map(|id| {
+                let hit = report.exceeded.iter().any(|b| b.id == *id);
+                (format!(",threshold=\"{id}\""), u8::from(hit).to_string())
+            })
+            .collect();
+        gauge(
+            "stats_threshold_exceeded",
+            "1 for each threshold given that the figures exceed (stats exits 5), else 0.",
+            &samples,
+        );
+    }
+    out
+}
+
+/// The gauges of a `stats` that failed before it had figures.
+pub fn stats_failed(labels: (&str, &str), at: SystemTime) -> String {
+    let labels = format!(
+        "store=\"{}\",target=\"{}\"",
+        label(labels.0),
+        label(labels.1)
+    );
+    format!(
+        "# HELP sessctl_stats_success 1 when stats read the store, 0 when it failed.\n\
+         # TYPE sessctl_stats_success gauge\nsessctl_stats_success{{{labels}}} 0\n\
+         # HELP sessctl_stats_timestamp_seconds The instant the figures are for (unix time).\n\
+         # TYPE sessctl_stats_timestamp_seconds gauge\nsessctl_stats_timestamp_seconds{{{labels}}} {}\n",
+        seconds(at)
+    )
+}
+
 /// Writes `figures` to `path` atomically.
 pub fn write(path: &Path, figures: &RunFigures) -> std::io::Result<()> {
+    write_text(path, &render(figures))
+}
+
+/// Writes `text` to `path` atomically: a dot file beside it, synced, renamed over it.
+pub fn write_text(path: &Path, text: &str) -> std::io::Result<()> {
     let dir = path
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
@@ -84,7 +235,7 @@ pub fn write(path: &Path, figures: &RunFigures) -> std::io::Result<()> {
     let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
     let result = (|| {
         let mut file = std::fs::File::create(&tmp)?;
-        file.write_all(render(figures).as_bytes())?;
+        file.write_all(text.as_bytes())?;
         file.sync_all()?;
         std::fs::rename(&tmp, path)
     })();

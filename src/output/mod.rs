@@ -142,10 +142,14 @@ pub struct StatsReport {
     pub session_files: bool,
     /// Thresholds exceeded.
     pub exceeded: Vec<Breach>,
+    /// The ids of the thresholds given (exceeded or not).
+    pub thresholds: Vec<&'static str>,
     /// The instant the figures are for (`--now`).
     pub now: DateTime<Utc>,
     /// The session engine (`db`, `cached_db`, `cache`, `file`).
     pub engine: &'static str,
+    /// The `store` and `target` labels of the Prometheus output.
+    pub labels: (&'static str, String),
 }
 
 /// A `stats` threshold exceeded: its machine id (the option's name without `--` and
@@ -188,6 +192,11 @@ pub fn render(
 ) -> io::Result<()> {
     match format {
         OutputFormat::Json => json::render(report, out),
+        OutputFormat::Prometheus => match report {
+            Report::Stats(stats) => out.write_all(metrics::stats(stats).as_bytes()),
+            // Refused before any other command runs.
+            _ => table::render(report, verbose, look, out),
+        },
         OutputFormat::Table | OutputFormat::Csv if quiet => Ok(()),
         OutputFormat::Table | OutputFormat::Csv => table::render(report, verbose, look, out),
     }
@@ -227,7 +236,8 @@ impl<'a> ListWriter<'a> {
         let first = self.rows == 0 && self.header;
         match self.format {
             OutputFormat::Json => json::list_row(row, self.out)?,
-            OutputFormat::Table => {
+            // Refused for list before it runs; a table if it ever got here.
+            OutputFormat::Table | OutputFormat::Prometheus => {
                 if first {
                     table::list_header(self.users, self.out)?;
                 }
