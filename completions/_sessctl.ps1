@@ -414,6 +414,7 @@ Register-ArgumentCompleter -Native -CommandName 'sessctl' -ScriptBlock {
             break
         }
         'sessctl;stats' {
+            [CompletionResult]::new('--histogram', '--histogram', [CompletionResultType]::ParameterName, 'Draw the store''s shape: expiry (sessions by expiry hour, day or week, expired ones marked) or size (by power of two, percentiles, the largest sessions); repeatable')
             [CompletionResult]::new('--baseline', '--baseline', [CompletionResultType]::ParameterName, 'A previous `stats --format json` output to compare with (see --max-growth)')
             [CompletionResult]::new('--max-growth', '--max-growth', [CompletionResultType]::ParameterName, 'Exit 5 when the sessions, or the bytes on disk, grew by more than PCT percent since --baseline, e.g. 20')
             [CompletionResult]::new('--metrics-file', '--metrics-file', [CompletionResultType]::ParameterName, 'Also write the figures to PATH in Prometheus text format, atomically (for node_exporter''s textfile collector); on failure the file says the run failed')
@@ -451,6 +452,7 @@ Register-ArgumentCompleter -Native -CommandName 'sessctl' -ScriptBlock {
             [CompletionResult]::new('--store-class', '--store-class', [CompletionResultType]::ParameterName, 'Derive the salt from a custom store class''s __qualname__, e.g. CustomSessionStore')
             [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'Colour: auto (on a terminal, unless NO_COLOR is set or TERM=dumb), always, never')
+            [CompletionResult]::new('--duplicates', '--duplicates', [CompletionResultType]::ParameterName, 'Name the session data many sessions hold identically (the signature of a client that creates sessions in a loop): the ten most repeated, with an example key')
             [CompletionResult]::new('--users', '--users', [CompletionResultType]::ParameterName, 'Also read every session against the user table: logged in vs anonymous, stale, of deleted users, and the users with the most sessions (top 10)')
             [CompletionResult]::new('--no-session-auth-hash', '--no-session-auth-hash', [CompletionResultType]::ParameterName, 'The user model has no get_session_auth_hash() (a plain models.Model): Django logs its sessions in without checking _auth_user_hash')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print nothing but errors that make the run fail (and JSON, when asked for)')

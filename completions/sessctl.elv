@@ -403,6 +403,7 @@ set edit:completion:arg-completer[sessctl] = {|@words|
             cand --help 'Print help (see more with ''--help'')'
         }
         &'sessctl;stats'= {
+            cand --histogram 'Draw the store''s shape: expiry (sessions by expiry hour, day or week, expired ones marked) or size (by power of two, percentiles, the largest sessions); repeatable'
             cand --baseline 'A previous `stats --format json` output to compare with (see --max-growth)'
             cand --max-growth 'Exit 5 when the sessions, or the bytes on disk, grew by more than PCT percent since --baseline, e.g. 20'
             cand --metrics-file 'Also write the figures to PATH in Prometheus text format, atomically (for node_exporter''s textfile collector); on failure the file says the run failed'
@@ -440,6 +441,7 @@ set edit:completion:arg-completer[sessctl] = {|@words|
             cand --store-class 'Derive the salt from a custom store class''s __qualname__, e.g. CustomSessionStore'
             cand --format 'Output format'
             cand --color 'Colour: auto (on a terminal, unless NO_COLOR is set or TERM=dumb), always, never'
+            cand --duplicates 'Name the session data many sessions hold identically (the signature of a client that creates sessions in a loop): the ten most repeated, with an example key'
             cand --users 'Also read every session against the user table: logged in vs anonymous, stale, of deleted users, and the users with the most sessions (top 10)'
             cand --no-session-auth-hash 'The user model has no get_session_auth_hash() (a plain models.Model): Django logs its sessions in without checking _auth_user_hash'
             cand -q 'Print nothing but errors that make the run fail (and JSON, when asked for)'

@@ -483,6 +483,8 @@ complete -c sessctl -n "__fish_sessctl_using_subcommand flush" -l no-session-aut
 complete -c sessctl -n "__fish_sessctl_using_subcommand flush" -s q -l quiet -d 'Print nothing but errors that make the run fail (and JSON, when asked for)'
 complete -c sessctl -n "__fish_sessctl_using_subcommand flush" -s v -l verbose -d 'Say more: one line per batch (rows, time, retries) on stderr'
 complete -c sessctl -n "__fish_sessctl_using_subcommand flush" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c sessctl -n "__fish_sessctl_using_subcommand stats" -l histogram -d 'Draw the store\'s shape: expiry (sessions by expiry hour, day or week, expired ones marked) or size (by power of two, percentiles, the largest sessions); repeatable' -r -f -a "expiry\t'Sessions by expiry: what the next purges delete, and the expired backlog'
+size\t'Sessions by size of their data'"
 complete -c sessctl -n "__fish_sessctl_using_subcommand stats" -l baseline -d 'A previous `stats --format json` output to compare with (see --max-growth)' -r -F
 complete -c sessctl -n "__fish_sessctl_using_subcommand stats" -l max-growth -d 'Exit 5 when the sessions, or the bytes on disk, grew by more than PCT percent since --baseline, e.g. 20' -r
 complete -c sessctl -n "__fish_sessctl_using_subcommand stats" -l metrics-file -d 'Also write the figures to PATH in Prometheus text format, atomically (for node_exporter\'s textfile collector); on failure the file says the run failed' -r -F
@@ -533,6 +535,7 @@ prometheus\t'Prometheus text exposition format, for stats only (node_exporter\'s
 complete -c sessctl -n "__fish_sessctl_using_subcommand stats" -l color -d 'Colour: auto (on a terminal, unless NO_COLOR is set or TERM=dumb), always, never' -r -f -a "auto\t'On a terminal, unless NO_COLOR is set or TERM=dumb'
 always\t''
 never\t''"
+complete -c sessctl -n "__fish_sessctl_using_subcommand stats" -l duplicates -d 'Name the session data many sessions hold identically (the signature of a client that creates sessions in a loop): the ten most repeated, with an example key'
 complete -c sessctl -n "__fish_sessctl_using_subcommand stats" -l users -d 'Also read every session against the user table: logged in vs anonymous, stale, of deleted users, and the users with the most sessions (top 10)'
 complete -c sessctl -n "__fish_sessctl_using_subcommand stats" -l no-session-auth-hash -d 'The user model has no get_session_auth_hash() (a plain models.Model): Django logs its sessions in without checking _auth_user_hash'
 complete -c sessctl -n "__fish_sessctl_using_subcommand stats" -s q -l quiet -d 'Print nothing but errors that make the run fail (and JSON, when asked for)'

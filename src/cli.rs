@@ -692,6 +692,14 @@ pub struct ListArgs {
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum HistogramKind {
+    /// Sessions by expiry: what the next purges delete, and the expired backlog
+    Expiry,
+    /// Sessions by size of their data
+    Size,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum ListSort {
     /// Soonest expiry first; sessions without a fixed expiry last
     Expiry,
@@ -776,6 +784,20 @@ pub struct FlushArgs {
 
 #[derive(Debug, Args)]
 pub struct StatsArgs {
+    /// Draw the store's shape: expiry (sessions by expiry hour, day or week, expired
+    /// ones marked) or size (by power of two, percentiles, the largest sessions);
+    /// repeatable
+    ///
+    /// One more pass over every session, in constant memory; the bars are Unicode
+    /// blocks, ASCII where the terminal is not UTF-8, and JSON has the same figures.
+    #[arg(long, value_enum, value_name = "KIND")]
+    pub histogram: Vec<HistogramKind>,
+
+    /// Name the session data many sessions hold identically (the signature of a client
+    /// that creates sessions in a loop): the ten most repeated, with an example key
+    #[arg(long)]
+    pub duplicates: bool,
+
     /// A previous `stats --format json` output to compare with (see --max-growth)
     #[arg(long, value_name = "FILE")]
     pub baseline: Option<PathBuf>,

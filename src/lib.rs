@@ -22,6 +22,7 @@ pub mod parallel;
 pub mod progress;
 pub mod purge;
 pub mod session;
+pub mod shape;
 pub mod store;
 pub mod textfile;
 pub mod zone;

@@ -133,7 +133,60 @@ struct Stats {
     store: String,
     engine: String,
     cache: Option<CacheFigures>,
+    expiry_histogram: Option<ExpiryHistogram>,
+    size_histogram: Option<SizeHistogram>,
+    duplicates: Option<Vec<Duplicate>>,
     users: Option<UserFigures>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ExpiryHistogram {
+    width: String,
+    width_seconds: u64,
+    no_expiry: u64,
+    buckets: Vec<ExpiryBucket>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ExpiryBucket {
+    start: String,
+    sessions: u64,
+    expired: u64,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SizeHistogram {
+    buckets: Vec<SizeBucket>,
+    p50_bytes: u64,
+    p90_bytes: u64,
+    p99_bytes: u64,
+    max_bytes: u64,
+    largest: Vec<Largest>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SizeBucket {
+    up_to_bytes: u64,
+    sessions: u64,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Largest {
+    session_key: String,
+    bytes: u64,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Duplicate {
+    sessions: u64,
+    bytes: u64,
+    example_key: String,
 }
 
 /// `stats --users`.
@@ -286,6 +339,65 @@ fn stats() {
     assert_eq!(stats.total, stats.expired + stats.active);
     assert!(!stats.table_bytes_estimate, "SQLite measures its pages");
     rfc3339_utc(stats.oldest_expire_date.as_deref().unwrap());
+}
+
+/// `--histogram expiry|size` and `--duplicates`: every session counted once, expired
+/// ones marked, percentiles in order, and data held by several sessions found.
+#[test]
+fn stats_shape() {
+    let tmp = tempfile::tempdir().unwrap();
+    let set = sample();
+    let db = set.copy_db(tmp.path());
+    // Three more sessions holding the data of one that exists.
+    let conn = rusqlite::Connection::open(&db).unwrap();
+    let (key, data): (String, String) = conn
+        .query_row(
+            "SELECT session_key, session_data FROM django_session ORDER BY length(session_data) DESC LIMIT 1",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap();
+    for i in 0..3 {
+        conn.execute(
+            "INSERT INTO django_session SELECT ?1, session_data, expire_date FROM django_session WHERE session_key = ?2",
+            rusqlite::params![format!("copy{i}{}", &key[5..]), key],
+        )
+        .unwrap();
+    }
+    drop(conn);
+    let out = json_lines(sessctl_on(&db, &set).args([
+        "stats",
+        "--format",
+        "json",
+        "--histogram",
+        "expiry",
+        "--histogram",
+        "size",
+        "--duplicates",
+    ]));
+    let stats: Stats = strict(&out[0]);
+    let expiry = stats.expiry_histogram.unwrap();
+    let counted: u64 = expiry.buckets.iter().map(|b| b.sessions).sum();
+    assert_eq!(counted + expiry.no_expiry, stats.total);
+    assert_eq!(
+        expiry.buckets.iter().map(|b| b.expired).sum::<u64>(),
+        stats.expired
+    );
+    assert!(expiry.buckets.len() <= 48);
+    for b in &expiry.buckets {
+        rfc3339_utc(&b.start);
+    }
+    let size = stats.size_histogram.unwrap();
+    assert_eq!(
+        size.buckets.iter().map(|b| b.sessions).sum::<u64>(),
+        stats.total
+    );
+    assert!(size.p50_bytes <= size.p90_bytes && size.p90_bytes <= size.p99_bytes);
+    assert_eq!(size.max_bytes, data.len() as u64);
+    assert_eq!(size.largest[0].bytes, data.len() as u64);
+    let dups = stats.duplicates.unwrap();
+    assert_eq!(dups[0].sessions, 4, "the copied data, four times");
+    assert_eq!(dups[0].bytes, data.len() as u64);
 }
 
 /// `--baseline` + `--max-growth`: a table that doubled since the baseline exits 5 with

@@ -68,6 +68,21 @@ fn thresholds(args: &StatsArgs) -> Vec<&'static str> {
 fn figures(ctx: &Context, args: &StatsArgs) -> Result<Finished> {
     let mut store = ctx.open_store(Access::Read)?;
     let stats = store.stats(ctx.now)?;
+    let wanted = crate::shape::Wanted {
+        expiry: args.histogram.contains(&crate::cli::HistogramKind::Expiry),
+        size: args.histogram.contains(&crate::cli::HistogramKind::Size),
+        duplicates: args.duplicates,
+    };
+    let shape = if wanted.any() {
+        Some(crate::shape::measure(
+            store.as_mut(),
+            wanted,
+            ctx.now,
+            (stats.oldest_expire_date, stats.newest_expire_date),
+        )?)
+    } else {
+        None
+    };
     let auth = if args.users {
         let mut judge = ctx.require_judge("stats --users")?;
         Some(crate::auth::census::census(
@@ -106,6 +121,7 @@ fn figures(ctx: &Context, args: &StatsArgs) -> Result<Finished> {
         report: Report::Stats(StatsReport {
             stats,
             cache,
+            shape,
             auth,
             store: store.describe(),
             session_files: matches!(ctx.engine, Some(EngineSpec::File(_))),

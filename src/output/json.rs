@@ -122,6 +122,29 @@ pub fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
                     "ttl_max_seconds": c.ttl_max,
                     "max_entries": c.max_entries,
                 })),
+                "expiry_histogram": report.shape.as_ref().and_then(|s| s.expiry.as_ref()).map(|h| json!({
+                    "width": h.width_name,
+                    "width_seconds": h.width_seconds,
+                    "no_expiry": h.no_expiry,
+                    "buckets": h.buckets.iter().map(|b| json!({
+                        "start": rfc3339(b.start),
+                        "sessions": b.sessions,
+                        "expired": b.expired,
+                    })).collect::<Vec<_>>(),
+                })),
+                "size_histogram": report.shape.as_ref().and_then(|s| s.size.as_ref()).map(|h| json!({
+                    "buckets": h.buckets.iter().map(|(upto, n)| json!({"up_to_bytes": upto, "sessions": n})).collect::<Vec<_>>(),
+                    "p50_bytes": h.p50,
+                    "p90_bytes": h.p90,
+                    "p99_bytes": h.p99,
+                    "max_bytes": h.max,
+                    "largest": h.largest.iter().map(|(k, b)| json!({"session_key": k, "bytes": b})).collect::<Vec<_>>(),
+                })),
+                "duplicates": report.shape.as_ref().and_then(|s| s.duplicates.as_ref()).map(|d| d.iter().map(|d| json!({
+                    "sessions": d.sessions,
+                    "bytes": d.bytes,
+                    "example_key": d.example_key,
+                })).collect::<Vec<_>>()),
                 "users": report.auth.as_ref().map(|a| json!({
                     "logged_in": a.logged_in(),
                     "with_user": a.with_user,

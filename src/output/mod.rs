@@ -134,6 +134,8 @@ pub struct StatsReport {
     pub stats: StoreStats,
     /// Figures only a cache gives (cache engine).
     pub cache: Option<crate::store::CacheFigures>,
+    /// `--histogram`, `--duplicates`: the store's shape.
+    pub shape: Option<crate::shape::Shape>,
     /// `--users`: the sessions judged against the user table.
     pub auth: Option<crate::auth::census::AuthFigures>,
     pub store: String,

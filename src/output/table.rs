@@ -435,7 +435,108 @@ fn stats_table(report: &StatsReport, look: Look, out: &mut dyn Write) -> io::Res
             ]);
         }
     }
-    writeln!(out, "{table}")
+    writeln!(out, "{table}")?;
+    if let Some(shape) = &report.shape {
+        draw_shape(shape, report.now, look, out)?;
+    }
+    Ok(())
+}
+
+/// Width of the longest bar of a histogram.
+const BAR_WIDTH: usize = 40;
+
+/// The `--histogram` and `--duplicates` charts, after the figures.
+fn draw_shape(
+    shape: &crate::shape::Shape,
+    now: chrono::DateTime<chrono::Utc>,
+    look: Look,
+    out: &mut dyn Write,
+) -> io::Result<()> {
+    use crate::shape::bar;
+    if let Some(h) = &shape.expiry {
+        writeln!(
+            out,
+            "\nSessions by expiry, per {} (* expired at {}):",
+            h.width_name,
+            rfc3339(now)
+        )?;
+        let max = h.buckets.iter().map(|b| b.sessions).max().unwrap_or(0);
+        let hourly = h.width_seconds < 86_400;
+        for b in &h.buckets {
+            let start = if hourly {
+                b.start.format("%Y-%m-%d %H:00").to_string()
+            } else {
+                b.start.format("%Y-%m-%d").to_string()
+            };
+            let mark = if b.expired == b.sessions {
+                "*"
+            } else if b.expired > 0 {
+                "+"
+            } else {
+                " "
+            };
+            let drawn = bar(b.sessions, max, BAR_WIDTH, look.ascii);
+            let drawn = if b.expired > 0 {
+                look.paint_out(&drawn, sgr::RED).into_owned()
+            } else {
+                drawn
+            };
+            writeln!(
+                out,
+                "{start:<16} {mark} {:>10}  {drawn}",
+                thousands(b.sessions)
+            )?;
+        }
+        if h.buckets
+            .iter()
+            .any(|b| b.expired > 0 && b.expired < b.sessions)
+        {
+            writeln!(out, "(+ partly expired)")?;
+        }
+        if h.no_expiry > 0 {
+            writeln!(out, "without a fixed expiry: {}", thousands(h.no_expiry))?;
+        }
+    }
+    if let Some(h) = &shape.size {
+        writeln!(
+            out,
+            "\nSessions by size of their data (p50 {} B, p90 {} B, p99 {} B, largest {} B):",
+            h.p50, h.p90, h.p99, h.max
+        )?;
+        let max = h.buckets.iter().map(|(_, n)| *n).max().unwrap_or(0);
+        for (upto, n) in &h.buckets {
+            writeln!(
+                out,
+                "<= {:<10} {:>10}  {}",
+                format!("{upto} B"),
+                thousands(*n),
+                bar(*n, max, BAR_WIDTH, look.ascii)
+            )?;
+        }
+        if !h.largest.is_empty() {
+            writeln!(out, "largest:")?;
+            for (key, bytes) in &h.largest {
+                writeln!(out, "  {:<KEY_WIDTH$}  {bytes} B", for_terminal(key))?;
+            }
+        }
+    }
+    if let Some(dups) = &shape.duplicates {
+        if dups.is_empty() {
+            writeln!(out, "\nNo two sessions hold the same data.")?;
+        } else {
+            writeln!(out, "\nSession data held by several sessions (most first):")?;
+            for d in dups {
+                writeln!(
+                    out,
+                    "  {:>10} sessions  {:>7} B  e.g. {}",
+                    thousands(d.sessions),
+                    d.bytes,
+                    for_terminal(&d.example_key)
+                )?;
+            }
+        }
+    }
+    Ok(())
 }
 
 const KEY_WIDTH: usize = 32;
