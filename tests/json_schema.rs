@@ -133,10 +133,21 @@ struct Stats {
     store: String,
     engine: String,
     cache: Option<CacheFigures>,
+    estimate: Option<EstimateInfo>,
     expiry_histogram: Option<ExpiryHistogram>,
     size_histogram: Option<SizeHistogram>,
     duplicates: Option<Vec<Duplicate>>,
     users: Option<UserFigures>,
+}
+
+/// `stats --estimate`: where the figures come from.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct EstimateInfo {
+    source: String,
+    statistics_gathered: Option<String>,
+    expired_known: bool,
+    data_bytes_known: bool,
 }
 
 #[derive(Deserialize)]
@@ -398,6 +409,34 @@ fn stats_shape() {
     let dups = stats.duplicates.unwrap();
     assert_eq!(dups[0].sessions, 4, "the copied data, four times");
     assert_eq!(dups[0].bytes, data.len() as u64);
+}
+
+/// `stats --estimate` on SQLite: the total from sqlite_stat1 after ANALYZE (the expired
+/// count unknown, and said so), a clear refusal before.
+#[test]
+fn stats_estimate_on_sqlite() {
+    let tmp = tempfile::tempdir().unwrap();
+    let set = sample();
+    let db = set.copy_db(tmp.path());
+    let before = sessctl_on(&db, &set)
+        .args(["stats", "--estimate"])
+        .output()
+        .unwrap();
+    assert_eq!(before.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&before.stderr).contains("run ANALYZE"));
+    let conn = rusqlite::Connection::open(&db).unwrap();
+    conn.execute_batch("ANALYZE").unwrap();
+    drop(conn);
+    let out = json_lines(sessctl_on(&db, &set).args(["stats", "--estimate", "--format", "json"]));
+    let stats: Stats = strict(&out[0]);
+    assert_eq!(stats.total, set.items("db").len() as u64);
+    let estimate = stats.estimate.unwrap();
+    assert!(!estimate.expired_known);
+    assert!(estimate.source.contains("sqlite_stat1"));
+    let exact: Stats =
+        strict(&json_lines(sessctl_on(&db, &set).args(["stats", "--format", "json"]))[0]);
+    assert_eq!(stats.oldest_expire_date, exact.oldest_expire_date);
+    assert!(exact.estimate.is_none());
 }
 
 /// `--baseline` + `--max-growth`: a table that doubled since the baseline exits 5 with

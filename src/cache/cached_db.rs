@@ -302,6 +302,10 @@ impl SessionStore for CachedDbStore {
         self.db.stats(now)
     }
 
+    fn estimate(&mut self, now: DateTime<Utc>) -> Result<crate::store::Estimate> {
+        self.db.estimate(now)
+    }
+
     fn lock_purge(&mut self, wait: Option<Duration>) -> Result<()> {
         self.db.lock_purge(wait)
     }

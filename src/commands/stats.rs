@@ -9,7 +9,7 @@ use crate::context::Context;
 use crate::exit::{coded, ExitCode};
 use serde_json::json;
 
-use crate::output::{Breach, Report, StatsReport};
+use crate::output::{Breach, EstimateInfo, Report, StatsReport};
 use crate::store::StoreStats;
 use crate::store::{Access, EngineSpec};
 
@@ -67,7 +67,41 @@ fn thresholds(args: &StatsArgs) -> Vec<&'static str> {
 
 fn figures(ctx: &Context, args: &StatsArgs) -> Result<Finished> {
     let mut store = ctx.open_store(Access::Read)?;
-    let stats = store.stats(ctx.now)?;
+    let (stats, estimate) = if args.estimate {
+        let e = store.estimate(ctx.now)?;
+        if e.expired.is_none() && (args.max_expired.is_some() || args.max_expired_ratio.is_some()) {
+            return Err(coded(
+                ExitCode::Usage,
+                format!(
+                    "{} gives no estimate of the expired sessions ({}): --max-expired and --max-expired-ratio need stats without --estimate",
+                    store.describe(),
+                    e.source
+                ),
+            ));
+        }
+        let info = EstimateInfo {
+            source: e.source,
+            analyzed_at: e.analyzed_at,
+            expired_unknown: e.expired.is_none(),
+            data_bytes_unknown: e.data_bytes.is_none(),
+        };
+        let total = e.total.unwrap_or(0);
+        (
+            StoreStats {
+                total,
+                // An estimate never says more expired than in all.
+                expired: e.expired.unwrap_or(0).min(total),
+                oldest_expire_date: e.oldest_expire_date,
+                newest_expire_date: e.newest_expire_date,
+                data_bytes: e.data_bytes.unwrap_or(0),
+                table_bytes: e.table_bytes,
+                table_bytes_estimate: e.table_bytes_estimate,
+            },
+            Some(info),
+        )
+    } else {
+        (store.stats(ctx.now)?, None)
+    };
     let wanted = crate::shape::Wanted {
         expiry: args.histogram.contains(&crate::cli::HistogramKind::Expiry),
         size: args.histogram.contains(&crate::cli::HistogramKind::Size),
@@ -121,6 +155,7 @@ fn figures(ctx: &Context, args: &StatsArgs) -> Result<Finished> {
         report: Report::Stats(StatsReport {
             stats,
             cache,
+            estimate,
             shape,
             auth,
             store: store.describe(),

@@ -122,6 +122,12 @@ pub fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
                     "ttl_max_seconds": c.ttl_max,
                     "max_entries": c.max_entries,
                 })),
+                "estimate": report.estimate.as_ref().map(|e| json!({
+                    "source": e.source,
+                    "statistics_gathered": e.analyzed_at.map(rfc3339),
+                    "expired_known": !e.expired_unknown,
+                    "data_bytes_known": !e.data_bytes_unknown,
+                })),
                 "expiry_histogram": report.shape.as_ref().and_then(|s| s.expiry.as_ref()).map(|h| json!({
                     "width": h.width_name,
                     "width_seconds": h.width_seconds,

@@ -134,6 +134,8 @@ pub struct StatsReport {
     pub stats: StoreStats,
     /// Figures only a cache gives (cache engine).
     pub cache: Option<crate::store::CacheFigures>,
+    /// `--estimate`: where the figures come from (they are estimates, some unknown).
+    pub estimate: Option<EstimateInfo>,
     /// `--histogram`, `--duplicates`: the store's shape.
     pub shape: Option<crate::shape::Shape>,
     /// `--users`: the sessions judged against the user table.
@@ -152,6 +154,15 @@ pub struct StatsReport {
     pub engine: &'static str,
     /// The `store` and `target` labels of the Prometheus output.
     pub labels: (&'static str, String),
+}
+
+/// What `stats --estimate` says besides the figures.
+pub struct EstimateInfo {
+    pub source: &'static str,
+    pub analyzed_at: Option<DateTime<Utc>>,
+    /// The expired count is not known (SQLite): `stats.expired` is 0 and means nothing.
+    pub expired_unknown: bool,
+    pub data_bytes_unknown: bool,
 }
 
 /// A `stats` threshold exceeded: its machine id (the option's name without `--` and

@@ -356,12 +356,38 @@ fn stats_table(report: &StatsReport, look: Look, out: &mut dyn Write) -> io::Res
     let when =
         |t: Option<chrono::DateTime<chrono::Utc>>| t.map(rfc3339).unwrap_or_else(|| "-".to_owned());
     table.add_row(vec!["store".to_owned(), report.store.clone()]);
+    if let Some(e) = &report.estimate {
+        table.add_row(vec![
+            "ESTIMATE".to_owned(),
+            format!(
+                "from {}; statistics gathered {}",
+                e.source,
+                e.analyzed_at
+                    .map(rfc3339)
+                    .unwrap_or_else(|| "at an unknown time".to_owned())
+            ),
+        ]);
+    }
+    let unknown = report.estimate.as_ref().is_some_and(|e| e.expired_unknown);
     table.add_row(vec!["total".to_owned(), s.total.to_string()]);
-    table.add_row(vec!["expired".to_owned(), s.expired.to_string()]);
-    table.add_row(vec!["active".to_owned(), (s.total - s.expired).to_string()]);
+    if unknown {
+        table.add_row(vec!["expired".to_owned(), "unknown".to_owned()]);
+        table.add_row(vec!["active".to_owned(), "unknown".to_owned()]);
+    } else {
+        table.add_row(vec!["expired".to_owned(), s.expired.to_string()]);
+        table.add_row(vec!["active".to_owned(), (s.total - s.expired).to_string()]);
+    }
     table.add_row(vec!["oldest expiry".to_owned(), when(s.oldest_expire_date)]);
     table.add_row(vec!["newest expiry".to_owned(), when(s.newest_expire_date)]);
-    table.add_row(vec!["data bytes".to_owned(), s.data_bytes.to_string()]);
+    if report
+        .estimate
+        .as_ref()
+        .is_some_and(|e| e.data_bytes_unknown)
+    {
+        table.add_row(vec!["data bytes".to_owned(), "unknown".to_owned()]);
+    } else {
+        table.add_row(vec!["data bytes".to_owned(), s.data_bytes.to_string()]);
+    }
     table.add_row(vec![
         if report.session_files {
             "bytes of files on disk"

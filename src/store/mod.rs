@@ -442,4 +442,37 @@ pub trait SessionStore {
     fn cache_figures(&self) -> Option<CacheFigures> {
         None
     }
+
+    /// `stats --estimate`: the figures from the database's own statistics, without
+    /// reading the table. Only database tables have such statistics.
+    fn estimate(&mut self, _now: DateTime<Utc>) -> Result<Estimate> {
+        Err(crate::exit::coded(
+            crate::exit::ExitCode::Usage,
+            format!(
+                "stats --estimate reads a database's table statistics; {} has none (give stats without --estimate)",
+                self.describe()
+            ),
+        ))
+    }
+}
+
+/// What `stats --estimate` reads from a database's statistics.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Estimate {
+    /// Rows, as the statistics last counted them.
+    pub total: Option<u64>,
+    /// Rows with `expire_date < now`, as the query planner estimates them.
+    pub expired: Option<u64>,
+    /// Exact: read at both ends of the expiry index.
+    pub oldest_expire_date: Option<DateTime<Utc>>,
+    pub newest_expire_date: Option<DateTime<Utc>>,
+    /// Bytes of session data: rows × the statistics' average width.
+    pub data_bytes: Option<u64>,
+    pub table_bytes: Option<u64>,
+    /// `table_bytes` is itself InnoDB's estimate (see [`StoreStats`]).
+    pub table_bytes_estimate: bool,
+    /// Where the figures come from, for the report.
+    pub source: &'static str,
+    /// When the statistics were last gathered, when the database says.
+    pub analyzed_at: Option<DateTime<Utc>>,
 }
