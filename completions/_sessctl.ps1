@@ -415,6 +415,7 @@ Register-ArgumentCompleter -Native -CommandName 'sessctl' -ScriptBlock {
         }
         'sessctl;stats' {
             [CompletionResult]::new('--histogram', '--histogram', [CompletionResultType]::ParameterName, 'Draw the store''s shape: expiry (sessions by expiry hour, day or week, expired ones marked) or size (by power of two, percentiles, the largest sessions); repeatable')
+            [CompletionResult]::new('--top', '--top', [CompletionResultType]::ParameterName, 'Rank by sessions: `users` names the ten users (_auth_user_id) with the most sessions, with their usernames when the user table is there')
             [CompletionResult]::new('--baseline', '--baseline', [CompletionResultType]::ParameterName, 'A previous `stats --format json` output to compare with (see --max-growth)')
             [CompletionResult]::new('--max-growth', '--max-growth', [CompletionResultType]::ParameterName, 'Exit 5 when the sessions, or the bytes on disk, grew by more than PCT percent since --baseline, e.g. 20')
             [CompletionResult]::new('--metrics-file', '--metrics-file', [CompletionResultType]::ParameterName, 'Also write the figures to PATH in Prometheus text format, atomically (for node_exporter''s textfile collector); on failure the file says the run failed')

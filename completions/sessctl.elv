@@ -404,6 +404,7 @@ set edit:completion:arg-completer[sessctl] = {|@words|
         }
         &'sessctl;stats'= {
             cand --histogram 'Draw the store''s shape: expiry (sessions by expiry hour, day or week, expired ones marked) or size (by power of two, percentiles, the largest sessions); repeatable'
+            cand --top 'Rank by sessions: `users` names the ten users (_auth_user_id) with the most sessions, with their usernames when the user table is there'
             cand --baseline 'A previous `stats --format json` output to compare with (see --max-growth)'
             cand --max-growth 'Exit 5 when the sessions, or the bytes on disk, grew by more than PCT percent since --baseline, e.g. 20'
             cand --metrics-file 'Also write the figures to PATH in Prometheus text format, atomically (for node_exporter''s textfile collector); on failure the file says the run failed'

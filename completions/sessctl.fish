@@ -485,6 +485,7 @@ complete -c sessctl -n "__fish_sessctl_using_subcommand flush" -s v -l verbose -
 complete -c sessctl -n "__fish_sessctl_using_subcommand flush" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c sessctl -n "__fish_sessctl_using_subcommand stats" -l histogram -d 'Draw the store\'s shape: expiry (sessions by expiry hour, day or week, expired ones marked) or size (by power of two, percentiles, the largest sessions); repeatable' -r -f -a "expiry\t'Sessions by expiry: what the next purges delete, and the expired backlog'
 size\t'Sessions by size of their data'"
+complete -c sessctl -n "__fish_sessctl_using_subcommand stats" -l top -d 'Rank by sessions: `users` names the ten users (_auth_user_id) with the most sessions, with their usernames when the user table is there' -r -f -a "users\t'Users with the most sessions'"
 complete -c sessctl -n "__fish_sessctl_using_subcommand stats" -l baseline -d 'A previous `stats --format json` output to compare with (see --max-growth)' -r -F
 complete -c sessctl -n "__fish_sessctl_using_subcommand stats" -l max-growth -d 'Exit 5 when the sessions, or the bytes on disk, grew by more than PCT percent since --baseline, e.g. 20' -r
 complete -c sessctl -n "__fish_sessctl_using_subcommand stats" -l metrics-file -d 'Also write the figures to PATH in Prometheus text format, atomically (for node_exporter\'s textfile collector); on failure the file says the run failed' -r -F

@@ -692,6 +692,12 @@ pub struct ListArgs {
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum TopKind {
+    /// Users with the most sessions
+    Users,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum HistogramKind {
     /// Sessions by expiry: what the next purges delete, and the expired backlog
     Expiry,
@@ -793,7 +799,7 @@ pub struct StatsArgs {
     /// expiry range is exact (both ends of the expire_date index). The report says when
     /// the statistics were gathered where the database tells. Thresholds apply to the
     /// estimates.
-    #[arg(long, conflicts_with_all = ["users", "histogram", "duplicates"])]
+    #[arg(long, conflicts_with_all = ["users", "histogram", "duplicates", "top"])]
     pub estimate: bool,
 
     /// Draw the store's shape: expiry (sessions by expiry hour, day or week, expired
@@ -804,6 +810,11 @@ pub struct StatsArgs {
     /// blocks, ASCII where the terminal is not UTF-8, and JSON has the same figures.
     #[arg(long, value_enum, value_name = "KIND")]
     pub histogram: Vec<HistogramKind>,
+
+    /// Rank by sessions: `users` names the ten users (_auth_user_id) with the most
+    /// sessions, with their usernames when the user table is there
+    #[arg(long, value_enum, value_name = "WHAT")]
+    pub top: Option<TopKind>,
 
     /// Name the session data many sessions hold identically (the signature of a client
     /// that creates sessions in a loop): the ten most repeated, with an example key

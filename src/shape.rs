@@ -7,7 +7,7 @@
 //! reported, not by the number of sessions: expiry buckets are at most [`MAX_BUCKETS`]
 //! (the bucket width grows with the range), sizes are counted per distinct byte length,
 //! the largest sessions are a fixed-size list; only `--duplicates` holds one 16-byte
-//! entry per distinct session data.
+//! entry per distinct session data, and `--top users` one entry per user.
 
 use std::collections::{BTreeMap, HashMap};
 use std::hash::{Hash, Hasher};
@@ -30,11 +30,13 @@ pub struct Wanted {
     pub expiry: bool,
     pub size: bool,
     pub duplicates: bool,
+    /// Sessions per `_auth_user_id` (the data is decoded for it).
+    pub top_users: bool,
 }
 
 impl Wanted {
     pub fn any(self) -> bool {
-        self.expiry || self.size || self.duplicates
+        self.expiry || self.size || self.duplicates || self.top_users
     }
 }
 
@@ -86,6 +88,9 @@ pub struct Shape {
     pub expiry: Option<ExpiryHistogram>,
     pub size: Option<SizeHistogram>,
     pub duplicates: Option<Vec<Duplicate>>,
+    /// `(user id, sessions)`, most first, at most [`TOP`]; usernames are added by the
+    /// caller when the user table is there.
+    pub top_users: Option<Vec<(String, u64)>>,
 }
 
 /// The bucket width that shows `span` in at most [`MAX_BUCKETS`] bars.
@@ -109,6 +114,7 @@ fn width_for(span: Duration) -> (&'static str, Duration) {
 /// oldest and newest expiry (from its statistics), which fixes the expiry buckets.
 pub fn measure(
     store: &mut dyn SessionStore,
+    codec: &crate::codec::Codec,
     wanted: Wanted,
     now: DateTime<Utc>,
     range: (Option<DateTime<Utc>>, Option<DateTime<Utc>>),
@@ -128,6 +134,7 @@ pub fn measure(
     let mut sizes: HashMap<u64, u64> = HashMap::new();
     let mut largest: Vec<(String, u64)> = Vec::new();
     let mut seen_data: HashMap<u64, (u64, u64, String)> = HashMap::new();
+    let mut per_user: HashMap<String, u64> = HashMap::new();
     let mut cursor = Cursor::start();
     while !cursor.is_done() {
         let page = store.scan_page(&mut cursor, &Condition::ALL, now, PAGE)?;
@@ -149,6 +156,14 @@ pub fn measure(
             if wanted.size {
                 *sizes.entry(bytes).or_default() += 1;
                 keep_largest(&mut largest, &session, bytes);
+            }
+            if wanted.top_users {
+                let id = codec
+                    .decode_payload_only(&session.payload, crate::codec::USER_ID_KEY)
+                    .user_id();
+                if let Some(id) = id {
+                    *per_user.entry(id).or_default() += 1;
+                }
             }
             if wanted.duplicates {
                 let entry = seen_data
@@ -195,6 +210,12 @@ pub fn measure(
         });
         dups.truncate(TOP);
         shape.duplicates = Some(dups);
+    }
+    if wanted.top_users {
+        let mut ranked: Vec<(String, u64)> = per_user.into_iter().collect();
+        ranked.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+        ranked.truncate(TOP);
+        shape.top_users = Some(ranked);
     }
     Ok(shape)
 }

@@ -137,6 +137,7 @@ struct Stats {
     expiry_histogram: Option<ExpiryHistogram>,
     size_histogram: Option<SizeHistogram>,
     duplicates: Option<Vec<Duplicate>>,
+    top_users: Option<Vec<TopUser>>,
     users: Option<UserFigures>,
 }
 
@@ -510,7 +511,10 @@ fn outputs_with_the_user_table() {
                 .args(["--format", "json"]),
         )
     };
-    let stats: Stats = strict(&run(&["stats", "--users"])[0]);
+    let stats: Stats = strict(&run(&["stats", "--users", "--top", "users"])[0]);
+    let top = stats.top_users.as_ref().expect("--top users");
+    assert!(top[0].username.is_some(), "the user table names them");
+    assert!(top.windows(2).all(|w| w[0].sessions >= w[1].sessions));
     let users = stats.users.expect("--users figures");
     assert_eq!(users.states.values().sum::<u64>(), stats.total);
     assert!(!users.top_users.is_empty());

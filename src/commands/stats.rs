@@ -106,16 +106,38 @@ fn figures(ctx: &Context, args: &StatsArgs) -> Result<Finished> {
         expiry: args.histogram.contains(&crate::cli::HistogramKind::Expiry),
         size: args.histogram.contains(&crate::cli::HistogramKind::Size),
         duplicates: args.duplicates,
+        top_users: args.top == Some(crate::cli::TopKind::Users),
     };
     let shape = if wanted.any() {
         Some(crate::shape::measure(
             store.as_mut(),
+            &ctx.codec,
             wanted,
             ctx.now,
             (stats.oldest_expire_date, stats.newest_expire_date),
         )?)
     } else {
         None
+    };
+    // The usernames of the top users, when the user table is there.
+    let top_names = match shape.as_ref().and_then(|s| s.top_users.as_ref()) {
+        Some(top) => match ctx.open_judge()? {
+            Some(mut judge) => {
+                let kind = judge.kind();
+                let keys: Vec<_> = top
+                    .iter()
+                    .filter_map(|(id, _)| {
+                        crate::auth::pk::parse(&serde_json::Value::String(id.clone()), kind)
+                    })
+                    .collect();
+                let rows = judge.users().lookup(&keys)?;
+                rows.into_values()
+                    .filter_map(|r| Some((r.pk.django_text(), r.username?)))
+                    .collect()
+            }
+            None => std::collections::HashMap::new(),
+        },
+        None => std::collections::HashMap::new(),
     };
     let auth = if args.users {
         let mut judge = ctx.require_judge("stats --users")?;
@@ -152,11 +174,12 @@ fn figures(ctx: &Context, args: &StatsArgs) -> Result<Finished> {
     }
     let finished = Finished {
         warnings,
-        report: Report::Stats(StatsReport {
+        report: Report::Stats(Box::new(StatsReport {
             stats,
             cache,
             estimate,
             shape,
+            top_names,
             auth,
             store: store.describe(),
             session_files: matches!(ctx.engine, Some(EngineSpec::File(_))),
@@ -174,7 +197,7 @@ fn figures(ctx: &Context, args: &StatsArgs) -> Result<Finished> {
                 Some(EngineSpec::Cache(_)) => "cache",
                 Some(EngineSpec::CachedDb { .. }) => "cached_db",
             },
-        }),
+        })),
         exit,
         failure: None,
     };

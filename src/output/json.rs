@@ -151,6 +151,11 @@ pub fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
                     "bytes": d.bytes,
                     "example_key": d.example_key,
                 })).collect::<Vec<_>>()),
+                "top_users": report.shape.as_ref().and_then(|s| s.top_users.as_ref()).map(|t| t.iter().map(|(id, n)| json!({
+                    "id": id,
+                    "username": report.top_names.get(id),
+                    "sessions": n,
+                })).collect::<Vec<_>>()),
                 "users": report.auth.as_ref().map(|a| json!({
                     "logged_in": a.logged_in(),
                     "with_user": a.with_user,

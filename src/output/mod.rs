@@ -89,12 +89,14 @@ fn paint<'a>(on: bool, text: &'a str, color: &str) -> std::borrow::Cow<'a, str> 
 }
 
 /// What a command produced.
+// One report per run, moved once: the size of the largest variant costs nothing.
+#[allow(clippy::large_enum_variant)]
 pub enum Report {
     /// Nothing to print (e.g. `list`, which streams its rows).
     None,
     Change(ChangeReport),
     Session(Box<SessionReport>),
-    Stats(StatsReport),
+    Stats(Box<StatsReport>),
     Message(String),
     /// Several reports in a row (`decode` of several stdin lines): JSON one object a
     /// line, tables one after the other with a blank line between.
@@ -138,6 +140,8 @@ pub struct StatsReport {
     pub estimate: Option<EstimateInfo>,
     /// `--histogram`, `--duplicates`: the store's shape.
     pub shape: Option<crate::shape::Shape>,
+    /// Usernames of the `--top users` ids, where the user table has them.
+    pub top_names: std::collections::HashMap<String, String>,
     /// `--users`: the sessions judged against the user table.
     pub auth: Option<crate::auth::census::AuthFigures>,
     pub store: String,

@@ -464,6 +464,37 @@ fn stats_table(report: &StatsReport, look: Look, out: &mut dyn Write) -> io::Res
     writeln!(out, "{table}")?;
     if let Some(shape) = &report.shape {
         draw_shape(shape, report.now, look, out)?;
+        if let Some(top) = &shape.top_users {
+            draw_top_users(top, &report.top_names, look, out)?;
+        }
+    }
+    Ok(())
+}
+
+/// `--top users`: a bar per user.
+fn draw_top_users(
+    top: &[(String, u64)],
+    names: &std::collections::HashMap<String, String>,
+    look: Look,
+    out: &mut dyn Write,
+) -> io::Result<()> {
+    if top.is_empty() {
+        return writeln!(out, "\nNo session names a user.");
+    }
+    writeln!(out, "\nUsers with the most sessions:")?;
+    let max = top.first().map_or(0, |(_, n)| *n);
+    for (id, n) in top {
+        let who = match names.get(id) {
+            Some(name) => format!("{name} ({id})"),
+            None => id.clone(),
+        };
+        writeln!(
+            out,
+            "{:<28} {:>10}  {}",
+            for_terminal(&who),
+            thousands(*n),
+            crate::shape::bar(*n, max, BAR_WIDTH, look.ascii)
+        )?;
     }
     Ok(())
 }
