@@ -471,15 +471,15 @@ pub enum Command {
 /// How a bulk change is cut into short transactions.
 #[derive(Debug, Args)]
 pub struct BatchArgs {
-    /// Rows per batch; each batch is its own short transaction
+    /// Rows per batch; each batch is its own short transaction [default: 50000; 1000 on
+    /// Galera]
     #[arg(
         long,
         value_name = "N",
-        default_value_t = 50_000,
         value_parser = clap::value_parser!(u32).range(1..),
         help_heading = heading::BATCH
     )]
-    pub batch_size: u32,
+    pub batch_size: Option<u32>,
 
     /// Pause between batches, e.g. 200ms or 1s, to leave room for live traffic
     #[arg(
@@ -522,6 +522,56 @@ pub struct BatchArgs {
         help_heading = heading::BATCH
     )]
     pub max_runtime: Option<std::time::Duration>,
+
+    /// After each batch, wait while a replica is further behind than this, e.g. 5s
+    ///
+    /// PostgreSQL: every standby in the primary's pg_stat_replication (the role needs
+    /// pg_monitor), by replay_lag and by how long ago the primary's WAL went past the
+    /// standby's replay position. MySQL/MariaDB: the --replica servers, by GTID
+    /// (gtid_slave_pos against the primary's gtid_binlog_pos; MySQL: gtid_executed), by
+    /// the primary's binlog position the replica has executed, and Seconds_Behind_Master.
+    /// A standby that is not streaming (an inactive replication slot, a state other than
+    /// streaming) or a replica whose IO or SQL thread has stopped pauses the run with a
+    /// message on stderr, repeated every 30 s, until it replicates again or --max-runtime,
+    /// --stop-file or a signal ends the run. The time waited is in the summary.
+    #[arg(
+        long,
+        value_name = "DURATION",
+        value_parser = crate::duration::parse,
+        help_heading = heading::BATCH
+    )]
+    pub max_lag: Option<std::time::Duration>,
+
+    /// With --max-lag, also wait while a replica is more than SIZE of WAL or binlog
+    /// behind, e.g. 64M
+    ///
+    /// SIZE: bytes, or a number with K, M, G or T (powers of 1024). PostgreSQL:
+    /// pg_wal_lsn_diff(pg_current_wal_lsn(), replay_lsn); MySQL/MariaDB: the primary's
+    /// binlog position minus the one the replica has executed (Exec_Master_Log_Pos).
+    /// Positions are as last reported: a PostgreSQL standby reports when WAL arrives and
+    /// every wal_receiver_status_interval otherwise.
+    #[arg(
+        long,
+        value_name = "SIZE",
+        value_parser = parse_size,
+        requires = "max_lag",
+        help_heading = heading::BATCH
+    )]
+    pub max_lag_bytes: Option<u64>,
+
+    /// A MySQL/MariaDB replica of the store to wait for with --max-lag, e.g.
+    /// mysql://monitor@replica1/app; repeat it for each replica
+    ///
+    /// The account needs REPLICA MONITOR (MariaDB; MySQL: REPLICATION CLIENT) on the
+    /// replica, and BINLOG MONITOR (MySQL: REPLICATION CLIENT) on the primary for the
+    /// byte distance. Passwords are never shown; prefer a ~/.my.cnf [client] section.
+    #[arg(
+        long,
+        value_name = "URL",
+        requires = "max_lag",
+        help_heading = heading::BATCH
+    )]
+    pub replica: Vec<String>,
 
     /// Count what would change; change nothing
     #[arg(long, help_heading = heading::BATCH)]

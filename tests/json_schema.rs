@@ -99,7 +99,19 @@ struct ChangeReport {
     largest_batch: u64,
     retries: u64,
     waited_seconds: f64,
+    halvings: u64,
+    replication: Option<Replication>,
     vacuum: Option<Vacuum>,
+}
+
+/// What the run's replicas cost it.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Replication {
+    replicates_to: String,
+    lag_waited_seconds: f64,
+    flow_control_waited_seconds: f64,
+    stopped_pauses: u64,
 }
 
 /// What `--vacuum` did.

@@ -310,6 +310,18 @@ impl SessionStore for CachedDbStore {
         self.db.lock_purge(wait)
     }
 
+    fn replication(
+        &mut self,
+        replicas: &[String],
+        max_lag: bool,
+    ) -> Result<Option<Box<dyn crate::purge::Replication>>> {
+        self.db.replication(replicas, max_lag)
+    }
+
+    fn default_batch_size(&self) -> Option<usize> {
+        self.db.default_batch_size()
+    }
+
     fn vacuum(&mut self) -> Result<Vacuum> {
         self.db.vacuum()
     }

@@ -23,8 +23,8 @@ use crate::exit::{code_of, ExitCode};
 use crate::output::{ChangeReport, Report};
 use crate::progress::Progress;
 use crate::purge::{
-    BatchLog, Engine, FixedPace, Guard, Ledger, Observers, PaceSettings, ProgressLines, Selection,
-    Stop,
+    BatchLog, Engine, FixedPace, Guard, LagBounds, LagPace, Ledger, Observers, PaceSettings,
+    ProgressLines, Selection, Stop,
 };
 use crate::session::Action;
 use crate::store::SessionStore;
@@ -66,6 +66,9 @@ pub fn run(command: &Command, ctx: &Context, out: &mut dyn Write) -> Result<Fini
     }
 }
 
+/// Rows per batch when `--batch-size` is not given and the store asks for no other.
+pub const DEFAULT_BATCH_SIZE: usize = 50_000;
+
 /// Everything a bulk change needs besides the store.
 pub(crate) struct Change<'a> {
     pub command: &'static str,
@@ -89,10 +92,15 @@ pub(crate) fn run_change(
     mut change: Change<'_>,
 ) -> Result<Finished> {
     let batch = change.batch;
+    let batch_size = batch
+        .batch_size
+        .map(|n| n as usize)
+        .or_else(|| store.default_batch_size())
+        .unwrap_or(DEFAULT_BATCH_SIZE);
     // --max-runtime counts from here: waiting for another purge's lock spends it too.
-    let mut pacer = FixedPace::new(
+    let fixed = FixedPace::new(
         PaceSettings {
-            batch_size: batch.batch_size as usize,
+            batch_size,
             sleep: batch.sleep,
             nice: batch.nice,
             batch_time: batch.batch_time,
@@ -103,12 +111,43 @@ pub(crate) fn run_change(
         ctx.stop.clone(),
     );
     let ledger = Ledger::default();
+    let mut watcher = None;
     if !batch.dry_run {
         let wait = batch
             .wait
             .then(|| batch.max_runtime.unwrap_or(std::time::Duration::MAX));
         store.lock_purge(wait)?;
+        watcher = store.replication(&batch.replica, batch.max_lag.is_some())?;
+        if !ctx.quiet {
+            if let Some(w) = &watcher {
+                if ctx.verbose {
+                    eprintln!(
+                        "replication: {} replicates to {}",
+                        store.describe(),
+                        w.describe()
+                    );
+                }
+                for note in w.notes() {
+                    eprintln!("sessctl: note: {note}");
+                }
+            } else if batch.max_lag.is_some() {
+                eprintln!(
+                    "sessctl: note: --max-lag: {} replicates to no standby or replica sessctl can see; nothing to wait for",
+                    store.describe()
+                );
+            }
+        }
     }
+    let mut pacer = LagPace::new(
+        fixed,
+        watcher,
+        LagBounds {
+            time: batch.max_lag,
+            bytes: batch.max_lag_bytes,
+        },
+        ctx.verbose,
+        ctx.quiet,
+    );
     let bar = Progress::new(ctx.show_progress() && batch.progress.is_none());
     ctx.catch_signals(last_resort(ctx, &change, ledger.clone(), bar.handle()))?;
     let mut observers = Observers::new();
@@ -141,7 +180,8 @@ pub(crate) fn run_change(
         Ok(outcome) => (outcome, None),
         Err(failed) => (failed.outcome, Some(failed.error)),
     };
-    outcome.waited = pacer.waited;
+    outcome.waited = pacer.inner.waited;
+    outcome.replication = pacer.figures.clone();
     let mut vacuum = None;
     let failure = match failure {
         None if batch.vacuum && !batch.dry_run && outcome.complete() => match store.vacuum() {

@@ -9,7 +9,9 @@
 //! - `clear-expired` / `purge` / `flush` / `expire`: one object: `{"command", "matched", "matched_complete",
 //!   "deleted" | "updated", "batches", "dry_run", "complete", "stopped", "not_found",
 //!   "elapsed_seconds", "first_batch_seconds", "last_batch_seconds", "largest_batch",
-//!   "retries", "waited_seconds", "vacuum"}`; `vacuum` is null unless `--vacuum` ran:
+//!   "retries", "waited_seconds", "halvings", "replication", "vacuum"}`; `replication` is
+//!   null unless the run watched replicas: `{"replicates_to", "lag_waited_seconds",
+//!   "flow_control_waited_seconds", "stopped_pauses"}`; `vacuum` is null unless `--vacuum` ran:
 //!   `{"statement", "seconds", "measured", "bytes_before", "bytes_after",
 //!   "bytes_estimate", "effect", "note"}`
 //! - `stats`: one object: `{"total", "expired", "active", "oldest_expire_date",
@@ -75,6 +77,19 @@ pub fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
             object.insert("largest_batch".into(), json!(o.largest_batch));
             object.insert("retries".into(), json!(o.retries));
             object.insert("waited_seconds".into(), json!(o.waited.as_secs_f64()));
+            object.insert("halvings".into(), json!(o.halvings));
+            let r = &o.replication;
+            object.insert(
+                "replication".into(),
+                r.replicates_to.as_ref().map_or(Value::Null, |to| {
+                    json!({
+                        "replicates_to": to,
+                        "lag_waited_seconds": r.lag_waited.as_secs_f64(),
+                        "flow_control_waited_seconds": r.flow_waited.as_secs_f64(),
+                        "stopped_pauses": r.stopped_pauses,
+                    })
+                }),
+            );
             object.insert(
                 "vacuum".into(),
                 change.vacuum.as_ref().map_or(Value::Null, |v| {

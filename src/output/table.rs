@@ -150,7 +150,39 @@ fn change_summary(change: &ChangeReport, verbose: bool, out: &mut dyn Write) -> 
             if n == 1 { "y" } else { "ies" }
         ));
     }
+    if o.halvings > 0 {
+        line.push_str(&format!(
+            "; {} halved after certification conflicts",
+            plural(o.halvings, "batch")
+        ));
+    }
     writeln!(out, "{line}")?;
+    if let Some(to) = &o.replication.replicates_to {
+        let r = &o.replication;
+        let mut text = format!("replication: {to}");
+        if r.lag_waited >= Duration::from_millis(10) {
+            text.push_str(&format!(
+                "; waited {} for replicas to catch up",
+                seconds(r.lag_waited)
+            ));
+        }
+        if r.stopped_pauses > 0 {
+            text.push_str(&format!(
+                " (paused {} for a replica that was not replicating)",
+                match r.stopped_pauses {
+                    1 => "once".to_owned(),
+                    n => format!("{n} times"),
+                }
+            ));
+        }
+        if r.flow_waited >= Duration::from_millis(10) {
+            text.push_str(&format!(
+                "; backed off {} for Galera flow control",
+                seconds(r.flow_waited)
+            ));
+        }
+        writeln!(out, "{text}")?;
+    }
     if let Some(v) = &change.vacuum {
         vacuum_summary(v, out)?;
     }

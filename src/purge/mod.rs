@@ -14,6 +14,7 @@
 //!   changed by key *and* payload (`apply_exact`), so memory stays bounded by one batch;
 //! - explicit keys.
 
+pub mod lag;
 pub mod observe;
 pub mod pace;
 
@@ -22,6 +23,7 @@ use std::time::{Duration, Instant};
 use anyhow::Result;
 use chrono::{DateTime, Utc};
 
+pub use self::lag::{LagBounds, LagFigures, LagPace, Look, Replication};
 pub use self::observe::{BatchLog, Counting, Ledger, Observer, Observers, ProgressLines};
 pub use self::pace::{FixedPace, PaceSettings, Pacer, StopFlag};
 use crate::codec::Codec;
@@ -72,6 +74,9 @@ pub struct BatchRecord {
     pub took: Duration,
     /// Times the store rolled the batch back and ran it again.
     pub retries: u32,
+    /// Times the store halved the batch to get it through (Galera certification
+    /// conflicts); `limit` is the size asked for.
+    pub halved: u32,
 }
 
 /// What a run did.
@@ -97,6 +102,10 @@ pub struct Outcome {
     pub retries: u64,
     /// Time the pace spent waiting between batches (`--sleep`, `--nice`, a pause file).
     pub waited: Duration,
+    /// Times a batch was halved to get it through (Galera certification conflicts).
+    pub halvings: u64,
+    /// What the store replicates to and what waiting for it cost.
+    pub replication: LagFigures,
 }
 
 impl Outcome {
@@ -106,6 +115,7 @@ impl Outcome {
 
     fn record(&mut self, record: &BatchRecord) {
         self.retries += u64::from(record.retries);
+        self.halvings += u64::from(record.halved);
         if record.changed == 0 {
             return;
         }
@@ -481,6 +491,7 @@ impl Engine<'_, '_> {
             changed: receipt.changed,
             took,
             retries: receipt.retries,
+            halved: receipt.halved,
         };
         self.batches_run += 1;
         outcome.record(&record);

@@ -106,9 +106,16 @@ impl<W: std::io::Write> Observer for BatchLog<W> {
 
     fn batch(&mut self, batch: &BatchRecord, so_far: &Outcome) {
         // A log line that cannot be written must not end the purge.
+        let halved = match batch.halved {
+            0 => String::new(),
+            n => format!(
+                ", halved {n} time{} after certification conflicts",
+                if n == 1 { "" } else { "s" }
+            ),
+        };
         let _ = writeln!(
             self.out,
-            "batch {}: {} {} (of at most {}) in {:.3} s, {} {}; {} so far",
+            "batch {}: {} {} (of at most {}) in {:.3} s, {} {}{halved}; {} so far",
             batch.number,
             self.verb,
             thousands(batch.changed),
@@ -278,6 +285,7 @@ mod tests {
             changed,
             took: Duration::from_millis(51),
             retries,
+            halved: 0,
         }
     }
 

@@ -137,6 +137,11 @@ impl FixedPace {
         )
     }
 
+    /// The flag raised by SIGINT/SIGTERM, for waits of the pace's own.
+    pub fn stop_flag(&self) -> &StopFlag {
+        &self.stop
+    }
+
     fn out_of_time(&self) -> bool {
         self.settings
             .max_runtime
@@ -191,6 +196,12 @@ impl Pacer for FixedPace {
 
     fn record(&mut self, batch: &BatchRecord) {
         self.last_took = Some(batch.took);
+        if batch.halved > 0 {
+            // The store had to halve the batch to get it through (a Galera certification
+            // conflict): the next batches start from the size that went through.
+            self.size = (batch.limit >> batch.halved.min(31)).max(1);
+            return;
+        }
         let Some(target) = self.settings.batch_time else {
             return;
         };
@@ -242,6 +253,7 @@ mod tests {
             changed: limit as u64,
             took: Duration::from_millis(took_ms),
             retries: 0,
+            halved: 0,
         }
     }
 

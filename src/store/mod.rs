@@ -9,7 +9,10 @@
 //! - "expired" means what `clear-expired` would delete (see [`crate::session`]).
 
 pub mod files;
+pub mod galera_lock;
 pub mod mysql;
+pub mod mysql_replicas;
+pub mod pg_standbys;
 pub mod postgres;
 pub mod sql;
 pub mod sqlite;
@@ -30,7 +33,7 @@ use crate::cache::CacheSpec;
 use crate::codec::Codec;
 pub use crate::db::Access;
 use crate::dburl::StoreUrl;
-use crate::purge::StopFlag;
+use crate::purge::{Replication, StopFlag};
 use crate::session::{Condition, Edit, StoredSession, Target};
 use crate::zone::StoreZone;
 
@@ -228,6 +231,8 @@ pub struct Receipt {
     /// Times the write was rolled back and tried again (deadlock, lock or statement
     /// timeout) before it went through.
     pub retries: u32,
+    /// Times the write was halved to get it through (Galera certification conflicts).
+    pub halved: u32,
 }
 
 impl Receipt {
@@ -237,6 +242,7 @@ impl Receipt {
         self.changed += other.changed;
         self.keys.extend(other.keys);
         self.retries += other.retries;
+        self.halved += other.halved;
     }
 }
 
@@ -421,6 +427,25 @@ pub trait SessionStore {
     /// Gives the space of deleted sessions back the way this store can (`--vacuum`), and
     /// says what that did: the statement, its time, the size before and after.
     fn vacuum(&mut self) -> Result<Vacuum>;
+
+    /// A watcher of what this store replicates to, for pacing a bulk change
+    /// (`--max-lag`, Galera's flow control): the standbys a PostgreSQL primary streams
+    /// to, the MySQL/MariaDB replicas named by `replicas` (`--replica` URLs), the other
+    /// nodes of a Galera cluster. `None` when it replicates nowhere it can see.
+    fn replication(
+        &mut self,
+        _replicas: &[String],
+        _max_lag: bool,
+    ) -> Result<Option<Box<dyn Replication>>> {
+        Ok(None)
+    }
+
+    /// The batch size to use when `--batch-size` was not given, when this store needs
+    /// a smaller one than the default (Galera: every batch is one writeset the whole
+    /// cluster certifies and applies).
+    fn default_batch_size(&self) -> Option<usize> {
+        None
+    }
 
     /// Takes the notices gathered since the last call.
     fn take_notices(&mut self) -> Notices {

@@ -43,6 +43,14 @@ use crate::zone::StoreZone;
 /// as "forever" the way MySQL does.
 const LOCK_WAIT_FOREVER: u32 = 365 * 24 * 3600;
 
+/// Rows per batch on Galera when `--batch-size` is not given: every batch is one
+/// writeset that each node certifies and applies, and a large one stalls the cluster
+/// (flow control) and conflicts more often.
+const GALERA_BATCH: usize = 1_000;
+
+/// Halvings of one batch on Galera before its certification conflicts fail the run.
+const GALERA_HALVINGS: u32 = 16;
+
 /// Keys bound in one `IN (…)` list, well below the protocol's 65,535 placeholders.
 const KEYS_PER_STATEMENT: usize = 10_000;
 
@@ -80,6 +88,14 @@ pub struct MysqlStore {
     zone: StoreZone,
     /// The purge lock's name while held.
     lock_name: Option<String>,
+    /// Where the store is, for the connections of the replication watchers and the
+    /// Galera lock's heartbeat.
+    url: Url,
+    shown: String,
+    /// The server is a Galera node (`wsrep_on`).
+    galera: bool,
+    /// The cluster-wide purge lock, while held (Galera).
+    cluster_lock: Option<super::galera_lock::ClusterLock>,
 }
 
 impl MysqlStore {
@@ -90,15 +106,23 @@ impl MysqlStore {
         zone: StoreZone,
         access: Access,
     ) -> Result<MysqlStore> {
-        let conn = my::connect(url, shown, access)?;
+        let mut conn = my::connect(url, shown, access)?;
+        let galera = super::galera_lock::wsrep_on(&mut conn.conn);
         let mut store = MysqlStore {
             conn,
             table: table.to_owned(),
             quoted: quote_ident(table),
             zone,
             lock_name: None,
+            url: url.clone(),
+            shown: shown.to_owned(),
+            galera,
+            cluster_lock: None,
         };
         store.check_schema(access)?;
+        if galera && access.writes() {
+            store.check_synced()?;
+        }
         Ok(store)
     }
 
@@ -170,6 +194,29 @@ impl MysqlStore {
             }
             Err(e) => Err(self.error(e, &format!("checking the {} privilege", change.0))),
         }
+    }
+
+    /// A change on a Galera node that is not Synced (a donor, a joiner, a desynced
+    /// node) would run on a node that is not part of the cluster's agreement, or wait
+    /// behind its catch-up: refused (exit 3), naming the state.
+    fn check_synced(&mut self) -> Result<()> {
+        let status = super::mysql_replicas::wsrep_status(&mut self.conn.conn)
+            .map_err(|e| self.error(e, "reading the Galera status"))?;
+        let state = status
+            .get("wsrep_local_state_comment")
+            .cloned()
+            .unwrap_or_default();
+        let cluster = status
+            .get("wsrep_cluster_status")
+            .cloned()
+            .unwrap_or_default();
+        if state != "Synced" || cluster != "Primary" {
+            return Err(unavailable(format!(
+                "{} is a Galera node in state {state} (cluster {cluster}), not Synced in the Primary component; purge from a Synced node",
+                self.conn.shown
+            )));
+        }
+        Ok(())
     }
 
     fn no_table(&self) -> anyhow::Error {
@@ -256,6 +303,21 @@ impl MysqlStore {
     /// Runs `changes` in one short transaction, retrying deadlocks and timeouts with
     /// backoff. With `keys`, each change reports the keys it changed.
     fn transaction(&mut self, changes: &[Change], keys: bool) -> Result<Receipt> {
+        self.transaction_raw(changes, keys, false)
+            .map_err(|e| self.error(e, "changing sessions"))
+    }
+
+    /// [`transaction`](Self::transaction) with the server's error as it came. With
+    /// `halving`, a deadlock on a Galera node (a certification conflict at commit, or
+    /// a local deadlock) is not retried at the same size: it is handed back, for the
+    /// caller to retry with a smaller batch.
+    fn transaction_raw(
+        &mut self,
+        changes: &[Change],
+        keys: bool,
+        halving: bool,
+    ) -> mysql::Result<Receipt> {
+        self.check_cluster_lock()?;
         let mut attempt = 0;
         loop {
             match self.try_transaction(changes, keys) {
@@ -265,12 +327,28 @@ impl MysqlStore {
                         ..receipt
                     })
                 }
+                Err(e) if halving && mysql_code(&e) == Some(1213) => return Err(e),
                 Err(e) if attempt < BATCH_RETRIES && is_retryable(&e) => {
                     attempt += 1;
                     std::thread::sleep(batch_backoff(attempt));
                 }
-                Err(e) => return Err(self.error(e, "changing sessions")),
+                Err(e) => return Err(e),
             }
+        }
+    }
+
+    /// Fails once the cluster-wide lock's heartbeat has found it taken over.
+    fn check_cluster_lock(&self) -> mysql::Result<()> {
+        match &self.cluster_lock {
+            Some(lock) if lock.lost() => Err(mysql::Error::MySqlError(mysql::MySqlError {
+                state: "HY000".into(),
+                message: format!(
+                    "the cluster-wide purge lock `{}` expired and was taken by another sessctl: stopping (see sessctl_lock)",
+                    lock.name()
+                ),
+                code: 0,
+            })),
+            _ => Ok(()),
         }
     }
 
@@ -541,12 +619,35 @@ impl SessionStore for MysqlStore {
             filter.push_str(" AND session_key <= ?");
             params.push(Value::from(end.as_str()));
         }
-        let mut change = self.change(edit, filter, params);
-        change.limit = Some(limit);
         // An update leaves its rows in place (still matching, maybe): the walk goes on
         // after the last key it changed, so it needs the keys.
         let updates = matches!(edit.action, Action::ExpireAt(_));
-        let mut receipt = self.transaction(&[change], edit.report_keys || updates)?;
+        // On Galera a batch that meets a certification conflict is tried again with
+        // half as many rows (a smaller writeset conflicts less), down to one row.
+        let mut limit = limit;
+        let mut halved = 0u32;
+        let mut receipt = loop {
+            let mut change = self.change(edit, filter.clone(), params.clone());
+            change.limit = Some(limit);
+            match self.transaction_raw(&[change], edit.report_keys || updates, self.galera) {
+                Ok(receipt) => break receipt,
+                Err(e) if mysql_code(&e) == Some(1213) && halved < GALERA_HALVINGS => {
+                    if limit == 1 {
+                        // One row cannot be halved: retry it as it is, a few times.
+                        halved += 1;
+                    } else {
+                        limit = (limit / 2).max(1);
+                        halved += 1;
+                    }
+                    std::thread::sleep(batch_backoff(halved.min(BATCH_RETRIES)));
+                }
+                Err(e) => return Err(self.error(e, "changing sessions")),
+            }
+        };
+        receipt.halved = halved;
+        let walk = cursor
+            .position_mut::<Walk>()
+            .expect("the walk was begun above");
         walk.span.observe(span, receipt.changed);
         let full = if updates {
             receipt.keys.len() >= limit
@@ -702,9 +803,23 @@ impl SessionStore for MysqlStore {
     }
 
     fn lock_purge(&mut self, wait: Option<std::time::Duration>) -> Result<()> {
+        let name = lock_name(&self.conn.database, &self.table);
+        if self.galera {
+            // GET_LOCK is node-local on Galera: a row in a cluster-wide table instead.
+            let described = self.describe();
+            let lock = super::galera_lock::ClusterLock::take(
+                &mut self.conn,
+                &self.url,
+                &self.shown,
+                &name,
+                wait,
+                &described,
+            )?;
+            self.cluster_lock = Some(lock);
+            return Ok(());
+        }
         // A named lock held by this connection: released by the server when it closes,
         // even if sessctl is killed.
-        let name = lock_name(&self.conn.database, &self.table);
         let timeout = wait.map_or(0, |w| {
             u32::try_from(w.as_secs_f64().ceil() as u64)
                 .unwrap_or(LOCK_WAIT_FOREVER)
@@ -733,6 +848,34 @@ impl SessionStore for MysqlStore {
                 self.describe()
             )),
         }
+    }
+
+    fn replication(
+        &mut self,
+        replicas: &[String],
+        _max_lag: bool,
+    ) -> Result<Option<Box<dyn crate::purge::Replication>>> {
+        use super::mysql_replicas::{GaleraNode, MysqlReplicas, Several};
+        let mut watchers: Vec<Box<dyn crate::purge::Replication>> = Vec::new();
+        if self.galera {
+            watchers.push(Box::new(GaleraNode::open(&self.url, &self.shown)?));
+        }
+        if !replicas.is_empty() {
+            watchers.push(Box::new(MysqlReplicas::open(
+                &self.url,
+                &self.shown,
+                replicas,
+            )?));
+        }
+        Ok(match watchers.len() {
+            0 => None,
+            1 => watchers.pop(),
+            _ => Some(Box::new(Several(watchers))),
+        })
+    }
+
+    fn default_batch_size(&self) -> Option<usize> {
+        self.galera.then_some(GALERA_BATCH)
     }
 
     fn vacuum(&mut self) -> Result<Vacuum> {

@@ -109,6 +109,10 @@ pub struct PostgresStore {
     tid_ranges: bool,
     /// Sentences for the summary, gathered since the last `take_notices`.
     notices: Vec<String>,
+    /// Where the store is, to watch its standbys over a connection of their own.
+    url: Url,
+    shown: String,
+    stop: StopFlag,
 }
 
 /// SQL text and its parameters, numbered as they are bound.
@@ -150,8 +154,11 @@ impl PostgresStore {
         access: Access,
         stop: StopFlag,
     ) -> Result<PostgresStore> {
-        let conn = pg::connect(url, shown, access, stop)?;
+        let conn = pg::connect(url, shown, access, stop.clone())?;
         let mut store = PostgresStore {
+            url: url.clone(),
+            shown: shown.to_owned(),
+            stop,
             tid_ranges: conn.version >= 140_000,
             conn,
             table: table.to_owned(),
@@ -387,6 +394,7 @@ impl PostgresStore {
             changed,
             keys: row.get::<_, Option<Vec<String>>>(3).unwrap_or_default(),
             retries: 0,
+            halved: 0,
         };
         Ok((
             receipt,
@@ -958,6 +966,26 @@ impl SessionStore for PostgresStore {
             ));
         }
         Ok(())
+    }
+
+    fn replication(
+        &mut self,
+        replicas: &[String],
+        max_lag: bool,
+    ) -> Result<Option<Box<dyn crate::purge::Replication>>> {
+        if !replicas.is_empty() {
+            return Err(coded(
+                ExitCode::Usage,
+                "--replica is for MySQL/MariaDB replicas; a PostgreSQL primary lists its standbys itself (pg_stat_replication)",
+            ));
+        }
+        if !max_lag {
+            return Ok(None);
+        }
+        Ok(
+            super::pg_standbys::PgStandbys::open(&self.url, &self.shown, self.stop.clone())?
+                .map(|w| Box::new(w) as Box<dyn crate::purge::Replication>),
+        )
     }
 
     fn take_notices(&mut self) -> Notices {

@@ -43,7 +43,7 @@ pub fn pg_bin() -> Option<PathBuf> {
 }
 
 /// Runs a PostgreSQL tool, as `postgres` when we are root.
-fn pg(bin: &Path, tool: &str, args: &[&str]) -> std::process::Output {
+pub fn pg(bin: &Path, tool: &str, args: &[&str]) -> std::process::Output {
     let program = bin.join(tool);
     let out = if is_root() {
         Command::new("runuser")
@@ -137,6 +137,11 @@ impl PrivatePostgres {
 
     pub fn dir(&self) -> &Path {
         self.dir.path()
+    }
+
+    /// The bin directory of the server's tools.
+    pub fn bin(&self) -> &Path {
+        &self.bin
     }
 
     fn data(&self) -> PathBuf {
