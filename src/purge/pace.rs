@@ -203,6 +203,9 @@ impl Pacer for FixedPace {
             return;
         }
         let Some(target) = self.settings.batch_time else {
+            // After a halving, batches that go through grow back, doubling, to the
+            // ceiling.
+            self.size = (self.size * 2).min(self.settings.batch_size);
             return;
         };
         // Follow the time per row the last batch showed, at most doubling or quartering
@@ -277,6 +280,20 @@ mod tests {
         assert_eq!(pace.batch_size(), 2_500);
         pace.record(&batch(2_500, 250)); // 10 rows/ms: 1,000 rows take 100 ms
         assert_eq!(pace.batch_size(), 1_000);
+    }
+
+    #[test]
+    fn a_halved_batch_shrinks_the_next_ones_then_they_grow_back() {
+        let mut pace = FixedPace::fixed(1_000, None, None, StopFlag::default());
+        let mut halved = batch(1_000, 10);
+        halved.halved = 2;
+        pace.record(&halved);
+        assert_eq!(pace.batch_size(), 250);
+        pace.record(&batch(250, 10));
+        assert_eq!(pace.batch_size(), 500);
+        pace.record(&batch(500, 10));
+        pace.record(&batch(1_000, 10));
+        assert_eq!(pace.batch_size(), 1_000, "never above --batch-size");
     }
 
     #[test]

@@ -427,11 +427,10 @@ impl GaleraNode {
         let status = wsrep_status(&mut conn.conn)?;
         let get = |k: &str| status.get(k).cloned().unwrap_or_default();
         let described = format!(
-            "a Galera cluster of {} nodes ({} is {} on node {})",
+            "a Galera cluster of {} nodes (component {}, this node {})",
             get("wsrep_cluster_size"),
             get("wsrep_cluster_status"),
             get("wsrep_local_state_comment"),
-            get("wsrep_local_index"),
         );
         let mut node = GaleraNode {
             conn,

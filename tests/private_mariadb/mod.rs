@@ -90,11 +90,25 @@ impl PrivateMariadb {
             .unwrap();
         let port = free_port();
         let d = dir.path();
-        let user = if is_root() { "user=root\n" } else { "" };
+        // As root the server runs as `mysql`, as packaged servers do: Galera's rsync SST
+        // daemon, started by the server, would otherwise write as `nobody`.
+        let user = if is_root() {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(d, std::fs::Permissions::from_mode(0o755)).unwrap();
+            let status = Command::new("chown")
+                .args(["mysql:mysql"])
+                .arg(d)
+                .status()
+                .unwrap();
+            assert!(status.success(), "chown mysql: {}", d.display());
+            "user=mysql\n"
+        } else {
+            ""
+        };
         std::fs::write(
             d.join("my.cnf"),
             format!(
-                "[mariadbd]\ndatadir={d}/data\nsocket={d}/sock\npid-file={d}/pid\nlog-error={d}/err\n\
+                "[mariadbd]\ndatadir={d}/data\nsocket={d}/sock\npid-file={d}/pid\nlog-error={d}/err.log\n\
                  port={port}\nbind-address=127.0.0.1\nskip-name-resolve\n{user}\
                  innodb_buffer_pool_size=64M\ninnodb_log_file_size=16M\n\
                  character-set-server=utf8mb4\n{conf}\n",
@@ -143,9 +157,14 @@ impl PrivateMariadb {
             .spawn()
             .unwrap();
         self.child = Some(child);
+        // A Galera node that is still joining answers SELECT 1 but refuses other
+        // statements: the account is created once the node takes it.
+        let account = "SET SESSION sql_log_bin = 0; \
+             CREATE USER IF NOT EXISTS 'root'@'127.0.0.1'; \
+             GRANT ALL ON *.* TO 'root'@'127.0.0.1' WITH GRANT OPTION";
         let started = Instant::now();
         loop {
-            if self.try_sql("SELECT 1").is_ok() {
+            if self.try_sql(account).is_ok() {
                 break;
             }
             if let Some(status) = self.child.as_mut().unwrap().try_wait().unwrap() {
@@ -158,15 +177,10 @@ impl PrivateMariadb {
             );
             std::thread::sleep(Duration::from_millis(200));
         }
-        self.sql(
-            "SET SESSION sql_log_bin = 0; \
-             CREATE USER IF NOT EXISTS 'root'@'127.0.0.1'; \
-             GRANT ALL ON *.* TO 'root'@'127.0.0.1' WITH GRANT OPTION",
-        );
     }
 
     pub fn log_tail(&self) -> String {
-        let log = std::fs::read_to_string(self.dir.path().join("err")).unwrap_or_default();
+        let log = std::fs::read_to_string(self.dir.path().join("err.log")).unwrap_or_default();
         let lines: Vec<&str> = log.lines().collect();
         lines[lines.len().saturating_sub(30)..].join("\n")
     }
