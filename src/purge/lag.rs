@@ -343,6 +343,31 @@ mod tests {
     }
 
     #[test]
+    fn flow_control_is_waited_out_and_counted_apart() {
+        let flow = Look::FlowControl("receive queue of 12 writesets".into());
+        let mut p = pace(
+            vec![flow.clone(), flow, Look::Within("synced".into())],
+            None,
+        );
+        assert_eq!(p.wait(), None);
+        assert!(p.figures.flow_waited >= Duration::from_millis(300));
+        assert_eq!(p.figures.lag_waited, Duration::ZERO);
+        assert_eq!(p.figures.stopped_pauses, 0);
+    }
+
+    #[test]
+    fn a_signal_ends_a_wait_for_a_stopped_replica() {
+        let mut p = pace(vec![Look::Stopped("replica gone".into())], None);
+        let stop = p.inner.stop_flag().clone();
+        let raiser = std::thread::spawn(move || {
+            std::thread::sleep(Duration::from_millis(300));
+            stop.raise();
+        });
+        assert_eq!(p.wait(), Some(Stop::Interrupted));
+        raiser.join().unwrap();
+    }
+
+    #[test]
     fn short_figures() {
         assert_eq!(short(Duration::from_millis(850)), "850 ms");
         assert_eq!(short(Duration::from_millis(3250)), "3.2 s");

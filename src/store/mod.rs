@@ -434,9 +434,18 @@ pub trait SessionStore {
     /// nodes of a Galera cluster. `None` when it replicates nowhere it can see.
     fn replication(
         &mut self,
-        _replicas: &[String],
+        replicas: &[String],
         _max_lag: bool,
     ) -> Result<Option<Box<dyn Replication>>> {
+        if !replicas.is_empty() {
+            return Err(crate::exit::coded(
+                crate::exit::ExitCode::Usage,
+                format!(
+                    "--replica is for a MySQL/MariaDB store; {} has no replicas to wait for",
+                    self.describe()
+                ),
+            ));
+        }
         Ok(None)
     }
 
