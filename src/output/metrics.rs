@@ -51,7 +51,7 @@ pub fn render(figures: &RunFigures) -> String {
         .map(|d| d.as_secs_f64())
         .unwrap_or(0.0);
     let complete = o.is_some_and(|o| o.complete()) && figures.exit_code == 0;
-    let rows: [(&str, &str, String); 9] = [
+    let rows: [(&str, &str, String); 12] = [
         ("last_run_start_timestamp_seconds", "When the last run started (unix time).", format!("{}", seconds(figures.started))),
         ("last_run_end_timestamp_seconds", "When the last run ended (unix time).", format!("{}", seconds(figures.ended))),
         ("last_run_duration_seconds", "How long the last run took.", format!("{duration}")),
@@ -59,6 +59,9 @@ pub fn render(figures: &RunFigures) -> String {
         ("last_run_changed_sessions", "Sessions the last run deleted or expired.", o.map_or(0, |o| o.changed).to_string()),
         ("last_run_batches", "Batches of the last run that changed sessions.", o.map_or(0, |o| o.batches).to_string()),
         ("last_run_retries", "Batches of the last run rolled back and run again.", o.map_or(0, |o| o.retries).to_string()),
+        ("last_run_halvings", "Times a batch of the last run was halved to get through Galera certification conflicts.", o.map_or(0, |o| o.halvings).to_string()),
+        ("last_run_replica_wait_seconds", "Time the last run waited for replicas behind --max-lag or not replicating.", o.map_or(0.0, |o| o.replication.lag_waited.as_secs_f64()).to_string()),
+        ("last_run_flow_control_wait_seconds", "Time the last run backed off for Galera flow control.", o.map_or(0.0, |o| o.replication.flow_waited.as_secs_f64()).to_string()),
         ("last_run_exit_code", "Exit status of the last run (0 ok, 75 another purge was running, 130 interrupted; see sessctl(1)).", figures.exit_code.to_string()),
         ("last_run_complete", "1 when the last run did all it was asked, 0 otherwise.", u8::from(complete).to_string()),
     ];
@@ -264,6 +267,6 @@ mod tests {
         assert!(text.contains("sessctl_last_run_exit_code{command=\"clear-expired\",store=\"sqlite\",target=\"table \\\"x\\\\y\\\"\"} 75\n"), "{text}");
         assert!(text.contains("sessctl_last_run_duration_seconds{") && text.contains("} 1.5\n"));
         assert!(text.contains("sessctl_last_run_complete{") && text.contains("} 0\n"));
-        assert_eq!(text.matches("# TYPE ").count(), 9);
+        assert_eq!(text.matches("# TYPE ").count(), 12);
     }
 }
