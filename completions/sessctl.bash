@@ -83,7 +83,7 @@ _sessctl() {
 
     case "${cmd}" in
         sessctl)
-            opts="-d -q -v -h -V --database-url --database-url-file --session-dir --table --now --engine --cache-url --cache-key-prefix --cache-version --cache-key-template --cache-serializer --cache-compressor --cache-max-entries --cookie-name --cookie-age --time-zone --secret-key-file --salt --store-class --format --quiet --verbose --color --help --version clear-expired purge list inspect decode expire flush stats generate help"
+            opts="-d -q -v -h -V --database-url --database-url-file --session-dir --table --now --engine --cache-url --cache-key-prefix --cache-version --cache-key-template --cache-serializer --cache-compressor --cache-max-entries --cookie-name --cookie-age --time-zone --user-table --user-pk --user-username --user-email --auth-backends --django-version --no-session-auth-hash --secret-key-file --salt --store-class --format --quiet --verbose --color --help --version clear-expired purge list inspect decode expire flush stats generate help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -157,6 +157,30 @@ _sessctl() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --user-table)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --user-pk)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --user-username)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --user-email)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --auth-backends)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --django-version)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --secret-key-file)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -170,7 +194,7 @@ _sessctl() {
                     return 0
                     ;;
                 --format)
-                    COMPREPLY=($(compgen -W "table json csv" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json csv prometheus" -- "${cur}"))
                     return 0
                     ;;
                 --color)
@@ -185,7 +209,7 @@ _sessctl() {
             return 0
             ;;
         sessctl__subcmd__clear__subcmd__expired)
-            opts="-d -q -v -h --batch-size --sleep --batch-time --nice --stop-file --pause-file --max-runtime --max-lag --max-lag-bytes --replica --dry-run --progress --wait --metrics-file --vacuum --database-url --database-url-file --session-dir --table --now --engine --cache-url --cache-key-prefix --cache-version --cache-key-template --cache-serializer --cache-compressor --cache-max-entries --cookie-name --cookie-age --time-zone --secret-key-file --salt --store-class --format --quiet --verbose --color --help"
+            opts="-d -q -v -h --batch-size --sleep --batch-time --nice --stop-file --pause-file --max-runtime --max-lag --max-lag-bytes --replica --dry-run --progress --wait --metrics-file --vacuum --database-url --database-url-file --session-dir --table --now --engine --cache-url --cache-key-prefix --cache-version --cache-key-template --cache-serializer --cache-compressor --cache-max-entries --cookie-name --cookie-age --time-zone --user-table --user-pk --user-username --user-email --auth-backends --django-version --no-session-auth-hash --secret-key-file --salt --store-class --format --quiet --verbose --color --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -307,6 +331,30 @@ _sessctl() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --user-table)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --user-pk)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --user-username)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --user-email)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --auth-backends)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --django-version)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --secret-key-file)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -320,7 +368,7 @@ _sessctl() {
                     return 0
                     ;;
                 --format)
-                    COMPREPLY=($(compgen -W "table json csv" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json csv prometheus" -- "${cur}"))
                     return 0
                     ;;
                 --color)
@@ -335,7 +383,7 @@ _sessctl() {
             return 0
             ;;
         sessctl__subcmd__decode)
-            opts="-d -q -v -h --cookie --database-url --database-url-file --session-dir --table --now --engine --cache-url --cache-key-prefix --cache-version --cache-key-template --cache-serializer --cache-compressor --cache-max-entries --cookie-name --cookie-age --time-zone --secret-key-file --salt --store-class --format --quiet --verbose --color --help"
+            opts="-d -q -v -h --cookie --database-url --database-url-file --session-dir --table --now --engine --cache-url --cache-key-prefix --cache-version --cache-key-template --cache-serializer --cache-compressor --cache-max-entries --cookie-name --cookie-age --time-zone --user-table --user-pk --user-username --user-email --auth-backends --django-version --no-session-auth-hash --secret-key-file --salt --store-class --format --quiet --verbose --color --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -409,6 +457,30 @@ _sessctl() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --user-table)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --user-pk)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --user-username)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --user-email)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --auth-backends)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --django-version)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --secret-key-file)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -422,7 +494,7 @@ _sessctl() {
                     return 0
                     ;;
                 --format)
-                    COMPREPLY=($(compgen -W "table json csv" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json csv prometheus" -- "${cur}"))
                     return 0
                     ;;
                 --color)
@@ -437,13 +509,21 @@ _sessctl() {
             return 0
             ;;
         sessctl__subcmd__expire)
-            opts="-d -q -v -h --user --batch-size --sleep --batch-time --nice --stop-file --pause-file --max-runtime --max-lag --max-lag-bytes --replica --dry-run --progress --wait --metrics-file --vacuum --database-url --database-url-file --session-dir --table --now --engine --cache-url --cache-key-prefix --cache-version --cache-key-template --cache-serializer --cache-compressor --cache-max-entries --cookie-name --cookie-age --time-zone --secret-key-file --salt --store-class --format --quiet --verbose --color --help"
+            opts="-d -q -v -h --user --username --email --batch-size --sleep --batch-time --nice --stop-file --pause-file --max-runtime --max-lag --max-lag-bytes --replica --dry-run --progress --wait --metrics-file --vacuum --database-url --database-url-file --session-dir --table --now --engine --cache-url --cache-key-prefix --cache-version --cache-key-template --cache-serializer --cache-compressor --cache-max-entries --cookie-name --cookie-age --time-zone --user-table --user-pk --user-username --user-email --auth-backends --django-version --no-session-auth-hash --secret-key-file --salt --store-class --format --quiet --verbose --color --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --user)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --username)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --email)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -563,6 +643,30 @@ _sessctl() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --user-table)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --user-pk)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --user-username)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --user-email)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --auth-backends)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --django-version)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --secret-key-file)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -576,7 +680,7 @@ _sessctl() {
                     return 0
                     ;;
                 --format)
-                    COMPREPLY=($(compgen -W "table json csv" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json csv prometheus" -- "${cur}"))
                     return 0
                     ;;
                 --color)
@@ -591,13 +695,21 @@ _sessctl() {
             return 0
             ;;
         sessctl__subcmd__flush)
-            opts="-y -d -q -v -h --user --all --yes --batch-size --sleep --batch-time --nice --stop-file --pause-file --max-runtime --max-lag --max-lag-bytes --replica --dry-run --progress --wait --metrics-file --vacuum --database-url --database-url-file --session-dir --table --now --engine --cache-url --cache-key-prefix --cache-version --cache-key-template --cache-serializer --cache-compressor --cache-max-entries --cookie-name --cookie-age --time-zone --secret-key-file --salt --store-class --format --quiet --verbose --color --help"
+            opts="-y -d -q -v -h --user --username --email --all --yes --batch-size --sleep --batch-time --nice --stop-file --pause-file --max-runtime --max-lag --max-lag-bytes --replica --dry-run --progress --wait --metrics-file --vacuum --database-url --database-url-file --session-dir --table --now --engine --cache-url --cache-key-prefix --cache-version --cache-key-template --cache-serializer --cache-compressor --cache-max-entries --cookie-name --cookie-age --time-zone --user-table --user-pk --user-username --user-email --auth-backends --django-version --no-session-auth-hash --secret-key-file --salt --store-class --format --quiet --verbose --color --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --user)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --username)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --email)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -717,6 +829,30 @@ _sessctl() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --user-table)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --user-pk)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --user-username)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --user-email)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --auth-backends)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --django-version)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --secret-key-file)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -730,7 +866,7 @@ _sessctl() {
                     return 0
                     ;;
                 --format)
-                    COMPREPLY=($(compgen -W "table json csv" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json csv prometheus" -- "${cur}"))
                     return 0
                     ;;
                 --color)
@@ -745,7 +881,7 @@ _sessctl() {
             return 0
             ;;
         sessctl__subcmd__generate)
-            opts="-d -q -v -h --out --database-url --database-url-file --session-dir --table --now --engine --cache-url --cache-key-prefix --cache-version --cache-key-template --cache-serializer --cache-compressor --cache-max-entries --cookie-name --cookie-age --time-zone --secret-key-file --salt --store-class --format --quiet --verbose --color --help"
+            opts="-d -q -v -h --out --database-url --database-url-file --session-dir --table --now --engine --cache-url --cache-key-prefix --cache-version --cache-key-template --cache-serializer --cache-compressor --cache-max-entries --cookie-name --cookie-age --time-zone --user-table --user-pk --user-username --user-email --auth-backends --django-version --no-session-auth-hash --secret-key-file --salt --store-class --format --quiet --verbose --color --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -823,6 +959,30 @@ _sessctl() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --user-table)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --user-pk)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --user-username)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --user-email)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --auth-backends)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --django-version)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --secret-key-file)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -836,7 +996,7 @@ _sessctl() {
                     return 0
                     ;;
                 --format)
-                    COMPREPLY=($(compgen -W "table json csv" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json csv prometheus" -- "${cur}"))
                     return 0
                     ;;
                 --color)
@@ -1005,7 +1165,7 @@ _sessctl() {
             return 0
             ;;
         sessctl__subcmd__inspect)
-            opts="-d -q -v -h --database-url --database-url-file --session-dir --table --now --engine --cache-url --cache-key-prefix --cache-version --cache-key-template --cache-serializer --cache-compressor --cache-max-entries --cookie-name --cookie-age --time-zone --secret-key-file --salt --store-class --format --quiet --verbose --color --help"
+            opts="-d -q -v -h --database-url --database-url-file --session-dir --table --now --engine --cache-url --cache-key-prefix --cache-version --cache-key-template --cache-serializer --cache-compressor --cache-max-entries --cookie-name --cookie-age --time-zone --user-table --user-pk --user-username --user-email --auth-backends --django-version --no-session-auth-hash --secret-key-file --salt --store-class --format --quiet --verbose --color --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1079,6 +1239,30 @@ _sessctl() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --user-table)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --user-pk)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --user-username)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --user-email)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --auth-backends)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --django-version)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --secret-key-file)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -1092,7 +1276,7 @@ _sessctl() {
                     return 0
                     ;;
                 --format)
-                    COMPREPLY=($(compgen -W "table json csv" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json csv prometheus" -- "${cur}"))
                     return 0
                     ;;
                 --color)
@@ -1107,7 +1291,7 @@ _sessctl() {
             return 0
             ;;
         sessctl__subcmd__list)
-            opts="-d -q -v -h --expired --active --user --limit --sort --no-header --database-url --database-url-file --session-dir --table --now --engine --cache-url --cache-key-prefix --cache-version --cache-key-template --cache-serializer --cache-compressor --cache-max-entries --cookie-name --cookie-age --time-zone --secret-key-file --salt --store-class --format --quiet --verbose --color --help"
+            opts="-d -q -v -h --expired --active --user --username --email --auth --limit --sort --no-header --database-url --database-url-file --session-dir --table --now --engine --cache-url --cache-key-prefix --cache-version --cache-key-template --cache-serializer --cache-compressor --cache-max-entries --cookie-name --cookie-age --time-zone --user-table --user-pk --user-username --user-email --auth-backends --django-version --no-session-auth-hash --secret-key-file --salt --store-class --format --quiet --verbose --color --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1115,6 +1299,18 @@ _sessctl() {
             case "${prev}" in
                 --user)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --username)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --email)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --auth)
+                    COMPREPLY=($(compgen -W "valid valid_fallback stale missing_hash no_hash_check user_deleted inactive backend_not_configured invalid_user_id anonymous expired undecodable unverified" -- "${cur}"))
                     return 0
                     ;;
                 --limit)
@@ -1193,6 +1389,30 @@ _sessctl() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --user-table)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --user-pk)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --user-username)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --user-email)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --auth-backends)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --django-version)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --secret-key-file)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -1206,7 +1426,7 @@ _sessctl() {
                     return 0
                     ;;
                 --format)
-                    COMPREPLY=($(compgen -W "table json csv" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json csv prometheus" -- "${cur}"))
                     return 0
                     ;;
                 --color)
@@ -1221,13 +1441,21 @@ _sessctl() {
             return 0
             ;;
         sessctl__subcmd__purge)
-            opts="-y -d -q -v -h --expired --invalid --user --expired-before --yes --batch-size --sleep --batch-time --nice --stop-file --pause-file --max-runtime --max-lag --max-lag-bytes --replica --dry-run --progress --wait --metrics-file --vacuum --database-url --database-url-file --session-dir --table --now --engine --cache-url --cache-key-prefix --cache-version --cache-key-template --cache-serializer --cache-compressor --cache-max-entries --cookie-name --cookie-age --time-zone --secret-key-file --salt --store-class --format --quiet --verbose --color --help"
+            opts="-y -d -q -v -h --expired --invalid --user --username --email --stale --user-deleted --expired-before --yes --batch-size --sleep --batch-time --nice --stop-file --pause-file --max-runtime --max-lag --max-lag-bytes --replica --dry-run --progress --wait --metrics-file --vacuum --database-url --database-url-file --session-dir --table --now --engine --cache-url --cache-key-prefix --cache-version --cache-key-template --cache-serializer --cache-compressor --cache-max-entries --cookie-name --cookie-age --time-zone --user-table --user-pk --user-username --user-email --auth-backends --django-version --no-session-auth-hash --secret-key-file --salt --store-class --format --quiet --verbose --color --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --user)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --username)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --email)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1351,6 +1579,30 @@ _sessctl() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --user-table)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --user-pk)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --user-username)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --user-email)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --auth-backends)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --django-version)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --secret-key-file)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -1364,7 +1616,7 @@ _sessctl() {
                     return 0
                     ;;
                 --format)
-                    COMPREPLY=($(compgen -W "table json csv" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json csv prometheus" -- "${cur}"))
                     return 0
                     ;;
                 --color)
@@ -1379,12 +1631,32 @@ _sessctl() {
             return 0
             ;;
         sessctl__subcmd__stats)
-            opts="-d -q -v -h --max-total --max-expired --max-bytes --max-data-bytes --max-expired-ratio --max-oldest-expiry --database-url --database-url-file --session-dir --table --now --engine --cache-url --cache-key-prefix --cache-version --cache-key-template --cache-serializer --cache-compressor --cache-max-entries --cookie-name --cookie-age --time-zone --secret-key-file --salt --store-class --format --quiet --verbose --color --help"
+            opts="-d -q -v -h --estimate --histogram --top --duplicates --baseline --max-growth --metrics-file --users --max-total --max-expired --max-bytes --max-data-bytes --max-expired-ratio --max-oldest-expiry --database-url --database-url-file --session-dir --table --now --engine --cache-url --cache-key-prefix --cache-version --cache-key-template --cache-serializer --cache-compressor --cache-max-entries --cookie-name --cookie-age --time-zone --user-table --user-pk --user-username --user-email --auth-backends --django-version --no-session-auth-hash --secret-key-file --salt --store-class --format --quiet --verbose --color --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --histogram)
+                    COMPREPLY=($(compgen -W "expiry size" -- "${cur}"))
+                    return 0
+                    ;;
+                --top)
+                    COMPREPLY=($(compgen -W "users" -- "${cur}"))
+                    return 0
+                    ;;
+                --baseline)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-growth)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --metrics-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --max-total)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -1477,6 +1749,30 @@ _sessctl() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --user-table)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --user-pk)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --user-username)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --user-email)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --auth-backends)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --django-version)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --secret-key-file)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -1490,7 +1786,7 @@ _sessctl() {
                     return 0
                     ;;
                 --format)
-                    COMPREPLY=($(compgen -W "table json csv" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json csv prometheus" -- "${cur}"))
                     return 0
                     ;;
                 --color)

@@ -1,6 +1,6 @@
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_sessctl_global_optspecs
-    string join \n d/database-url= database-url-file= session-dir= table= now= engine= cache-url= cache-key-prefix= cache-version= cache-key-template= cache-serializer= cache-compressor= cache-max-entries= cookie-name= cookie-age= time-zone= secret-key-file= salt= store-class= format= q/quiet v/verbose color= h/help V/version
+    string join \n d/database-url= database-url-file= session-dir= table= now= engine= cache-url= cache-key-prefix= cache-version= cache-key-template= cache-serializer= cache-compressor= cache-max-entries= cookie-name= cookie-age= time-zone= user-table= user-pk= user-username= user-email= auth-backends= django-version= no-session-auth-hash secret-key-file= salt= store-class= format= q/quiet v/verbose color= h/help V/version
 end
 
 function __fish_sessctl_needs_command
@@ -49,15 +49,23 @@ complete -c sessctl -n "__fish_sessctl_needs_command" -l cache-max-entries -d 'M
 complete -c sessctl -n "__fish_sessctl_needs_command" -l cookie-name -d 'SESSION_COOKIE_NAME, the prefix of session file names [env: SESSION_COOKIE_NAME] [default: sessionid]' -r
 complete -c sessctl -n "__fish_sessctl_needs_command" -l cookie-age -d 'SESSION_COOKIE_AGE in seconds [env: SESSION_COOKIE_AGE] [default: 1209600]' -r
 complete -c sessctl -n "__fish_sessctl_needs_command" -l time-zone -d 'Zone of naive stored datetimes: UTC, or TIME_ZONE when USE_TZ=False' -r
+complete -c sessctl -n "__fish_sessctl_needs_command" -l user-table -d 'The user table (AUTH_USER_MODEL\'s db_table) [default: auth_user]' -r
+complete -c sessctl -n "__fish_sessctl_needs_command" -l user-pk -d 'Primary key column of the user table [default: id]' -r
+complete -c sessctl -n "__fish_sessctl_needs_command" -l user-username -d 'Column of USERNAME_FIELD, what --username compares with [default: username]' -r
+complete -c sessctl -n "__fish_sessctl_needs_command" -l user-email -d 'Column of EMAIL_FIELD, what --email compares with [default: email]' -r
+complete -c sessctl -n "__fish_sessctl_needs_command" -l auth-backends -d 'AUTHENTICATION_BACKENDS, comma-separated dotted paths [default: django.contrib.auth.backends.ModelBackend]' -r
+complete -c sessctl -n "__fish_sessctl_needs_command" -l django-version -d 'The site\'s Django version, for the get_user() rules that changed [default: the newest rules]' -r
 complete -c sessctl -n "__fish_sessctl_needs_command" -l secret-key-file -d 'File with SECRET_KEY on its first line, SECRET_KEY_FALLBACKS below' -r -F
 complete -c sessctl -n "__fish_sessctl_needs_command" -l salt -d 'Signing salt of a custom session store class [default: django.contrib.sessions.SessionStore]' -r
 complete -c sessctl -n "__fish_sessctl_needs_command" -l store-class -d 'Derive the salt from a custom store class\'s __qualname__, e.g. CustomSessionStore' -r
 complete -c sessctl -n "__fish_sessctl_needs_command" -l format -d 'Output format' -r -f -a "table\t'Human-readable tables and summary lines'
 json\t'JSON (one object per line for list)'
-csv\t'CSV, for list only: a header row, then one row per session (RFC 4180 quoting)'"
+csv\t'CSV, for list only: a header row, then one row per session (RFC 4180 quoting)'
+prometheus\t'Prometheus text exposition format, for stats only (node_exporter\'s textfile collector, or anything that scrapes the format)'"
 complete -c sessctl -n "__fish_sessctl_needs_command" -l color -d 'Colour: auto (on a terminal, unless NO_COLOR is set or TERM=dumb), always, never' -r -f -a "auto\t'On a terminal, unless NO_COLOR is set or TERM=dumb'
 always\t''
 never\t''"
+complete -c sessctl -n "__fish_sessctl_needs_command" -l no-session-auth-hash -d 'The user model has no get_session_auth_hash() (a plain models.Model): Django logs its sessions in without checking _auth_user_hash'
 complete -c sessctl -n "__fish_sessctl_needs_command" -s q -l quiet -d 'Print nothing but errors that make the run fail (and JSON, when asked for)'
 complete -c sessctl -n "__fish_sessctl_needs_command" -s v -l verbose -d 'Say more: one line per batch (rows, time, retries) on stderr'
 complete -c sessctl -n "__fish_sessctl_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -109,22 +117,32 @@ complete -c sessctl -n "__fish_sessctl_using_subcommand clear-expired" -l cache-
 complete -c sessctl -n "__fish_sessctl_using_subcommand clear-expired" -l cookie-name -d 'SESSION_COOKIE_NAME, the prefix of session file names [env: SESSION_COOKIE_NAME] [default: sessionid]' -r
 complete -c sessctl -n "__fish_sessctl_using_subcommand clear-expired" -l cookie-age -d 'SESSION_COOKIE_AGE in seconds [env: SESSION_COOKIE_AGE] [default: 1209600]' -r
 complete -c sessctl -n "__fish_sessctl_using_subcommand clear-expired" -l time-zone -d 'Zone of naive stored datetimes: UTC, or TIME_ZONE when USE_TZ=False' -r
+complete -c sessctl -n "__fish_sessctl_using_subcommand clear-expired" -l user-table -d 'The user table (AUTH_USER_MODEL\'s db_table) [default: auth_user]' -r
+complete -c sessctl -n "__fish_sessctl_using_subcommand clear-expired" -l user-pk -d 'Primary key column of the user table [default: id]' -r
+complete -c sessctl -n "__fish_sessctl_using_subcommand clear-expired" -l user-username -d 'Column of USERNAME_FIELD, what --username compares with [default: username]' -r
+complete -c sessctl -n "__fish_sessctl_using_subcommand clear-expired" -l user-email -d 'Column of EMAIL_FIELD, what --email compares with [default: email]' -r
+complete -c sessctl -n "__fish_sessctl_using_subcommand clear-expired" -l auth-backends -d 'AUTHENTICATION_BACKENDS, comma-separated dotted paths [default: django.contrib.auth.backends.ModelBackend]' -r
+complete -c sessctl -n "__fish_sessctl_using_subcommand clear-expired" -l django-version -d 'The site\'s Django version, for the get_user() rules that changed [default: the newest rules]' -r
 complete -c sessctl -n "__fish_sessctl_using_subcommand clear-expired" -l secret-key-file -d 'File with SECRET_KEY on its first line, SECRET_KEY_FALLBACKS below' -r -F
 complete -c sessctl -n "__fish_sessctl_using_subcommand clear-expired" -l salt -d 'Signing salt of a custom session store class [default: django.contrib.sessions.SessionStore]' -r
 complete -c sessctl -n "__fish_sessctl_using_subcommand clear-expired" -l store-class -d 'Derive the salt from a custom store class\'s __qualname__, e.g. CustomSessionStore' -r
 complete -c sessctl -n "__fish_sessctl_using_subcommand clear-expired" -l format -d 'Output format' -r -f -a "table\t'Human-readable tables and summary lines'
 json\t'JSON (one object per line for list)'
-csv\t'CSV, for list only: a header row, then one row per session (RFC 4180 quoting)'"
+csv\t'CSV, for list only: a header row, then one row per session (RFC 4180 quoting)'
+prometheus\t'Prometheus text exposition format, for stats only (node_exporter\'s textfile collector, or anything that scrapes the format)'"
 complete -c sessctl -n "__fish_sessctl_using_subcommand clear-expired" -l color -d 'Colour: auto (on a terminal, unless NO_COLOR is set or TERM=dumb), always, never' -r -f -a "auto\t'On a terminal, unless NO_COLOR is set or TERM=dumb'
 always\t''
 never\t''"
 complete -c sessctl -n "__fish_sessctl_using_subcommand clear-expired" -l dry-run -d 'Count what would change; change nothing'
 complete -c sessctl -n "__fish_sessctl_using_subcommand clear-expired" -l wait -d 'When another purge of the same table is running, wait for it instead of exiting 75 (the wait counts against --max-runtime)'
 complete -c sessctl -n "__fish_sessctl_using_subcommand clear-expired" -l vacuum -d 'Afterwards, reclaim the space of deleted sessions and report the time taken and the size before and after'
+complete -c sessctl -n "__fish_sessctl_using_subcommand clear-expired" -l no-session-auth-hash -d 'The user model has no get_session_auth_hash() (a plain models.Model): Django logs its sessions in without checking _auth_user_hash'
 complete -c sessctl -n "__fish_sessctl_using_subcommand clear-expired" -s q -l quiet -d 'Print nothing but errors that make the run fail (and JSON, when asked for)'
 complete -c sessctl -n "__fish_sessctl_using_subcommand clear-expired" -s v -l verbose -d 'Say more: one line per batch (rows, time, retries) on stderr'
 complete -c sessctl -n "__fish_sessctl_using_subcommand clear-expired" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c sessctl -n "__fish_sessctl_using_subcommand purge" -l user -d 'Sessions of this user (_auth_user_id): log an account out everywhere' -r
+complete -c sessctl -n "__fish_sessctl_using_subcommand purge" -l username -d 'Sessions of the user with this USERNAME_FIELD value (exact), read from the user table' -r
+complete -c sessctl -n "__fish_sessctl_using_subcommand purge" -l email -d 'Sessions of the users with this e-mail address (exact; every account that has it)' -r
 complete -c sessctl -n "__fish_sessctl_using_subcommand purge" -l expired-before -d 'Sessions whose expiry is before this time, e.g. 2025-01-01 or -30d' -r
 complete -c sessctl -n "__fish_sessctl_using_subcommand purge" -l batch-size -d 'Rows per batch; each batch is its own short transaction [default: 50000; 1000 on Galera]' -r
 complete -c sessctl -n "__fish_sessctl_using_subcommand purge" -l sleep -d 'Pause between batches, e.g. 200ms or 1s, to leave room for live traffic' -r
@@ -163,25 +181,50 @@ complete -c sessctl -n "__fish_sessctl_using_subcommand purge" -l cache-max-entr
 complete -c sessctl -n "__fish_sessctl_using_subcommand purge" -l cookie-name -d 'SESSION_COOKIE_NAME, the prefix of session file names [env: SESSION_COOKIE_NAME] [default: sessionid]' -r
 complete -c sessctl -n "__fish_sessctl_using_subcommand purge" -l cookie-age -d 'SESSION_COOKIE_AGE in seconds [env: SESSION_COOKIE_AGE] [default: 1209600]' -r
 complete -c sessctl -n "__fish_sessctl_using_subcommand purge" -l time-zone -d 'Zone of naive stored datetimes: UTC, or TIME_ZONE when USE_TZ=False' -r
+complete -c sessctl -n "__fish_sessctl_using_subcommand purge" -l user-table -d 'The user table (AUTH_USER_MODEL\'s db_table) [default: auth_user]' -r
+complete -c sessctl -n "__fish_sessctl_using_subcommand purge" -l user-pk -d 'Primary key column of the user table [default: id]' -r
+complete -c sessctl -n "__fish_sessctl_using_subcommand purge" -l user-username -d 'Column of USERNAME_FIELD, what --username compares with [default: username]' -r
+complete -c sessctl -n "__fish_sessctl_using_subcommand purge" -l user-email -d 'Column of EMAIL_FIELD, what --email compares with [default: email]' -r
+complete -c sessctl -n "__fish_sessctl_using_subcommand purge" -l auth-backends -d 'AUTHENTICATION_BACKENDS, comma-separated dotted paths [default: django.contrib.auth.backends.ModelBackend]' -r
+complete -c sessctl -n "__fish_sessctl_using_subcommand purge" -l django-version -d 'The site\'s Django version, for the get_user() rules that changed [default: the newest rules]' -r
 complete -c sessctl -n "__fish_sessctl_using_subcommand purge" -l secret-key-file -d 'File with SECRET_KEY on its first line, SECRET_KEY_FALLBACKS below' -r -F
 complete -c sessctl -n "__fish_sessctl_using_subcommand purge" -l salt -d 'Signing salt of a custom session store class [default: django.contrib.sessions.SessionStore]' -r
 complete -c sessctl -n "__fish_sessctl_using_subcommand purge" -l store-class -d 'Derive the salt from a custom store class\'s __qualname__, e.g. CustomSessionStore' -r
 complete -c sessctl -n "__fish_sessctl_using_subcommand purge" -l format -d 'Output format' -r -f -a "table\t'Human-readable tables and summary lines'
 json\t'JSON (one object per line for list)'
-csv\t'CSV, for list only: a header row, then one row per session (RFC 4180 quoting)'"
+csv\t'CSV, for list only: a header row, then one row per session (RFC 4180 quoting)'
+prometheus\t'Prometheus text exposition format, for stats only (node_exporter\'s textfile collector, or anything that scrapes the format)'"
 complete -c sessctl -n "__fish_sessctl_using_subcommand purge" -l color -d 'Colour: auto (on a terminal, unless NO_COLOR is set or TERM=dumb), always, never' -r -f -a "auto\t'On a terminal, unless NO_COLOR is set or TERM=dumb'
 always\t''
 never\t''"
 complete -c sessctl -n "__fish_sessctl_using_subcommand purge" -l expired -d 'Sessions that clear-expired would delete (the default when no filter is given)'
 complete -c sessctl -n "__fish_sessctl_using_subcommand purge" -l invalid -d 'Sessions whose data fails to decode or verify with the given keys (what a SECRET_KEY rotation leaves behind); needs the secret key'
+complete -c sessctl -n "__fish_sessctl_using_subcommand purge" -l stale -d 'Sessions Django deletes at their next request: the hash no longer matches the user\'s password (stale) or there is none (missing_hash); needs the secret key'
+complete -c sessctl -n "__fish_sessctl_using_subcommand purge" -l user-deleted -d 'Sessions of users that no longer exist in the user table (their other data, e.g. a cart, goes with them)'
 complete -c sessctl -n "__fish_sessctl_using_subcommand purge" -s y -l yes -d 'Go on without asking when the filters select every session, or --invalid most of them (that is usually a wrong key or filter; sessctl asks on a terminal and refuses with exit 6 elsewhere)'
 complete -c sessctl -n "__fish_sessctl_using_subcommand purge" -l dry-run -d 'Count what would change; change nothing'
 complete -c sessctl -n "__fish_sessctl_using_subcommand purge" -l wait -d 'When another purge of the same table is running, wait for it instead of exiting 75 (the wait counts against --max-runtime)'
 complete -c sessctl -n "__fish_sessctl_using_subcommand purge" -l vacuum -d 'Afterwards, reclaim the space of deleted sessions and report the time taken and the size before and after'
+complete -c sessctl -n "__fish_sessctl_using_subcommand purge" -l no-session-auth-hash -d 'The user model has no get_session_auth_hash() (a plain models.Model): Django logs its sessions in without checking _auth_user_hash'
 complete -c sessctl -n "__fish_sessctl_using_subcommand purge" -s q -l quiet -d 'Print nothing but errors that make the run fail (and JSON, when asked for)'
 complete -c sessctl -n "__fish_sessctl_using_subcommand purge" -s v -l verbose -d 'Say more: one line per batch (rows, time, retries) on stderr'
 complete -c sessctl -n "__fish_sessctl_using_subcommand purge" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c sessctl -n "__fish_sessctl_using_subcommand list" -l user -d 'Only sessions of this user (_auth_user_id)' -r
+complete -c sessctl -n "__fish_sessctl_using_subcommand list" -l username -d 'Sessions of the user with this USERNAME_FIELD value (exact), read from the user table' -r
+complete -c sessctl -n "__fish_sessctl_using_subcommand list" -l email -d 'Sessions of the users with this e-mail address (exact; every account that has it)' -r
+complete -c sessctl -n "__fish_sessctl_using_subcommand list" -l auth -d 'Only sessions in this auth state (repeatable): what Django\'s get_user() makes of them, e.g. stale, valid, user_deleted' -r -f -a "valid\t'Logged in: the hash matches SECRET_KEY'
+valid_fallback\t'Logged in through a SECRET_KEY_FALLBACKS key: the next request re-keys it'
+stale\t'The hash no longer matches (password changed, key retired, SHA-1 hash on 4.0+): Django flushes it at the next request'
+missing_hash\t'Logged in without `_auth_user_hash`: Django flushes it at the next request'
+no_hash_check\t'The user model has no `get_session_auth_hash()`: logged in, nothing to check'
+user_deleted\t'The user row is gone: anonymous, row left'
+inactive\t'`is_active` is false for a backend that checks it: anonymous, row left; it logs in again if the user is re-activated'
+backend_not_configured\t'`_auth_user_backend` is not in AUTHENTICATION_BACKENDS: anonymous, row left; it logs in again if the backend is configured again'
+invalid_user_id\t'`_auth_user_id` does not parse for the key type: Django answers 500'
+anonymous\t'No user in the session'
+expired\t'Django no longer loads it'
+undecodable\t'The data does not decode or verify with the site\'s keys'
+unverified\t'No secret key given: the owner is known, whether the hash matches is not'"
 complete -c sessctl -n "__fish_sessctl_using_subcommand list" -l limit -d 'Stop after N sessions (with --sort: the first N in that order)' -r
 complete -c sessctl -n "__fish_sessctl_using_subcommand list" -l sort -d 'Order by expiry (soonest first) or size (largest first)' -r -f -a "expiry\t'Soonest expiry first; sessions without a fixed expiry last'
 size\t'Largest session_data first'"
@@ -210,18 +253,26 @@ complete -c sessctl -n "__fish_sessctl_using_subcommand list" -l cache-max-entri
 complete -c sessctl -n "__fish_sessctl_using_subcommand list" -l cookie-name -d 'SESSION_COOKIE_NAME, the prefix of session file names [env: SESSION_COOKIE_NAME] [default: sessionid]' -r
 complete -c sessctl -n "__fish_sessctl_using_subcommand list" -l cookie-age -d 'SESSION_COOKIE_AGE in seconds [env: SESSION_COOKIE_AGE] [default: 1209600]' -r
 complete -c sessctl -n "__fish_sessctl_using_subcommand list" -l time-zone -d 'Zone of naive stored datetimes: UTC, or TIME_ZONE when USE_TZ=False' -r
+complete -c sessctl -n "__fish_sessctl_using_subcommand list" -l user-table -d 'The user table (AUTH_USER_MODEL\'s db_table) [default: auth_user]' -r
+complete -c sessctl -n "__fish_sessctl_using_subcommand list" -l user-pk -d 'Primary key column of the user table [default: id]' -r
+complete -c sessctl -n "__fish_sessctl_using_subcommand list" -l user-username -d 'Column of USERNAME_FIELD, what --username compares with [default: username]' -r
+complete -c sessctl -n "__fish_sessctl_using_subcommand list" -l user-email -d 'Column of EMAIL_FIELD, what --email compares with [default: email]' -r
+complete -c sessctl -n "__fish_sessctl_using_subcommand list" -l auth-backends -d 'AUTHENTICATION_BACKENDS, comma-separated dotted paths [default: django.contrib.auth.backends.ModelBackend]' -r
+complete -c sessctl -n "__fish_sessctl_using_subcommand list" -l django-version -d 'The site\'s Django version, for the get_user() rules that changed [default: the newest rules]' -r
 complete -c sessctl -n "__fish_sessctl_using_subcommand list" -l secret-key-file -d 'File with SECRET_KEY on its first line, SECRET_KEY_FALLBACKS below' -r -F
 complete -c sessctl -n "__fish_sessctl_using_subcommand list" -l salt -d 'Signing salt of a custom session store class [default: django.contrib.sessions.SessionStore]' -r
 complete -c sessctl -n "__fish_sessctl_using_subcommand list" -l store-class -d 'Derive the salt from a custom store class\'s __qualname__, e.g. CustomSessionStore' -r
 complete -c sessctl -n "__fish_sessctl_using_subcommand list" -l format -d 'Output format' -r -f -a "table\t'Human-readable tables and summary lines'
 json\t'JSON (one object per line for list)'
-csv\t'CSV, for list only: a header row, then one row per session (RFC 4180 quoting)'"
+csv\t'CSV, for list only: a header row, then one row per session (RFC 4180 quoting)'
+prometheus\t'Prometheus text exposition format, for stats only (node_exporter\'s textfile collector, or anything that scrapes the format)'"
 complete -c sessctl -n "__fish_sessctl_using_subcommand list" -l color -d 'Colour: auto (on a terminal, unless NO_COLOR is set or TERM=dumb), always, never' -r -f -a "auto\t'On a terminal, unless NO_COLOR is set or TERM=dumb'
 always\t''
 never\t''"
 complete -c sessctl -n "__fish_sessctl_using_subcommand list" -l expired -d 'Only sessions that clear-expired would delete'
 complete -c sessctl -n "__fish_sessctl_using_subcommand list" -l active -d 'Only sessions that have not expired'
 complete -c sessctl -n "__fish_sessctl_using_subcommand list" -l no-header -d 'No header line (table, CSV) and no closing count (table)'
+complete -c sessctl -n "__fish_sessctl_using_subcommand list" -l no-session-auth-hash -d 'The user model has no get_session_auth_hash() (a plain models.Model): Django logs its sessions in without checking _auth_user_hash'
 complete -c sessctl -n "__fish_sessctl_using_subcommand list" -s q -l quiet -d 'Print nothing but errors that make the run fail (and JSON, when asked for)'
 complete -c sessctl -n "__fish_sessctl_using_subcommand list" -s v -l verbose -d 'Say more: one line per batch (rows, time, retries) on stderr'
 complete -c sessctl -n "__fish_sessctl_using_subcommand list" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -250,15 +301,23 @@ complete -c sessctl -n "__fish_sessctl_using_subcommand inspect" -l cache-max-en
 complete -c sessctl -n "__fish_sessctl_using_subcommand inspect" -l cookie-name -d 'SESSION_COOKIE_NAME, the prefix of session file names [env: SESSION_COOKIE_NAME] [default: sessionid]' -r
 complete -c sessctl -n "__fish_sessctl_using_subcommand inspect" -l cookie-age -d 'SESSION_COOKIE_AGE in seconds [env: SESSION_COOKIE_AGE] [default: 1209600]' -r
 complete -c sessctl -n "__fish_sessctl_using_subcommand inspect" -l time-zone -d 'Zone of naive stored datetimes: UTC, or TIME_ZONE when USE_TZ=False' -r
+complete -c sessctl -n "__fish_sessctl_using_subcommand inspect" -l user-table -d 'The user table (AUTH_USER_MODEL\'s db_table) [default: auth_user]' -r
+complete -c sessctl -n "__fish_sessctl_using_subcommand inspect" -l user-pk -d 'Primary key column of the user table [default: id]' -r
+complete -c sessctl -n "__fish_sessctl_using_subcommand inspect" -l user-username -d 'Column of USERNAME_FIELD, what --username compares with [default: username]' -r
+complete -c sessctl -n "__fish_sessctl_using_subcommand inspect" -l user-email -d 'Column of EMAIL_FIELD, what --email compares with [default: email]' -r
+complete -c sessctl -n "__fish_sessctl_using_subcommand inspect" -l auth-backends -d 'AUTHENTICATION_BACKENDS, comma-separated dotted paths [default: django.contrib.auth.backends.ModelBackend]' -r
+complete -c sessctl -n "__fish_sessctl_using_subcommand inspect" -l django-version -d 'The site\'s Django version, for the get_user() rules that changed [default: the newest rules]' -r
 complete -c sessctl -n "__fish_sessctl_using_subcommand inspect" -l secret-key-file -d 'File with SECRET_KEY on its first line, SECRET_KEY_FALLBACKS below' -r -F
 complete -c sessctl -n "__fish_sessctl_using_subcommand inspect" -l salt -d 'Signing salt of a custom session store class [default: django.contrib.sessions.SessionStore]' -r
 complete -c sessctl -n "__fish_sessctl_using_subcommand inspect" -l store-class -d 'Derive the salt from a custom store class\'s __qualname__, e.g. CustomSessionStore' -r
 complete -c sessctl -n "__fish_sessctl_using_subcommand inspect" -l format -d 'Output format' -r -f -a "table\t'Human-readable tables and summary lines'
 json\t'JSON (one object per line for list)'
-csv\t'CSV, for list only: a header row, then one row per session (RFC 4180 quoting)'"
+csv\t'CSV, for list only: a header row, then one row per session (RFC 4180 quoting)'
+prometheus\t'Prometheus text exposition format, for stats only (node_exporter\'s textfile collector, or anything that scrapes the format)'"
 complete -c sessctl -n "__fish_sessctl_using_subcommand inspect" -l color -d 'Colour: auto (on a terminal, unless NO_COLOR is set or TERM=dumb), always, never' -r -f -a "auto\t'On a terminal, unless NO_COLOR is set or TERM=dumb'
 always\t''
 never\t''"
+complete -c sessctl -n "__fish_sessctl_using_subcommand inspect" -l no-session-auth-hash -d 'The user model has no get_session_auth_hash() (a plain models.Model): Django logs its sessions in without checking _auth_user_hash'
 complete -c sessctl -n "__fish_sessctl_using_subcommand inspect" -s q -l quiet -d 'Print nothing but errors that make the run fail (and JSON, when asked for)'
 complete -c sessctl -n "__fish_sessctl_using_subcommand inspect" -s v -l verbose -d 'Say more: one line per batch (rows, time, retries) on stderr'
 complete -c sessctl -n "__fish_sessctl_using_subcommand inspect" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -287,20 +346,30 @@ complete -c sessctl -n "__fish_sessctl_using_subcommand decode" -l cache-max-ent
 complete -c sessctl -n "__fish_sessctl_using_subcommand decode" -l cookie-name -d 'SESSION_COOKIE_NAME, the prefix of session file names [env: SESSION_COOKIE_NAME] [default: sessionid]' -r
 complete -c sessctl -n "__fish_sessctl_using_subcommand decode" -l cookie-age -d 'SESSION_COOKIE_AGE in seconds [env: SESSION_COOKIE_AGE] [default: 1209600]' -r
 complete -c sessctl -n "__fish_sessctl_using_subcommand decode" -l time-zone -d 'Zone of naive stored datetimes: UTC, or TIME_ZONE when USE_TZ=False' -r
+complete -c sessctl -n "__fish_sessctl_using_subcommand decode" -l user-table -d 'The user table (AUTH_USER_MODEL\'s db_table) [default: auth_user]' -r
+complete -c sessctl -n "__fish_sessctl_using_subcommand decode" -l user-pk -d 'Primary key column of the user table [default: id]' -r
+complete -c sessctl -n "__fish_sessctl_using_subcommand decode" -l user-username -d 'Column of USERNAME_FIELD, what --username compares with [default: username]' -r
+complete -c sessctl -n "__fish_sessctl_using_subcommand decode" -l user-email -d 'Column of EMAIL_FIELD, what --email compares with [default: email]' -r
+complete -c sessctl -n "__fish_sessctl_using_subcommand decode" -l auth-backends -d 'AUTHENTICATION_BACKENDS, comma-separated dotted paths [default: django.contrib.auth.backends.ModelBackend]' -r
+complete -c sessctl -n "__fish_sessctl_using_subcommand decode" -l django-version -d 'The site\'s Django version, for the get_user() rules that changed [default: the newest rules]' -r
 complete -c sessctl -n "__fish_sessctl_using_subcommand decode" -l secret-key-file -d 'File with SECRET_KEY on its first line, SECRET_KEY_FALLBACKS below' -r -F
 complete -c sessctl -n "__fish_sessctl_using_subcommand decode" -l salt -d 'Signing salt of a custom session store class [default: django.contrib.sessions.SessionStore]' -r
 complete -c sessctl -n "__fish_sessctl_using_subcommand decode" -l store-class -d 'Derive the salt from a custom store class\'s __qualname__, e.g. CustomSessionStore' -r
 complete -c sessctl -n "__fish_sessctl_using_subcommand decode" -l format -d 'Output format' -r -f -a "table\t'Human-readable tables and summary lines'
 json\t'JSON (one object per line for list)'
-csv\t'CSV, for list only: a header row, then one row per session (RFC 4180 quoting)'"
+csv\t'CSV, for list only: a header row, then one row per session (RFC 4180 quoting)'
+prometheus\t'Prometheus text exposition format, for stats only (node_exporter\'s textfile collector, or anything that scrapes the format)'"
 complete -c sessctl -n "__fish_sessctl_using_subcommand decode" -l color -d 'Colour: auto (on a terminal, unless NO_COLOR is set or TERM=dumb), always, never' -r -f -a "auto\t'On a terminal, unless NO_COLOR is set or TERM=dumb'
 always\t''
 never\t''"
 complete -c sessctl -n "__fish_sessctl_using_subcommand decode" -l cookie -d 'The value is a signed_cookies backend cookie (its own salt and max-age rule; the max age is the global --cookie-age)'
+complete -c sessctl -n "__fish_sessctl_using_subcommand decode" -l no-session-auth-hash -d 'The user model has no get_session_auth_hash() (a plain models.Model): Django logs its sessions in without checking _auth_user_hash'
 complete -c sessctl -n "__fish_sessctl_using_subcommand decode" -s q -l quiet -d 'Print nothing but errors that make the run fail (and JSON, when asked for)'
 complete -c sessctl -n "__fish_sessctl_using_subcommand decode" -s v -l verbose -d 'Say more: one line per batch (rows, time, retries) on stderr'
 complete -c sessctl -n "__fish_sessctl_using_subcommand decode" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c sessctl -n "__fish_sessctl_using_subcommand expire" -l user -d 'Every session of this user (_auth_user_id)' -r
+complete -c sessctl -n "__fish_sessctl_using_subcommand expire" -l username -d 'Sessions of the user with this USERNAME_FIELD value (exact), read from the user table' -r
+complete -c sessctl -n "__fish_sessctl_using_subcommand expire" -l email -d 'Sessions of the users with this e-mail address (exact; every account that has it)' -r
 complete -c sessctl -n "__fish_sessctl_using_subcommand expire" -l batch-size -d 'Rows per batch; each batch is its own short transaction [default: 50000; 1000 on Galera]' -r
 complete -c sessctl -n "__fish_sessctl_using_subcommand expire" -l sleep -d 'Pause between batches, e.g. 200ms or 1s, to leave room for live traffic' -r
 complete -c sessctl -n "__fish_sessctl_using_subcommand expire" -l batch-time -d 'Size batches so that each takes about this long, e.g. 50ms, starting at 1,000 rows and never above --batch-size' -r
@@ -338,22 +407,32 @@ complete -c sessctl -n "__fish_sessctl_using_subcommand expire" -l cache-max-ent
 complete -c sessctl -n "__fish_sessctl_using_subcommand expire" -l cookie-name -d 'SESSION_COOKIE_NAME, the prefix of session file names [env: SESSION_COOKIE_NAME] [default: sessionid]' -r
 complete -c sessctl -n "__fish_sessctl_using_subcommand expire" -l cookie-age -d 'SESSION_COOKIE_AGE in seconds [env: SESSION_COOKIE_AGE] [default: 1209600]' -r
 complete -c sessctl -n "__fish_sessctl_using_subcommand expire" -l time-zone -d 'Zone of naive stored datetimes: UTC, or TIME_ZONE when USE_TZ=False' -r
+complete -c sessctl -n "__fish_sessctl_using_subcommand expire" -l user-table -d 'The user table (AUTH_USER_MODEL\'s db_table) [default: auth_user]' -r
+complete -c sessctl -n "__fish_sessctl_using_subcommand expire" -l user-pk -d 'Primary key column of the user table [default: id]' -r
+complete -c sessctl -n "__fish_sessctl_using_subcommand expire" -l user-username -d 'Column of USERNAME_FIELD, what --username compares with [default: username]' -r
+complete -c sessctl -n "__fish_sessctl_using_subcommand expire" -l user-email -d 'Column of EMAIL_FIELD, what --email compares with [default: email]' -r
+complete -c sessctl -n "__fish_sessctl_using_subcommand expire" -l auth-backends -d 'AUTHENTICATION_BACKENDS, comma-separated dotted paths [default: django.contrib.auth.backends.ModelBackend]' -r
+complete -c sessctl -n "__fish_sessctl_using_subcommand expire" -l django-version -d 'The site\'s Django version, for the get_user() rules that changed [default: the newest rules]' -r
 complete -c sessctl -n "__fish_sessctl_using_subcommand expire" -l secret-key-file -d 'File with SECRET_KEY on its first line, SECRET_KEY_FALLBACKS below' -r -F
 complete -c sessctl -n "__fish_sessctl_using_subcommand expire" -l salt -d 'Signing salt of a custom session store class [default: django.contrib.sessions.SessionStore]' -r
 complete -c sessctl -n "__fish_sessctl_using_subcommand expire" -l store-class -d 'Derive the salt from a custom store class\'s __qualname__, e.g. CustomSessionStore' -r
 complete -c sessctl -n "__fish_sessctl_using_subcommand expire" -l format -d 'Output format' -r -f -a "table\t'Human-readable tables and summary lines'
 json\t'JSON (one object per line for list)'
-csv\t'CSV, for list only: a header row, then one row per session (RFC 4180 quoting)'"
+csv\t'CSV, for list only: a header row, then one row per session (RFC 4180 quoting)'
+prometheus\t'Prometheus text exposition format, for stats only (node_exporter\'s textfile collector, or anything that scrapes the format)'"
 complete -c sessctl -n "__fish_sessctl_using_subcommand expire" -l color -d 'Colour: auto (on a terminal, unless NO_COLOR is set or TERM=dumb), always, never' -r -f -a "auto\t'On a terminal, unless NO_COLOR is set or TERM=dumb'
 always\t''
 never\t''"
 complete -c sessctl -n "__fish_sessctl_using_subcommand expire" -l dry-run -d 'Count what would change; change nothing'
 complete -c sessctl -n "__fish_sessctl_using_subcommand expire" -l wait -d 'When another purge of the same table is running, wait for it instead of exiting 75 (the wait counts against --max-runtime)'
 complete -c sessctl -n "__fish_sessctl_using_subcommand expire" -l vacuum -d 'Afterwards, reclaim the space of deleted sessions and report the time taken and the size before and after'
+complete -c sessctl -n "__fish_sessctl_using_subcommand expire" -l no-session-auth-hash -d 'The user model has no get_session_auth_hash() (a plain models.Model): Django logs its sessions in without checking _auth_user_hash'
 complete -c sessctl -n "__fish_sessctl_using_subcommand expire" -s q -l quiet -d 'Print nothing but errors that make the run fail (and JSON, when asked for)'
 complete -c sessctl -n "__fish_sessctl_using_subcommand expire" -s v -l verbose -d 'Say more: one line per batch (rows, time, retries) on stderr'
 complete -c sessctl -n "__fish_sessctl_using_subcommand expire" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c sessctl -n "__fish_sessctl_using_subcommand flush" -l user -d 'Every session of this user (_auth_user_id)' -r
+complete -c sessctl -n "__fish_sessctl_using_subcommand flush" -l username -d 'Sessions of the user with this USERNAME_FIELD value (exact), read from the user table' -r
+complete -c sessctl -n "__fish_sessctl_using_subcommand flush" -l email -d 'Sessions of the users with this e-mail address (exact; every account that has it)' -r
 complete -c sessctl -n "__fish_sessctl_using_subcommand flush" -l batch-size -d 'Rows per batch; each batch is its own short transaction [default: 50000; 1000 on Galera]' -r
 complete -c sessctl -n "__fish_sessctl_using_subcommand flush" -l sleep -d 'Pause between batches, e.g. 200ms or 1s, to leave room for live traffic' -r
 complete -c sessctl -n "__fish_sessctl_using_subcommand flush" -l batch-time -d 'Size batches so that each takes about this long, e.g. 50ms, starting at 1,000 rows and never above --batch-size' -r
@@ -391,12 +470,19 @@ complete -c sessctl -n "__fish_sessctl_using_subcommand flush" -l cache-max-entr
 complete -c sessctl -n "__fish_sessctl_using_subcommand flush" -l cookie-name -d 'SESSION_COOKIE_NAME, the prefix of session file names [env: SESSION_COOKIE_NAME] [default: sessionid]' -r
 complete -c sessctl -n "__fish_sessctl_using_subcommand flush" -l cookie-age -d 'SESSION_COOKIE_AGE in seconds [env: SESSION_COOKIE_AGE] [default: 1209600]' -r
 complete -c sessctl -n "__fish_sessctl_using_subcommand flush" -l time-zone -d 'Zone of naive stored datetimes: UTC, or TIME_ZONE when USE_TZ=False' -r
+complete -c sessctl -n "__fish_sessctl_using_subcommand flush" -l user-table -d 'The user table (AUTH_USER_MODEL\'s db_table) [default: auth_user]' -r
+complete -c sessctl -n "__fish_sessctl_using_subcommand flush" -l user-pk -d 'Primary key column of the user table [default: id]' -r
+complete -c sessctl -n "__fish_sessctl_using_subcommand flush" -l user-username -d 'Column of USERNAME_FIELD, what --username compares with [default: username]' -r
+complete -c sessctl -n "__fish_sessctl_using_subcommand flush" -l user-email -d 'Column of EMAIL_FIELD, what --email compares with [default: email]' -r
+complete -c sessctl -n "__fish_sessctl_using_subcommand flush" -l auth-backends -d 'AUTHENTICATION_BACKENDS, comma-separated dotted paths [default: django.contrib.auth.backends.ModelBackend]' -r
+complete -c sessctl -n "__fish_sessctl_using_subcommand flush" -l django-version -d 'The site\'s Django version, for the get_user() rules that changed [default: the newest rules]' -r
 complete -c sessctl -n "__fish_sessctl_using_subcommand flush" -l secret-key-file -d 'File with SECRET_KEY on its first line, SECRET_KEY_FALLBACKS below' -r -F
 complete -c sessctl -n "__fish_sessctl_using_subcommand flush" -l salt -d 'Signing salt of a custom session store class [default: django.contrib.sessions.SessionStore]' -r
 complete -c sessctl -n "__fish_sessctl_using_subcommand flush" -l store-class -d 'Derive the salt from a custom store class\'s __qualname__, e.g. CustomSessionStore' -r
 complete -c sessctl -n "__fish_sessctl_using_subcommand flush" -l format -d 'Output format' -r -f -a "table\t'Human-readable tables and summary lines'
 json\t'JSON (one object per line for list)'
-csv\t'CSV, for list only: a header row, then one row per session (RFC 4180 quoting)'"
+csv\t'CSV, for list only: a header row, then one row per session (RFC 4180 quoting)'
+prometheus\t'Prometheus text exposition format, for stats only (node_exporter\'s textfile collector, or anything that scrapes the format)'"
 complete -c sessctl -n "__fish_sessctl_using_subcommand flush" -l color -d 'Colour: auto (on a terminal, unless NO_COLOR is set or TERM=dumb), always, never' -r -f -a "auto\t'On a terminal, unless NO_COLOR is set or TERM=dumb'
 always\t''
 never\t''"
@@ -405,9 +491,16 @@ complete -c sessctl -n "__fish_sessctl_using_subcommand flush" -s y -l yes -d 'C
 complete -c sessctl -n "__fish_sessctl_using_subcommand flush" -l dry-run -d 'Count what would change; change nothing'
 complete -c sessctl -n "__fish_sessctl_using_subcommand flush" -l wait -d 'When another purge of the same table is running, wait for it instead of exiting 75 (the wait counts against --max-runtime)'
 complete -c sessctl -n "__fish_sessctl_using_subcommand flush" -l vacuum -d 'Afterwards, reclaim the space of deleted sessions and report the time taken and the size before and after'
+complete -c sessctl -n "__fish_sessctl_using_subcommand flush" -l no-session-auth-hash -d 'The user model has no get_session_auth_hash() (a plain models.Model): Django logs its sessions in without checking _auth_user_hash'
 complete -c sessctl -n "__fish_sessctl_using_subcommand flush" -s q -l quiet -d 'Print nothing but errors that make the run fail (and JSON, when asked for)'
 complete -c sessctl -n "__fish_sessctl_using_subcommand flush" -s v -l verbose -d 'Say more: one line per batch (rows, time, retries) on stderr'
 complete -c sessctl -n "__fish_sessctl_using_subcommand flush" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c sessctl -n "__fish_sessctl_using_subcommand stats" -l histogram -d 'Draw the store\'s shape: expiry (sessions by expiry hour, day or week, expired ones marked) or size (by power of two, percentiles, the largest sessions); repeatable' -r -f -a "expiry\t'Sessions by expiry: what the next purges delete, and the expired backlog'
+size\t'Sessions by size of their data'"
+complete -c sessctl -n "__fish_sessctl_using_subcommand stats" -l top -d 'Rank by sessions: `users` names the ten users (_auth_user_id) with the most sessions, with their usernames when the user table is there' -r -f -a "users\t'Users with the most sessions'"
+complete -c sessctl -n "__fish_sessctl_using_subcommand stats" -l baseline -d 'A previous `stats --format json` output to compare with (see --max-growth)' -r -F
+complete -c sessctl -n "__fish_sessctl_using_subcommand stats" -l max-growth -d 'Exit 5 when the sessions, or the bytes on disk, grew by more than PCT percent since --baseline, e.g. 20' -r
+complete -c sessctl -n "__fish_sessctl_using_subcommand stats" -l metrics-file -d 'Also write the figures to PATH in Prometheus text format, atomically (for node_exporter\'s textfile collector); on failure the file says the run failed' -r -F
 complete -c sessctl -n "__fish_sessctl_using_subcommand stats" -l max-total -d 'Exit 5 when there are more than N sessions in all' -r
 complete -c sessctl -n "__fish_sessctl_using_subcommand stats" -l max-expired -d 'Exit 5 when more than N sessions have expired' -r
 complete -c sessctl -n "__fish_sessctl_using_subcommand stats" -l max-bytes -d 'Exit 5 when the table (or session files) take more than SIZE on disk, e.g. 2G' -r
@@ -439,15 +532,26 @@ complete -c sessctl -n "__fish_sessctl_using_subcommand stats" -l cache-max-entr
 complete -c sessctl -n "__fish_sessctl_using_subcommand stats" -l cookie-name -d 'SESSION_COOKIE_NAME, the prefix of session file names [env: SESSION_COOKIE_NAME] [default: sessionid]' -r
 complete -c sessctl -n "__fish_sessctl_using_subcommand stats" -l cookie-age -d 'SESSION_COOKIE_AGE in seconds [env: SESSION_COOKIE_AGE] [default: 1209600]' -r
 complete -c sessctl -n "__fish_sessctl_using_subcommand stats" -l time-zone -d 'Zone of naive stored datetimes: UTC, or TIME_ZONE when USE_TZ=False' -r
+complete -c sessctl -n "__fish_sessctl_using_subcommand stats" -l user-table -d 'The user table (AUTH_USER_MODEL\'s db_table) [default: auth_user]' -r
+complete -c sessctl -n "__fish_sessctl_using_subcommand stats" -l user-pk -d 'Primary key column of the user table [default: id]' -r
+complete -c sessctl -n "__fish_sessctl_using_subcommand stats" -l user-username -d 'Column of USERNAME_FIELD, what --username compares with [default: username]' -r
+complete -c sessctl -n "__fish_sessctl_using_subcommand stats" -l user-email -d 'Column of EMAIL_FIELD, what --email compares with [default: email]' -r
+complete -c sessctl -n "__fish_sessctl_using_subcommand stats" -l auth-backends -d 'AUTHENTICATION_BACKENDS, comma-separated dotted paths [default: django.contrib.auth.backends.ModelBackend]' -r
+complete -c sessctl -n "__fish_sessctl_using_subcommand stats" -l django-version -d 'The site\'s Django version, for the get_user() rules that changed [default: the newest rules]' -r
 complete -c sessctl -n "__fish_sessctl_using_subcommand stats" -l secret-key-file -d 'File with SECRET_KEY on its first line, SECRET_KEY_FALLBACKS below' -r -F
 complete -c sessctl -n "__fish_sessctl_using_subcommand stats" -l salt -d 'Signing salt of a custom session store class [default: django.contrib.sessions.SessionStore]' -r
 complete -c sessctl -n "__fish_sessctl_using_subcommand stats" -l store-class -d 'Derive the salt from a custom store class\'s __qualname__, e.g. CustomSessionStore' -r
 complete -c sessctl -n "__fish_sessctl_using_subcommand stats" -l format -d 'Output format' -r -f -a "table\t'Human-readable tables and summary lines'
 json\t'JSON (one object per line for list)'
-csv\t'CSV, for list only: a header row, then one row per session (RFC 4180 quoting)'"
+csv\t'CSV, for list only: a header row, then one row per session (RFC 4180 quoting)'
+prometheus\t'Prometheus text exposition format, for stats only (node_exporter\'s textfile collector, or anything that scrapes the format)'"
 complete -c sessctl -n "__fish_sessctl_using_subcommand stats" -l color -d 'Colour: auto (on a terminal, unless NO_COLOR is set or TERM=dumb), always, never' -r -f -a "auto\t'On a terminal, unless NO_COLOR is set or TERM=dumb'
 always\t''
 never\t''"
+complete -c sessctl -n "__fish_sessctl_using_subcommand stats" -l estimate -d 'Answer from the database\'s own statistics instead of reading the table: in well under a second on any size, and an estimate'
+complete -c sessctl -n "__fish_sessctl_using_subcommand stats" -l duplicates -d 'Name the session data many sessions hold identically (the signature of a client that creates sessions in a loop): the ten most repeated, with an example key'
+complete -c sessctl -n "__fish_sessctl_using_subcommand stats" -l users -d 'Also read every session against the user table: logged in vs anonymous, stale, of deleted users, and the users with the most sessions (top 10)'
+complete -c sessctl -n "__fish_sessctl_using_subcommand stats" -l no-session-auth-hash -d 'The user model has no get_session_auth_hash() (a plain models.Model): Django logs its sessions in without checking _auth_user_hash'
 complete -c sessctl -n "__fish_sessctl_using_subcommand stats" -s q -l quiet -d 'Print nothing but errors that make the run fail (and JSON, when asked for)'
 complete -c sessctl -n "__fish_sessctl_using_subcommand stats" -s v -l verbose -d 'Say more: one line per batch (rows, time, retries) on stderr'
 complete -c sessctl -n "__fish_sessctl_using_subcommand stats" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -477,15 +581,23 @@ complete -c sessctl -n "__fish_sessctl_using_subcommand generate" -l cache-max-e
 complete -c sessctl -n "__fish_sessctl_using_subcommand generate" -l cookie-name -d 'SESSION_COOKIE_NAME, the prefix of session file names [env: SESSION_COOKIE_NAME] [default: sessionid]' -r
 complete -c sessctl -n "__fish_sessctl_using_subcommand generate" -l cookie-age -d 'SESSION_COOKIE_AGE in seconds [env: SESSION_COOKIE_AGE] [default: 1209600]' -r
 complete -c sessctl -n "__fish_sessctl_using_subcommand generate" -l time-zone -d 'Zone of naive stored datetimes: UTC, or TIME_ZONE when USE_TZ=False' -r
+complete -c sessctl -n "__fish_sessctl_using_subcommand generate" -l user-table -d 'The user table (AUTH_USER_MODEL\'s db_table) [default: auth_user]' -r
+complete -c sessctl -n "__fish_sessctl_using_subcommand generate" -l user-pk -d 'Primary key column of the user table [default: id]' -r
+complete -c sessctl -n "__fish_sessctl_using_subcommand generate" -l user-username -d 'Column of USERNAME_FIELD, what --username compares with [default: username]' -r
+complete -c sessctl -n "__fish_sessctl_using_subcommand generate" -l user-email -d 'Column of EMAIL_FIELD, what --email compares with [default: email]' -r
+complete -c sessctl -n "__fish_sessctl_using_subcommand generate" -l auth-backends -d 'AUTHENTICATION_BACKENDS, comma-separated dotted paths [default: django.contrib.auth.backends.ModelBackend]' -r
+complete -c sessctl -n "__fish_sessctl_using_subcommand generate" -l django-version -d 'The site\'s Django version, for the get_user() rules that changed [default: the newest rules]' -r
 complete -c sessctl -n "__fish_sessctl_using_subcommand generate" -l secret-key-file -d 'File with SECRET_KEY on its first line, SECRET_KEY_FALLBACKS below' -r -F
 complete -c sessctl -n "__fish_sessctl_using_subcommand generate" -l salt -d 'Signing salt of a custom session store class [default: django.contrib.sessions.SessionStore]' -r
 complete -c sessctl -n "__fish_sessctl_using_subcommand generate" -l store-class -d 'Derive the salt from a custom store class\'s __qualname__, e.g. CustomSessionStore' -r
 complete -c sessctl -n "__fish_sessctl_using_subcommand generate" -l format -d 'Output format' -r -f -a "table\t'Human-readable tables and summary lines'
 json\t'JSON (one object per line for list)'
-csv\t'CSV, for list only: a header row, then one row per session (RFC 4180 quoting)'"
+csv\t'CSV, for list only: a header row, then one row per session (RFC 4180 quoting)'
+prometheus\t'Prometheus text exposition format, for stats only (node_exporter\'s textfile collector, or anything that scrapes the format)'"
 complete -c sessctl -n "__fish_sessctl_using_subcommand generate" -l color -d 'Colour: auto (on a terminal, unless NO_COLOR is set or TERM=dumb), always, never' -r -f -a "auto\t'On a terminal, unless NO_COLOR is set or TERM=dumb'
 always\t''
 never\t''"
+complete -c sessctl -n "__fish_sessctl_using_subcommand generate" -l no-session-auth-hash -d 'The user model has no get_session_auth_hash() (a plain models.Model): Django logs its sessions in without checking _auth_user_hash'
 complete -c sessctl -n "__fish_sessctl_using_subcommand generate" -s q -l quiet -d 'Print nothing but errors that make the run fail (and JSON, when asked for)'
 complete -c sessctl -n "__fish_sessctl_using_subcommand generate" -s v -l verbose -d 'Say more: one line per batch (rows, time, retries) on stderr'
 complete -c sessctl -n "__fish_sessctl_using_subcommand generate" -s h -l help -d 'Print help (see more with \'--help\')'
