@@ -27,8 +27,9 @@ use crate::purge::StopFlag;
 use crate::store::TableSpec;
 use crate::zone::StoreZone;
 
-/// Keys per `IN (…)` list.
-const LOOKUP_CHUNK: usize = 500;
+/// Keys per `IN (…)` list: a scan page's users in one statement (a round trip per page,
+/// not per few hundred sessions), within every database's limit on parameters.
+const LOOKUP_CHUNK: usize = 5_000;
 
 /// Where the users are and which columns hold what (`--user-table`, `--user-pk`,
 /// `--user-username`, `--user-email`).
@@ -234,12 +235,12 @@ impl UserDirectory {
 
     /// The users with these keys; keys without a row are absent from the map.
     pub fn lookup(&mut self, keys: &[UserPk]) -> Result<HashMap<UserPk, UserRow>> {
-        let mut found = HashMap::with_capacity(keys.len());
-        for chunk in keys.chunks(LOOKUP_CHUNK) {
-            let mut wanted: Vec<&UserPk> = chunk.iter().collect();
-            wanted.sort();
-            wanted.dedup();
-            let rows = self.select_by_pk(&wanted)?;
+        let mut wanted: Vec<&UserPk> = keys.iter().collect();
+        wanted.sort();
+        wanted.dedup();
+        let mut found = HashMap::with_capacity(wanted.len());
+        for chunk in wanted.chunks(LOOKUP_CHUNK) {
+            let rows = self.select_by_pk(chunk)?;
             for row in rows {
                 found.insert(row.pk.clone(), row);
             }
