@@ -1,6 +1,6 @@
 //! `stats --estimate` on live PostgreSQL and MySQL/MariaDB tables: after ANALYZE its
-//! figures are close to the exact ones (the total and the expired count within a few
-//! percent, the expiry range exact), it says that they are estimates and where they
+//! figures are close to the exact ones (PostgreSQL's total within 5 %, InnoDB's sampled
+//! figures within a quarter, the expiry range exact), it says that they are estimates and where they
 //! come from, and it answers from the statistics (a never-analyzed table on PostgreSQL
 //! has no total to give). SQLite: from sqlite_stat1, and a clear refusal without it.
 
@@ -52,7 +52,9 @@ fn close(estimate: &Value, exact: &Value, field: &str, tolerance: f64) {
     );
 }
 
-fn check(kind: Kind, url: &str, analyze: &str) {
+/// `total_tolerance`: PostgreSQL's reltuples is exact after ANALYZE of a small table;
+/// InnoDB's TABLE_ROWS samples pages and is seen 6 % off on 10,000 rows.
+fn check(kind: Kind, url: &str, analyze: &str, total_tolerance: f64) {
     let now = reference();
     let mut table = Table::create(kind, url, "est");
     table.insert(&generated("e", 6_000, now - chrono::Duration::days(2)));
@@ -61,7 +63,7 @@ fn check(kind: Kind, url: &str, analyze: &str) {
     let exact = stats(&table, false);
     let estimate = stats(&table, true);
     eprintln!("{kind:?}: exact {exact}\nestimate {estimate}");
-    close(&estimate, &exact, "total", 0.05);
+    close(&estimate, &exact, "total", total_tolerance);
     // InnoDB's index dives sample the range: within a quarter, not exact.
     close(&estimate, &exact, "expired", 0.25);
     assert_eq!(estimate["oldest_expire_date"], exact["oldest_expire_date"]);
@@ -76,7 +78,7 @@ fn estimate_on_postgres_is_close_to_the_count() {
     let Some(url) = server(Kind::Postgres, "estimate_on_postgres") else {
         return;
     };
-    check(Kind::Postgres, &url, "ANALYZE");
+    check(Kind::Postgres, &url, "ANALYZE", 0.05);
 }
 
 #[test]
@@ -84,5 +86,5 @@ fn estimate_on_mysql_is_close_to_the_count() {
     let Some(url) = server(Kind::Mysql, "estimate_on_mysql") else {
         return;
     };
-    check(Kind::Mysql, &url, "ANALYZE TABLE");
+    check(Kind::Mysql, &url, "ANALYZE TABLE", 0.25);
 }
