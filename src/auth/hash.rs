@@ -7,7 +7,7 @@
 
 use hmac::Mac;
 
-use crate::codec::signing::{hmac_sha1_for, hmac_sha256_for, HmacSha1, HmacSha256};
+use crate::codec::signing::{hex, hmac_sha1_for, hmac_sha256_for, HmacSha1, HmacSha256};
 
 /// The key salt of `AbstractBaseUser.get_session_auth_hash` (every Django version).
 pub const KEY_SALT: &str = "django.contrib.auth.models.AbstractBaseUser.get_session_auth_hash";
@@ -75,15 +75,6 @@ impl HashKeys {
         }
         HashMatch::None
     }
-}
-
-fn hex(bytes: &[u8]) -> String {
-    use std::fmt::Write as _;
-    let mut s = String::with_capacity(bytes.len() * 2);
-    for b in bytes {
-        let _ = write!(s, "{b:02x}");
-    }
-    s
 }
 
 /// Constant-time string comparison (the lengths are not secret).

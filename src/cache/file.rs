@@ -52,11 +52,7 @@ pub struct FileCacheBackend {
 
 /// The file name Django gives the entry of `key` (a full key: prefix, version, key).
 pub fn file_name(key: &str) -> String {
-    let digest = Md5::digest(key.as_bytes());
-    let mut name = String::with_capacity(32 + SUFFIX.len());
-    for byte in digest {
-        name.push_str(&format!("{byte:02x}"));
-    }
+    let mut name = crate::codec::signing::hex(&Md5::digest(key.as_bytes()));
     name.push_str(SUFFIX);
     name
 }

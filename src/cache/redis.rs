@@ -21,6 +21,7 @@ use sha2::Sha256;
 
 use super::url::{CacheLocation, RedisAddr, RedisLocation};
 use super::{CacheBackend, CacheCapabilities, CacheEntry, Deletion, KeyRule};
+use crate::codec::signing::hex;
 use crate::codec::CachedValue;
 use crate::exit::{coded, ExitCode};
 use crate::store::Cursor;
@@ -379,12 +380,7 @@ impl CacheBackend for RedisBackend {
 }
 
 fn sha1_hex(bytes: &[u8]) -> String {
-    let digest = Sha1::digest(bytes);
-    let mut hex = String::with_capacity(40);
-    for b in digest {
-        hex.push_str(&format!("{b:02x}"));
-    }
-    hex
+    hex(&Sha1::digest(bytes))
 }
 
 /// django-redis's ShardClient `HashRing`: 128 points per server at
@@ -425,14 +421,6 @@ impl ShardRing {
         // bisect() - 1, where -1 is the last point.
         self.points[idx.checked_sub(1).unwrap_or(self.points.len() - 1)].1
     }
-}
-
-fn hex(bytes: &[u8]) -> String {
-    let mut out = String::with_capacity(bytes.len() * 2);
-    for b in bytes {
-        out.push_str(&format!("{b:02x}"));
-    }
-    out
 }
 
 #[cfg(test)]

@@ -25,6 +25,16 @@ use super::Algorithm;
 pub(crate) type HmacSha256 = Hmac<Sha256>;
 pub(crate) type HmacSha1 = Hmac<Sha1>;
 
+/// Lowercase hex of `bytes`, as Python's `hexdigest()` writes digests.
+pub(crate) fn hex(bytes: &[u8]) -> String {
+    use std::fmt::Write as _;
+    let mut out = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        let _ = write!(out, "{b:02x}");
+    }
+    out
+}
+
 /// Length of a base64url SHA-256 signature without padding (32 bytes).
 pub(crate) const SIG_LEN_SHA256: usize = 43;
 /// Length of a base64url SHA-1 signature without padding (20 bytes).
