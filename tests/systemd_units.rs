@@ -1,7 +1,8 @@
 //! The systemd units in contrib/systemd: `systemd-analyze verify` accepts them (with
 //! ExecStart pointed at the binary under test), and the service's command, run as
-//! systemd runs it — credentials in `$CREDENTIALS_DIRECTORY`, nothing secret in the
-//! environment or on the command line — purges a Django database and prints nothing.
+//! systemd runs it — its options from the unit's default or /etc/default/sessctl
+//! (contrib/default/sessctl), credentials in `$CREDENTIALS_DIRECTORY`, nothing secret in
+//! the environment or on the command line — purges a Django database and prints nothing.
 //!
 //! `systemd-analyze` missing: SKIPPED, except under CI=true, where it fails.
 
@@ -13,7 +14,11 @@ use std::process::Command;
 
 const SET: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/django-6.1");
 const UNITS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/contrib/systemd");
-const INSTALLED: &str = "/usr/local/bin/sessctl";
+const DEFAULTS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/contrib/default/sessctl");
+/// The command as the unit names it: systemd finds it in /usr/local/bin or /usr/bin.
+const COMMAND: &str = "ExecStart=sessctl ";
+/// The unit's variable for the options of the run.
+const OPTIONS: &str = "SESSCTL_CLEAR_EXPIRED_OPTIONS";
 
 fn unit(name: &str) -> String {
     std::fs::read_to_string(Path::new(UNITS).join(name)).unwrap()
@@ -45,7 +50,10 @@ fn the_units_pass_systemd_analyze_verify() {
         "sessctl-clear-expired.service",
         "sessctl-clear-expired.timer",
     ] {
-        let text = unit(name).replace(INSTALLED, binary().to_str().unwrap());
+        let text = unit(name).replace(
+            COMMAND,
+            &format!("ExecStart={} ", binary().to_str().unwrap()),
+        );
         let path = tmp.path().join(name);
         std::fs::write(&path, text).unwrap();
         paths.push(path);
@@ -60,20 +68,77 @@ fn the_units_pass_systemd_analyze_verify() {
     assert!(stderr.trim().is_empty(), "warnings: {stderr}");
 }
 
-/// The words of the service's ExecStart= line.
-fn exec_start() -> Vec<String> {
+/// `NAME="value"` or `NAME=value` in a systemd assignment (Environment= or a line of an
+/// EnvironmentFile=), `None` when the text does not set NAME.
+fn assignment(text: &str, name: &str) -> Option<String> {
+    text.lines().find_map(|line| {
+        let line = line.strip_prefix("Environment=").unwrap_or(line).trim();
+        let line = line
+            .strip_prefix('"')
+            .map_or(line, |l| l.strip_suffix('"').unwrap_or(l));
+        let value = line.strip_prefix(name)?.strip_prefix('=')?;
+        Some(value.trim_matches('"').to_owned())
+    })
+}
+
+/// The service's default for the options of the run, and the example /etc/default file's.
+fn options() -> (String, String) {
+    let unit = unit("sessctl-clear-expired.service");
+    let defaults = std::fs::read_to_string(DEFAULTS).unwrap();
+    (
+        assignment(&unit, OPTIONS).expect("the unit sets a default for the options"),
+        assignment(&defaults, OPTIONS).expect("contrib/default/sessctl sets the options"),
+    )
+}
+
+/// The arguments of the service's ExecStart= line as systemd passes them: an unbraced
+/// `$NAME` word becomes the variable's value split at whitespace.
+fn exec_start_arguments(options: &str) -> Vec<String> {
     let text = unit("sessctl-clear-expired.service");
     let line = text
         .lines()
-        .find_map(|l| l.strip_prefix("ExecStart="))
-        .expect("an ExecStart= line");
-    line.split_whitespace().map(str::to_owned).collect()
+        .find_map(|l| l.strip_prefix(COMMAND))
+        .expect("ExecStart= runs sessctl from systemd's search path");
+    let variable = format!("${OPTIONS}");
+    line.split_whitespace()
+        .flat_map(|word| {
+            if word == variable {
+                options.split_whitespace().map(str::to_owned).collect()
+            } else {
+                assert!(!word.contains('$'), "an unexpected variable: {word}");
+                vec![word.to_owned()]
+            }
+        })
+        .collect()
+}
+
+#[test]
+fn the_example_defaults_change_nothing_until_edited() {
+    let unit = unit("sessctl-clear-expired.service");
+    assert!(
+        unit.contains("\nEnvironmentFile=-/etc/default/sessctl\n"),
+        "the unit does not read /etc/default/sessctl (or fails without it)"
+    );
+    let (default, example) = options();
+    assert_eq!(default, example);
+    // Every other setting in the example is commented out, and none is secret.
+    let defaults = std::fs::read_to_string(DEFAULTS).unwrap();
+    for line in defaults.lines() {
+        let line = line.trim();
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        assert!(line.starts_with(&format!("{OPTIONS}=")), "{line}");
+    }
+    for secret in ["DATABASE_URL=", "DJANGO_SECRET_KEY"] {
+        assert!(!defaults.contains(secret), "the example names {secret}");
+    }
 }
 
 #[test]
 fn the_service_command_purges_with_credentials_only() {
-    let words = exec_start();
-    assert_eq!(words[0], INSTALLED);
+    let (_, example) = options();
+    let words = exec_start_arguments(&example);
     // What LoadCredential= names is what sessctl reads.
     let text = unit("sessctl-clear-expired.service");
     for name in ["database-url", "secret-key"] {
@@ -109,7 +174,7 @@ fn the_service_command_purges_with_credentials_only() {
     };
     let before = count();
     let out = Command::new(binary())
-        .args(&words[1..])
+        .args(&words)
         .env_clear()
         .env("PATH", "/usr/bin:/bin")
         .env("CREDENTIALS_DIRECTORY", &credentials)
