@@ -45,36 +45,38 @@ def mysql(host, port, db, sql):
     return run(argv + ["-e", sql]).stdout
 
 
-def fill_postgres(base, rows):
+def fill_postgres(base, rows, db=DB, value=f"'{VALUE}'"):
+    """`value`: the session_data of row `i`, an SQL expression."""
     admin = base + "/postgres"
-    psql(admin, f"DROP DATABASE IF EXISTS {DB}")
-    psql(admin, f"CREATE DATABASE {DB}")
-    url = f"{base}/{DB}"
+    psql(admin, f"DROP DATABASE IF EXISTS {db}")
+    psql(admin, f"CREATE DATABASE {db}")
+    url = f"{base}/{db}"
     psql(url, "CREATE TABLE django_session (session_key varchar(40) PRIMARY KEY, "
               "session_data text NOT NULL, expire_date timestamp with time zone NOT NULL)")
     psql(url, "CREATE INDEX django_session_expire_date_a5c62663 ON django_session (expire_date)")
     # Expiries spread evenly over 14 days before to 14 days after the reference time.
-    psql(url, f"INSERT INTO django_session SELECT lpad(to_hex(i), 32, 'k'), '{VALUE}', "
+    psql(url, f"INSERT INTO django_session SELECT lpad(to_hex(i), 32, 'k'), {value}, "
               f"timestamptz '{REFERENCE}' + ((i::float8 / {rows}) * 28 - 14) * interval '1 day' "
               f"FROM generate_series(1, {rows}) i")
     psql(url, "VACUUM ANALYZE django_session")
     return url
 
 
-def fill_mysql(host, port, rows):
-    mysql(host, port, None, f"DROP DATABASE IF EXISTS {DB}; CREATE DATABASE {DB}")
-    mysql(host, port, DB, "CREATE TABLE django_session (session_key varchar(40) NOT NULL PRIMARY KEY, "
+def fill_mysql(host, port, rows, db=DB, value=f"'{VALUE}'"):
+    """`value`: the session_data of row `seq`, an SQL expression."""
+    mysql(host, port, None, f"DROP DATABASE IF EXISTS {db}; CREATE DATABASE {db}")
+    mysql(host, port, db, "CREATE TABLE django_session (session_key varchar(40) NOT NULL PRIMARY KEY, "
                           "session_data longtext NOT NULL, expire_date datetime(6) NOT NULL, "
                           "KEY django_session_expire_date_a5c62663 (expire_date)) "
                           "ENGINE=InnoDB DEFAULT CHARSET=utf8mb4")
     step = 1_000_000
     for start in range(1, rows + 1, step):
         end = min(rows, start + step - 1)
-        mysql(host, port, DB, f"INSERT INTO django_session SELECT LPAD(HEX(seq), 32, 'k'), '{VALUE}', "
+        mysql(host, port, db, f"INSERT INTO django_session SELECT LPAD(HEX(seq), 32, 'k'), {value}, "
                               f"TIMESTAMPADD(MICROSECOND, CAST(((seq / {rows}) * 28 - 14) * 86400e6 AS SIGNED), "
                               f"'2025-06-01 12:00:00') FROM seq_{start}_to_{end}")
-    mysql(host, port, DB, "ANALYZE TABLE django_session")
-    return f"mysql://root@{host}:{port}/{DB}"
+    mysql(host, port, db, "ANALYZE TABLE django_session")
+    return f"mysql://root@{host}:{port}/{db}"
 
 
 def timed(sessctl, url, extra, repeat):

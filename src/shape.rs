@@ -3,11 +3,17 @@
 //! purge deletes, how much expired backlog sits there), how large they are, and which
 //! identical session data many sessions hold (a client creating sessions in a loop).
 //!
-//! One streaming pass over the store, page by page. Memory stays bounded by what is
-//! reported, not by the number of sessions: expiry buckets are at most [`MAX_BUCKETS`]
-//! (the bucket width grows with the range), sizes are counted per distinct byte length,
-//! the largest sessions are a fixed-size list; only `--duplicates` holds one 16-byte
-//! entry per distinct session data, and `--top users` one entry per user.
+//! PostgreSQL computes the histograms itself ([`SessionStore::aggregate`]: `GROUP BY`,
+//! a few hundred rows over the network instead of every session's data, faster than any
+//! full read). Otherwise — duplicates, `--top users` (which decodes the data), MySQL,
+//! whose `GROUP BY`s measured slower than sending every row — one streaming pass over
+//! the store, page by page. Memory
+//! stays bounded by what is reported, not by the number of sessions: expiry buckets are
+//! at most [`MAX_BUCKETS`] (the bucket width grows with the range), sizes are counted per
+//! distinct byte length, the largest sessions are a fixed-size list; only a streamed
+//! `--duplicates` holds one 16-byte entry per distinct session data, and `--top users`
+//! one entry per user. Both ways give the same figures: ties among the largest sessions
+//! and the example key of duplicated data are the smallest keys (bytewise).
 
 use std::collections::{BTreeMap, HashMap};
 use std::hash::{Hash, Hasher};
@@ -93,6 +99,37 @@ pub struct Shape {
     pub top_users: Option<Vec<(String, u64)>>,
 }
 
+/// What [`SessionStore::aggregate`] is asked to compute.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Aggregation {
+    /// Expiry buckets of `width_seconds` from `origin`: bucket `i` holds the sessions
+    /// with `floor(trunc(expire_date - origin in seconds) / width) = i`.
+    pub expiry: Option<ExpiryGrid>,
+    /// Sessions per byte length of their data, and the [`TOP`] largest.
+    pub size: bool,
+    /// The [`TOP`] session data held by most sessions (more than one).
+    pub duplicates: bool,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ExpiryGrid {
+    pub origin: DateTime<Utc>,
+    pub width_seconds: i64,
+}
+
+/// What a store computed for an [`Aggregation`], in the streaming pass's own terms.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Aggregates {
+    /// Bucket index → (sessions, of them expired at `now`).
+    pub expiry: BTreeMap<i64, (u64, u64)>,
+    /// Byte length → sessions.
+    pub sizes: HashMap<u64, u64>,
+    /// `(key, bytes)`, largest first, ties by key.
+    pub largest: Vec<(String, u64)>,
+    /// Most sessions first, ties by example key.
+    pub duplicates: Vec<Duplicate>,
+}
+
 /// The bucket width that shows `span` in at most [`MAX_BUCKETS`] bars.
 fn width_for(span: Duration) -> (&'static str, Duration) {
     let widths = [
@@ -110,8 +147,9 @@ fn width_for(span: Duration) -> (&'static str, Duration) {
     ("10 years", Duration::days(3650))
 }
 
-/// Reads every session once and computes what `wanted` asks for. `range` is the store's
-/// oldest and newest expiry (from its statistics), which fixes the expiry buckets.
+/// Computes what `wanted` asks for: by the store itself where it can, otherwise by
+/// reading every session once. `range` is the store's oldest and newest expiry (from
+/// its statistics), which fixes the expiry buckets.
 pub fn measure(
     store: &mut dyn SessionStore,
     codec: &crate::codec::Codec,
@@ -129,22 +167,49 @@ pub fn measure(
         }
         _ => None,
     };
-    let mut expiry_counts: BTreeMap<i64, (u64, u64)> = BTreeMap::new();
+    // An empty range means an empty table or sessions without expiry: the streaming
+    // pass counts those.
+    let plan = Aggregation {
+        expiry: match buckets {
+            Some((_, width, origin)) if wanted.expiry => Some(ExpiryGrid {
+                origin,
+                width_seconds: width.num_seconds(),
+            }),
+            _ => None,
+        },
+        size: wanted.size,
+        duplicates: wanted.duplicates,
+    };
+    let pushed = if (wanted.expiry && plan.expiry.is_none())
+        || !(wanted.expiry || wanted.size || wanted.duplicates)
+    {
+        None
+    } else {
+        store.aggregate(&plan, now)?
+    };
+    let (mut found, streamed) = match pushed {
+        Some(found) => (
+            found,
+            Wanted {
+                top_users: wanted.top_users,
+                ..Wanted::default()
+            },
+        ),
+        None => (Aggregates::default(), wanted),
+    };
     let mut no_expiry = 0u64;
-    let mut sizes: HashMap<u64, u64> = HashMap::new();
-    let mut largest: Vec<(String, u64)> = Vec::new();
     let mut seen_data: HashMap<u64, (u64, u64, String)> = HashMap::new();
     let mut per_user: HashMap<String, u64> = HashMap::new();
     let mut cursor = Cursor::start();
-    while !cursor.is_done() {
+    while streamed.any() && !cursor.is_done() {
         let page = store.scan_page(&mut cursor, &Condition::ALL, now, PAGE)?;
         for session in page {
             let bytes = session.payload.len() as u64;
-            if wanted.expiry {
+            if streamed.expiry {
                 match (session.expire_date, buckets) {
                     (Some(at), Some((_, width, origin))) => {
                         let index = (at - origin).num_seconds().div_euclid(width.num_seconds());
-                        let entry = expiry_counts.entry(index).or_default();
+                        let entry = found.expiry.entry(index).or_default();
                         entry.0 += 1;
                         if session.expired {
                             entry.1 += 1;
@@ -153,11 +218,11 @@ pub fn measure(
                     _ => no_expiry += 1,
                 }
             }
-            if wanted.size {
-                *sizes.entry(bytes).or_default() += 1;
-                keep_largest(&mut largest, &session, bytes);
+            if streamed.size {
+                *found.sizes.entry(bytes).or_default() += 1;
+                keep_largest(&mut found.largest, &session.key, bytes);
             }
-            if wanted.top_users {
+            if streamed.top_users {
                 let id = codec
                     .decode_payload_only(&session.payload, crate::codec::USER_ID_KEY)
                     .user_id();
@@ -165,13 +230,28 @@ pub fn measure(
                     *per_user.entry(id).or_default() += 1;
                 }
             }
-            if wanted.duplicates {
+            if streamed.duplicates {
                 let entry = seen_data
                     .entry(digest(&session))
                     .or_insert_with(|| (0, bytes, session.key.clone()));
                 entry.0 += 1;
+                if session.key < entry.2 {
+                    entry.2.clone_from(&session.key);
+                }
             }
         }
+    }
+    if streamed.duplicates {
+        found.duplicates = seen_data
+            .into_values()
+            .filter(|(n, _, _)| *n > 1)
+            .map(|(sessions, bytes, example_key)| Duplicate {
+                sessions,
+                bytes,
+                example_key,
+            })
+            .collect();
+        rank_duplicates(&mut found.duplicates);
     }
     let mut shape = Shape::default();
     if wanted.expiry {
@@ -179,7 +259,8 @@ pub fn measure(
         shape.expiry = Some(ExpiryHistogram {
             width_name: name,
             width_seconds: width.num_seconds(),
-            buckets: expiry_counts
+            buckets: found
+                .expiry
                 .into_iter()
                 .map(|(i, (sessions, expired))| ExpiryBucket {
                     start: origin + Duration::seconds(i * width.num_seconds()),
@@ -191,25 +272,10 @@ pub fn measure(
         });
     }
     if wanted.size {
-        shape.size = Some(size_histogram(&sizes, largest));
+        shape.size = Some(size_histogram(&found.sizes, found.largest));
     }
     if wanted.duplicates {
-        let mut dups: Vec<Duplicate> = seen_data
-            .into_values()
-            .filter(|(n, _, _)| *n > 1)
-            .map(|(sessions, bytes, example_key)| Duplicate {
-                sessions,
-                bytes,
-                example_key,
-            })
-            .collect();
-        dups.sort_by(|a, b| {
-            b.sessions
-                .cmp(&a.sessions)
-                .then_with(|| a.example_key.cmp(&b.example_key))
-        });
-        dups.truncate(TOP);
-        shape.duplicates = Some(dups);
+        shape.duplicates = Some(found.duplicates);
     }
     if wanted.top_users {
         let mut ranked: Vec<(String, u64)> = per_user.into_iter().collect();
@@ -220,11 +286,26 @@ pub fn measure(
     Ok(shape)
 }
 
-fn keep_largest(largest: &mut Vec<(String, u64)>, session: &StoredSession, bytes: u64) {
-    if largest.len() == TOP && largest.last().is_some_and(|(_, b)| *b >= bytes) {
+/// Most sessions first, then by example key; the first [`TOP`].
+fn rank_duplicates(dups: &mut Vec<Duplicate>) {
+    dups.sort_by(|a, b| {
+        b.sessions
+            .cmp(&a.sessions)
+            .then_with(|| a.example_key.cmp(&b.example_key))
+    });
+    dups.truncate(TOP);
+}
+
+/// Keeps the [`TOP`] largest, ties to the smaller key (as `ORDER BY bytes DESC, key`).
+fn keep_largest(largest: &mut Vec<(String, u64)>, key: &str, bytes: u64) {
+    if largest.len() == TOP
+        && largest.last().is_some_and(|(k, b)| {
+            (*b, std::cmp::Reverse(k.as_str())) >= (bytes, std::cmp::Reverse(key))
+        })
+    {
         return;
     }
-    largest.push((session.key.clone(), bytes));
+    largest.push((key.to_owned(), bytes));
     largest.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
     largest.truncate(TOP);
 }

@@ -306,6 +306,14 @@ impl SessionStore for CachedDbStore {
         self.db.estimate(now)
     }
 
+    fn aggregate(
+        &mut self,
+        plan: &crate::shape::Aggregation,
+        now: DateTime<Utc>,
+    ) -> Result<Option<crate::shape::Aggregates>> {
+        self.db.aggregate(plan, now)
+    }
+
     fn lock_purge(&mut self, wait: Option<Duration>) -> Result<()> {
         self.db.lock_purge(wait)
     }

@@ -477,6 +477,17 @@ pub trait SessionStore {
         None
     }
 
+    /// `stats --histogram` and `--duplicates` computed where the sessions are (`GROUP BY`
+    /// on a database server), so that their data need not be read; `None` when this store
+    /// cannot, and the caller reads every session instead.
+    fn aggregate(
+        &mut self,
+        _plan: &crate::shape::Aggregation,
+        _now: DateTime<Utc>,
+    ) -> Result<Option<crate::shape::Aggregates>> {
+        Ok(None)
+    }
+
     /// `stats --estimate`: the figures from the database's own statistics, without
     /// reading the table. Only database tables have such statistics.
     fn estimate(&mut self, _now: DateTime<Utc>) -> Result<Estimate> {

@@ -828,6 +828,76 @@ impl SessionStore for PostgresStore {
         })
     }
 
+    fn aggregate(
+        &mut self,
+        plan: &crate::shape::Aggregation,
+        now: DateTime<Utc>,
+    ) -> Result<Option<crate::shape::Aggregates>> {
+        // Naive times in another zone than UTC would need the zone's rules on the server
+        // to become instants; those stores are measured by reading every session.
+        if plan.expiry.is_some() && self.time == TimeKind::Naive && self.zone != StoreZone::UTC {
+            return Ok(None);
+        }
+        // Duplicates: grouping 1,000,000 rows by a hash of their data took the server
+        // longer (2.5 s) than sending every row to a client (2.4 s, psql's COPY), so the
+        // whole shape is then measured by reading every session.
+        if plan.duplicates {
+            return Ok(None);
+        }
+        let mut found = crate::shape::Aggregates::default();
+        let count = |row: &tokio_postgres::Row, i: usize| row.get::<_, i64>(i) as u64;
+        if let Some(grid) = plan.expiry {
+            let cast = match self.time {
+                TimeKind::Instant => "timestamptz",
+                TimeKind::Naive => "timestamp",
+            };
+            let mut q = Query::new("");
+            let origin = q.bind(self.time_param(grid.origin));
+            let at = q.bind(self.time_param(now));
+            q.push(&format!(
+                "SELECT floor(trunc(extract(epoch FROM expire_date - {origin}::{cast})) / {})::int8 AS b, \
+                 count(*), count(*) FILTER (WHERE expire_date < {at}::{cast}) FROM {} GROUP BY b",
+                grid.width_seconds, self.quoted
+            ));
+            for row in self
+                .conn
+                .query(Limit::Read, q.sql.as_str(), &q.refs())
+                .map_err(|e| self.error(e, "counting sessions by expiry"))?
+            {
+                found
+                    .expiry
+                    .insert(row.get::<_, i64>(0), (count(&row, 1), count(&row, 2)));
+            }
+        }
+        if plan.size {
+            let sql = format!(
+                "SELECT octet_length(session_data)::int8, count(*) FROM {} GROUP BY 1",
+                self.quoted
+            );
+            for row in self
+                .conn
+                .query(Limit::Read, &sql, &[])
+                .map_err(|e| self.error(e, "counting sessions by size"))?
+            {
+                found.sizes.insert(count(&row, 0), count(&row, 1));
+            }
+            let sql = format!(
+                "SELECT session_key::text, octet_length(session_data)::int8 FROM {} \
+                 ORDER BY 2 DESC, session_key::text COLLATE \"C\" LIMIT {}",
+                self.quoted,
+                crate::shape::TOP
+            );
+            for row in self
+                .conn
+                .query(Limit::Read, &sql, &[])
+                .map_err(|e| self.error(e, "finding the largest sessions"))?
+            {
+                found.largest.push((row.get(0), count(&row, 1)));
+            }
+        }
+        Ok(Some(found))
+    }
+
     fn estimate(&mut self, now: DateTime<Utc>) -> Result<Estimate> {
         let row = self
             .conn
