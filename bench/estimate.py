@@ -11,14 +11,16 @@ stops when the exact figures are not what it inserted.
 
     python3 bench/estimate.py --rows 10000000
     python3 bench/estimate.py --rows 1000000 --only postgres --repeat 3
+    python3 bench/estimate.py --rows 10000000 --only sqlite
 
-Needs psql and mysql clients, the servers of --postgres-url / --mysql-url (databases
+Needs psql and mysql clients (for those databases), the servers of --postgres-url / --mysql-url (databases
 created and dropped by the harness: sessctl_bench_estimate), and a release build of
 sessctl (built unless --sessctl names one).
 """
 import argparse
 import json
 import os
+import sqlite3
 import statistics
 import subprocess
 import sys
@@ -79,6 +81,27 @@ def fill_mysql(host, port, rows, db=DB, value=f"'{VALUE}'"):
     return f"mysql://root@{host}:{port}/{db}"
 
 
+def fill_sqlite(path, rows):
+    """Django's own DDL for SQLite, the same rows as the servers get."""
+    if os.path.exists(path):
+        os.remove(path)
+    conn = sqlite3.connect(path)
+    conn.executescript(
+        'CREATE TABLE "django_session" ("session_key" varchar(40) NOT NULL PRIMARY KEY, '
+        '"session_data" text NOT NULL, "expire_date" datetime NOT NULL);'
+        'CREATE INDEX "django_session_expire_date_a5c62663" ON "django_session" ("expire_date");')
+    conn.execute(
+        f"WITH RECURSIVE seq(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM seq WHERE i < {rows}) "
+        f"INSERT INTO django_session SELECT substr('kkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkk' || printf('%x', i), -32), "
+        f"'{VALUE}', datetime('2025-06-01 12:00:00', printf('%+d seconds', "
+        f"CAST(((i * 1.0 / {rows}) * 28 - 14) * 86400 AS INTEGER))) FROM seq")
+    conn.commit()
+    conn.execute("ANALYZE")  # the system's SQLite: sqlite_stat1 only, without STAT4
+    conn.commit()
+    conn.close()
+    return f"sqlite:///{path}"
+
+
 def timed(sessctl, url, extra, repeat):
     times, report = [], None
     for _ in range(repeat):
@@ -97,11 +120,12 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--rows", type=int, default=10_000_000)
     ap.add_argument("--repeat", type=int, default=3)
-    ap.add_argument("--only", choices=["postgres", "mysql"])
+    ap.add_argument("--only", choices=["postgres", "mysql", "sqlite"])
     ap.add_argument("--postgres-url", default="postgres://postgres@127.0.0.1:5432")
     ap.add_argument("--mysql-host", default="127.0.0.1")
     ap.add_argument("--mysql-port", type=int, default=3306)
     ap.add_argument("--sessctl")
+    ap.add_argument("--work", help="directory for the SQLite database (default bench/work)")
     ap.add_argument("--keep", action="store_true", help="leave the databases")
     a = ap.parse_args()
     repo = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -109,6 +133,14 @@ def main():
     if not sessctl:
         run(["cargo", "build", "--release", "-q"], cwd=repo)
         sessctl = os.path.join(repo, "target", "release", "sessctl")
+    bundled = None
+    if a.only in (None, "sqlite"):
+        run(["cargo", "build", "--release", "-q", "--example", "bundled-sqlite"], cwd=repo)
+        target = os.environ.get("CARGO_TARGET_DIR", os.path.join(repo, "target"))
+        bundled = os.path.join(target, "release", "examples", "bundled-sqlite")
+    work = a.work or os.path.join(repo, "bench", "work")
+    os.makedirs(work, exist_ok=True)
+    sqlite_path = os.path.join(work, "estimate.sqlite3")
     print(f"{a.rows:,} rows, half expired; median of {a.repeat}", flush=True)
     print(f"| database | exact stats | --estimate | × faster | total error | expired error |")
     print(f"|---|---:|---:|---:|---:|---:|")
@@ -119,19 +151,31 @@ def main():
     if a.only in (None, "mysql"):
         targets.append(("MariaDB", lambda: fill_mysql(a.mysql_host, a.mysql_port, a.rows),
                         lambda: mysql(a.mysql_host, a.mysql_port, None, f"DROP DATABASE IF EXISTS {DB}")))
+    if a.only in (None, "sqlite"):
+        targets.append(("SQLite", lambda: fill_sqlite(sqlite_path, a.rows),
+                        lambda: os.remove(sqlite_path)))
+
+    def measure(name, url):
+        exact_s, exact = timed(sessctl, url, [], a.repeat)
+        if exact["total"] != a.rows:
+            sys.exit(f"{name}: exact total {exact['total']}, inserted {a.rows}")
+        est_s, est = timed(sessctl, url, ["--estimate"], a.repeat)
+        known = est["estimate"]["expired_known"]
+        print(f"| {name} | {exact_s:.2f} s | {est_s:.3f} s | {exact_s / est_s:.0f} | "
+              f"{error(est['total'], exact['total'])} | "
+              f"{error(est['expired'] if known else None, exact['expired'])} |", flush=True)
+
     for name, fill, drop in targets:
         started = time.perf_counter()
         url = fill()
         print(f"({name}: filled in {time.perf_counter() - started:.0f} s)", file=sys.stderr, flush=True)
         try:
-            exact_s, exact = timed(sessctl, url, [], a.repeat)
-            if exact["total"] != a.rows:
-                sys.exit(f"{name}: exact total {exact['total']}, inserted {a.rows}")
-            est_s, est = timed(sessctl, url, ["--estimate"], a.repeat)
-            known = est["estimate"]["expired_known"]
-            print(f"| {name} | {exact_s:.2f} s | {est_s:.3f} s | {exact_s / est_s:.0f} | "
-                  f"{error(est['total'], exact['total'])} | "
-                  f"{error(est['expired'] if known else None, exact['expired'])} |", flush=True)
+            if name == "SQLite":
+                measure("SQLite, system ANALYZE (sqlite_stat1)", url)
+                run([bundled, sqlite_path, "ANALYZE"])
+                measure("SQLite, bundled ANALYZE (sqlite_stat4)", url)
+            else:
+                measure(name, url)
         finally:
             if not a.keep:
                 drop()

@@ -845,7 +845,8 @@ pub struct StatsArgs {
     ///
     /// PostgreSQL: pg_class.reltuples and the planner's estimate of expire_date < now
     /// (from pg_stats); MySQL/MariaDB: information_schema.TABLES and the optimizer's
-    /// index-dive estimate; SQLite: sqlite_stat1 (total only; run ANALYZE once). The
+    /// index-dive estimate; SQLite: sqlite_stat1 (run ANALYZE once), and sqlite_stat4's
+    /// samples of the expiry index for the expired count where ANALYZE kept them. The
     /// expiry range is exact (both ends of the expire_date index). The report says when
     /// the statistics were gathered where the database tells. Thresholds apply to the
     /// estimates.
