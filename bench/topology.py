@@ -645,6 +645,10 @@ def percentile(values, p):
     return values[min(len(values) - 1, int(round(p / 100.0 * (len(values) - 1))))]
 
 
+def probes_during(probes, idle_cut):
+    return [x for p, cut in zip(probes, idle_cut) for x in p.latencies[cut:]]
+
+
 def measure(topo, primary, others, rows, name, fn, repeat):
     galera = topo == "galera"
     rounds, idle, during = [], [], []
@@ -681,7 +685,10 @@ def measure(topo, primary, others, rows, name, fn, repeat):
             errors += p.errors
         check(primary, others, rows, name)
         rounds.append({"primary_s": primary_s, "everywhere_s": everywhere_s, "lag": monitor.max, "extra": extra})
-        log("  round %d: primary %.2f s, everywhere %.2f s, lag %s" % (rnd + 1, primary_s, everywhere_s, monitor.max))
+        log("  round %d: primary %.2f s, everywhere %.2f s, lag %s, probe p99 %.1f ms (idle %.1f ms)" % (
+            rnd + 1, primary_s, everywhere_s, monitor.max,
+            percentile([t for _, t in probes_during(probes, idle_cut)], 99) * 1000,
+            percentile([t for p, cut in zip(probes, idle_cut) for _, t in p.latencies[:cut]], 99) * 1000))
     mid = sorted(rounds, key=lambda r: r["everywhere_s"])[len(rounds) // 2]
 
     def ms(samples, p, kind=None):
@@ -769,7 +776,13 @@ def main():
                 cleanup.pop()()
             except Exception as e:  # keep stopping the others
                 log("cleanup: %s" % e)
+        if results:
+            report(results, args)
 
+
+
+def report(results, args):
+    """The markdown table of what was measured (also after an error: what was done so far)."""
     print("%d sessions (half expired), %d round(s) per method, median" % (args.rows, args.repeat))
     print()
     print("| topology | method | primary (s) | × raw | done everywhere (s) | × raw | max lag seen | probe p99 (ms) | idle p99 (ms) | × idle | renew p99 (ms) | probes |")
