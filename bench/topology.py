@@ -57,21 +57,14 @@ import threading
 import time
 import zlib
 
+# Django's DDL for the session table, the same as the single-server purge benchmark's.
+from servers import MY_DDL, PG_DDL
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 WORK = os.path.join(HERE, "work", "topology")
 DB = "bench"
 T = "django_session"
 GALERA = "/usr/lib/galera/libgalera_smm.so"
-
-PG_DDL = [
-    'CREATE TABLE "{t}" ("session_key" varchar(40) NOT NULL PRIMARY KEY, "session_data" text NOT NULL, "expire_date" timestamp with time zone NOT NULL)',
-    'CREATE INDEX "{t}_session_key_like" ON "{t}" ("session_key" varchar_pattern_ops)',
-    'CREATE INDEX "{t}_expire_date" ON "{t}" ("expire_date")',
-]
-MY_DDL = [
-    "CREATE TABLE `{t}` (`session_key` varchar(40) NOT NULL PRIMARY KEY, `session_data` longtext NOT NULL, `expire_date` datetime(6) NOT NULL)",
-    "CREATE INDEX `{t}_expire_date` ON `{t}` (`expire_date`)",
-]
 
 
 def log(*a):
