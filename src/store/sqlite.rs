@@ -94,15 +94,20 @@ pub struct SqliteStore {
 }
 
 impl SqliteStore {
+    /// Whether the database has a table (or other schema object) of this name: the
+    /// `sqlite_stat*` tables exist only once ANALYZE has run.
+    fn has_table(&self, name: &str) -> rusqlite::Result<bool> {
+        self.conn.query_row(
+            "SELECT count(*) > 0 FROM sqlite_schema WHERE name = ?1",
+            [name],
+            |r| r.get(0),
+        )
+    }
+
     /// The `sqlite_stat4` samples of an index that starts with `expire_date` (Django's
     /// `django_session_expire_date_…`), or None when the database keeps none.
     fn expiry_samples(&self) -> rusqlite::Result<Option<Vec<stat4::Sample>>> {
-        let has_stat4: i64 = self.conn.query_row(
-            "SELECT count(*) FROM sqlite_schema WHERE name = 'sqlite_stat4'",
-            [],
-            |r| r.get(0),
-        )?;
-        if has_stat4 == 0 {
+        if !self.has_table("sqlite_stat4")? {
             return Ok(None);
         }
         let mut indexes = self.conn.prepare(
@@ -436,15 +441,9 @@ impl SessionStore for SqliteStore {
 
     fn estimate(&mut self, now: DateTime<Utc>) -> Result<Estimate> {
         let context = self.context("reading the table's statistics");
-        let has_stat1: bool = self
-            .conn
-            .query_row(
-                "SELECT count(*) FROM sqlite_schema WHERE name = 'sqlite_stat1'",
-                [],
-                |r| r.get::<_, i64>(0),
-            )
-            .map_err(|e| classify(e, &context))?
-            > 0;
+        let has_stat1 = self
+            .has_table("sqlite_stat1")
+            .map_err(|e| classify(e, &context))?;
         // sqlite_stat1's `stat` starts with the row count ANALYZE found.
         let stat: Option<String> = if has_stat1 {
             self.conn
