@@ -40,7 +40,7 @@ fn main() -> Result<()> {
     let started = cpu_seconds();
     for _ in 0..rounds {
         for value in &values {
-            let decoded = codec.decode_payload_only(value, USER_ID_KEY);
+            let decoded = codec.decode_payload_only(value, &[USER_ID_KEY]);
             undecodable += u64::from(decoded.data.is_none());
             with_user += u64::from(decoded.user_id().is_some());
         }

@@ -10,7 +10,7 @@ use memchr::memmem;
 
 use crate::auth::pk::PkKind;
 use crate::auth::{AuthState, Claim, Rules};
-use crate::codec::{CachedValue, Codec, Decoded, USER_ID_KEY};
+use crate::codec::{CachedValue, Codec, Decoded, AUTH_KEYS, USER_ID_KEY};
 
 /// A session's encoded data, exactly as its store keeps it.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -236,7 +236,8 @@ impl Selector<'_> {
         }
         let yes = |chosen: bool| if chosen { Pick::Yes } else { Pick::No };
         if let Some(auth) = &self.filter.auth {
-            let decoded = self.codec.decode_payload(&session.payload);
+            // The verdict and `matches` read the `_auth_user_*` entries only.
+            let decoded = self.codec.decode_payload_only(&session.payload, &AUTH_KEYS);
             if !self.filter.matches(&decoded) {
                 return Pick::No;
             }
@@ -257,7 +258,7 @@ impl Selector<'_> {
             _ => yes(self.filter.matches(
                 &self
                     .codec
-                    .decode_payload_only(&session.payload, USER_ID_KEY),
+                    .decode_payload_only(&session.payload, &[USER_ID_KEY]),
             )),
         }
     }

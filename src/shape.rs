@@ -224,7 +224,7 @@ pub fn measure(
             }
             if streamed.top_users {
                 let id = codec
-                    .decode_payload_only(&session.payload, crate::codec::USER_ID_KEY)
+                    .decode_payload_only(&session.payload, &[crate::codec::USER_ID_KEY])
                     .user_id();
                 if let Some(id) = id {
                     *per_user.entry(id).or_default() += 1;

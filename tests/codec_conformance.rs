@@ -329,18 +329,23 @@ fn fixtures_decode_without_keys() {
 }
 
 /// `decode_only` gives `decode`'s outcome on every stored (db/file) fixture value, with
-/// and without keys: the same format, signature and error, and the same entry. Checked
-/// for the two entries it is used for: the expiry rule's and the user filters'.
+/// and without keys: the same format, signature and error, and the same entries. Checked
+/// for the entries it is used for: the expiry rule's, the user filters' and the three
+/// the auth verdict reads.
 #[test]
-fn decode_only_keeps_one_entry_of_what_decode_gives() {
-    for key in ["_session_expiry", codec::USER_ID_KEY] {
-        let found = decode_only_agrees_with_decode(key);
-        assert!(found > 10, "fixtures with {key}: {found}");
+fn decode_only_keeps_the_entries_asked_of_what_decode_gives() {
+    for keys in [
+        &["_session_expiry"][..],
+        &[codec::USER_ID_KEY][..],
+        &codec::AUTH_KEYS[..],
+    ] {
+        let found = decode_only_agrees_with_decode(keys);
+        assert!(found > 10, "fixtures with {keys:?}: {found}");
     }
 }
 
-/// The number of decoded values that hold `key`.
-fn decode_only_agrees_with_decode(key: &str) -> usize {
+/// The number of decoded values that hold any of `keys`.
+fn decode_only_agrees_with_decode(keys: &[&str]) -> usize {
     let mut with_key = 0;
     for set in all_sets() {
         for codec in [
@@ -356,14 +361,14 @@ fn decode_only_agrees_with_decode(key: &str) -> usize {
                 }
                 let id = format!("{} {}", set.name, item["id"]);
                 let full = codec.decode(raw);
-                let only = codec.decode_only(raw, key);
+                let only = codec.decode_only(raw, keys);
                 assert_eq!(only.format, full.format, "{id}");
                 assert_eq!(only.signature, full.signature, "{id}");
                 assert_eq!(only.algorithm, full.algorithm, "{id}");
                 assert_eq!(only.timestamp, full.timestamp, "{id}");
                 assert_eq!(only.error, full.error, "{id}");
                 let narrowed = full.data.map(|mut m| {
-                    m.retain(|k, _| k == key);
+                    m.retain(|k, _| keys.contains(&k.as_str()));
                     m
                 });
                 with_key += usize::from(narrowed.as_ref().is_some_and(|m| !m.is_empty()));

@@ -8,7 +8,7 @@ use chrono::{DateTime, Utc};
 
 use super::pk::UserPk;
 use super::{AuthState, Claim, Judge};
-use crate::codec::Codec;
+use crate::codec::{Codec, AUTH_KEYS};
 use crate::session::Condition;
 use crate::store::{Cursor, SessionStore};
 
@@ -74,13 +74,13 @@ pub fn census(
                 .map(Some)
         },
         |session| {
-            let decoded = codec.decode_payload(&session.payload);
+            let decoded = codec.decode_payload_only(&session.payload, &AUTH_KEYS);
             let expired = Claim::expired_for_django(session, now);
             let names_user = decoded.user_id().is_some();
             (Claim::of(&decoded, expired, &rules, kind), names_user)
         },
         |_, _page, seen| {
-            let claims: Vec<Claim> = seen.iter().map(|(c, _)| c.clone()).collect();
+            let claims: Vec<&Claim> = seen.iter().map(|(c, _)| c).collect();
             for ((claim, names_user), verdict) in seen.iter().zip(judge.verdicts(&claims)?) {
                 *figures.states.entry(verdict.state).or_default() += 1;
                 if *names_user {
@@ -101,7 +101,7 @@ pub fn census(
     ranked.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
     ranked.truncate(TOP_USERS);
     let keys: Vec<UserPk> = ranked.iter().map(|(pk, _)| pk.clone()).collect();
-    let rows = judge.users().lookup(&keys)?;
+    let rows = judge.users().lookup(&keys.iter().collect::<Vec<_>>())?;
     figures.top_users = ranked
         .into_iter()
         .map(|(pk, sessions)| TopUser {

@@ -7,7 +7,7 @@
 
 use hmac::Mac;
 
-use crate::codec::signing::{hex, hmac_sha1_for, hmac_sha256_for, HmacSha1, HmacSha256};
+use crate::codec::signing::{hmac_sha1_for, hmac_sha256_for, HmacSha1, HmacSha256};
 
 /// The key salt of `AbstractBaseUser.get_session_auth_hash` (every Django version).
 pub const KEY_SALT: &str = "django.contrib.auth.models.AbstractBaseUser.get_session_auth_hash";
@@ -45,45 +45,81 @@ impl HashKeys {
     }
 
     /// The hash Django's `get_session_auth_hash()` gives for `password` with `secrets[i]`.
-    pub fn sha256_hex(&self, i: usize, password: &str) -> Option<String> {
+    fn sha256_hex(&self, i: usize, password: &str) -> Option<[u8; 64]> {
         let mut mac = self.sha256.get(i)?.clone();
         mac.update(password.as_bytes());
-        Some(hex(&mac.finalize().into_bytes()))
+        Some(hex_digits(&mac.finalize().into_bytes()))
     }
 
-    fn sha1_hex(&self, password: &str) -> Option<String> {
+    fn sha1_hex(&self, password: &str) -> Option<[u8; 40]> {
         let mut mac = self.sha1.as_ref()?.clone();
         mac.update(password.as_bytes());
-        Some(hex(&mac.finalize().into_bytes()))
+        Some(hex_digits(&mac.finalize().into_bytes()))
     }
 
-    /// Which secret made `stored` from `password`: SECRET_KEY first, then (when
-    /// `fallbacks`) each fallback in order, then (when `sha1`) the SHA-1 form. Django
-    /// compares the strings with `constant_time_compare`; so does this.
-    pub fn find(&self, stored: &str, password: &str, fallbacks: bool, sha1: bool) -> HashMatch {
+    /// What `get_session_auth_hash()` gives for `password` with SECRET_KEY.
+    #[cfg(test)]
+    pub fn session_hash(&self, password: &str) -> String {
+        String::from_utf8(self.sha256_hex(0, password).expect("a key").to_vec()).unwrap()
+    }
+
+    /// The hashes `get_session_auth_hash()` gives for `password` that a session of this
+    /// user may hold: with SECRET_KEY, then (when `fallbacks`) each fallback in order,
+    /// then (when `sha1`) the SHA-1 form. Computed once per user row read, then compared
+    /// with every session of that user.
+    pub fn expected(&self, password: &str, fallbacks: bool, sha1: bool) -> ExpectedHashes {
         let upto = if fallbacks { self.sha256.len() } else { 1 };
-        for i in 0..upto.min(self.sha256.len()) {
-            if self
-                .sha256_hex(i, password)
-                .is_some_and(|h| same(&h, stored))
-            {
-                return HashMatch::Sha256(i);
-            }
+        ExpectedHashes {
+            primary: self.sha256_hex(0, password),
+            fallbacks: (1..upto.min(self.sha256.len()))
+                .filter_map(|i| self.sha256_hex(i, password))
+                .collect(),
+            sha1: if sha1 { self.sha1_hex(password) } else { None },
         }
-        if sha1 && self.sha1_hex(password).is_some_and(|h| same(&h, stored)) {
+    }
+}
+
+/// One user's session hashes as lowercase hex (see [`HashKeys::expected`]), held
+/// inline: a scan compares one with nearly every session it reads.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ExpectedHashes {
+    primary: Option<[u8; 64]>,
+    fallbacks: Vec<[u8; 64]>,
+    sha1: Option<[u8; 40]>,
+}
+
+impl ExpectedHashes {
+    /// Which secret made `stored`. Django compares the strings with
+    /// `constant_time_compare`; so does this.
+    pub fn find(&self, stored: &str) -> HashMatch {
+        let stored = stored.as_bytes();
+        if self.primary.is_some_and(|h| same(&h, stored)) {
+            return HashMatch::Sha256(0);
+        }
+        if let Some(i) = self.fallbacks.iter().position(|h| same(h, stored)) {
+            return HashMatch::Sha256(i + 1);
+        }
+        if self.sha1.is_some_and(|h| same(&h, stored)) {
             return HashMatch::Sha1;
         }
         HashMatch::None
     }
 }
 
-/// Constant-time string comparison (the lengths are not secret).
-fn same(a: &str, b: &str) -> bool {
-    a.len() == b.len()
-        && a.bytes()
-            .zip(b.bytes())
-            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
-            == 0
+/// `bytes` as lowercase hex digits, `N` = twice their number.
+fn hex_digits<const N: usize>(bytes: &[u8]) -> [u8; N] {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut out = [0u8; N];
+    for (pair, &b) in out.chunks_exact_mut(2).zip(bytes) {
+        pair[0] = DIGITS[usize::from(b >> 4)];
+        pair[1] = DIGITS[usize::from(b & 0x0f)];
+    }
+    out
+}
+
+/// Constant-time comparison (the lengths are not secret).
+fn same(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
 #[cfg(test)]
@@ -98,11 +134,12 @@ mod tests {
         let password = "pbkdf2_sha256$1500000$STDbnrXOa6r60Oxfk5dl7w$Or4YZGwDVvgQQwGASdeXOFDUvQxhIa7DopX0tWDpUHs=";
         let stored = "4ee6b0c9f51940bd27708ff39698d23a45a1fcd980d696b9e52f97a7beae0eee";
         assert_eq!(
-            keys.find(stored, password, true, false),
+            keys.expected(password, true, false).find(stored),
             HashMatch::Sha256(0)
         );
         assert_eq!(
-            keys.find(stored, &format!("{password}x"), true, true),
+            keys.expected(&format!("{password}x"), true, true)
+                .find(stored),
             HashMatch::None
         );
     }

@@ -15,16 +15,17 @@ pub mod hash;
 pub mod pk;
 pub mod users;
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
 
 use anyhow::Result;
 use chrono::{DateTime, Utc};
 use serde_json::Value;
 
-use self::hash::{HashKeys, HashMatch};
+use self::hash::{ExpectedHashes, HashKeys, HashMatch};
 use self::pk::{PkKind, UserPk};
 use self::users::{Active, UserDirectory, UserRow};
-use crate::codec::{Algorithm, Decoded, USER_ID_KEY};
+use crate::codec::{Algorithm, Decoded, USER_BACKEND_KEY, USER_HASH_KEY, USER_ID_KEY};
 use crate::exit::{coded, ExitCode};
 use crate::session::StoredSession;
 
@@ -235,7 +236,9 @@ pub enum Claim {
 
 impl Claim {
     /// Steps 1–4 of `get_user()`: expiry, decoding, the id and backend, the id's type.
-    /// `expired`: Django stops loading a session once `expire_date <= now`.
+    /// `expired`: Django stops loading a session once `expire_date <= now`. `decoded`
+    /// needs only the [`AUTH_KEYS`](crate::codec::AUTH_KEYS) entries of the data
+    /// ([`Codec::decode_payload_only`](crate::codec::Codec::decode_payload_only)).
     pub fn of(decoded: &Decoded, expired: bool, rules: &Rules, kind: PkKind) -> Claim {
         let Some(data) = decoded.data.as_ref().filter(|_| decoded.is_ok()) else {
             return if expired {
@@ -253,8 +256,7 @@ impl Claim {
         {
             return Claim::Undecodable;
         }
-        let (Some(id), Some(backend)) = (data.get(USER_ID_KEY), data.get("_auth_user_backend"))
-        else {
+        let (Some(id), Some(backend)) = (data.get(USER_ID_KEY), data.get(USER_BACKEND_KEY)) else {
             return Claim::Anonymous;
         };
         let backend = match backend {
@@ -271,9 +273,17 @@ impl Claim {
             pk,
             backend,
             hash: data
-                .get("_auth_user_hash")
+                .get(USER_HASH_KEY)
                 .and_then(Value::as_str)
                 .map(str::to_owned),
+        }
+    }
+
+    /// The user the session names, when its id parses for the key type.
+    pub fn user(&self) -> Option<&UserPk> {
+        match self {
+            Claim::User { pk, .. } | Claim::Expired(Some(pk)) => Some(pk),
+            _ => None,
         }
     }
 
@@ -287,16 +297,36 @@ impl Claim {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Verdict {
     pub state: AuthState,
-    pub owner: Option<UserRow>,
+    /// The user row, its password taken out (no verdict carries it).
+    pub owner: Option<Arc<UserRow>>,
+}
+
+/// How many users the judge keeps between pages (about 20 MiB of rows), so that memory
+/// stays flat however many users a table names: past it, the next page starts afresh.
+const KNOWN_USERS: usize = 100_000;
+
+/// A user row the judge has read, with the session hashes it accepts.
+struct Known {
+    row: Arc<UserRow>,
+    hashes: ExpectedHashes,
 }
 
 /// Judges sessions against the user table: [`Claim::of`] on every session (in
 /// parallel, it needs nothing shared), then [`Judge::verdicts`] once per page, which
-/// reads the page's users with one query per [`users`] chunk.
+/// reads the users the page names with one query per [`users`] chunk.
+///
+/// A scan meets the same users page after page, so rows read for earlier pages are kept
+/// (with each user's hashes made once) and only users not seen yet are read. A row kept
+/// from an earlier page may be older than the session being judged, so it only ever
+/// confirms a session that logs its user in: a session is called `stale`, `missing_hash`
+/// or `inactive` only on a row read after the session was, and `user_deleted` only when
+/// such a read finds no row. Whatever deletes sessions by their state (`purge --stale`)
+/// therefore never acts on a password or `is_active` it has not just read.
 pub struct Judge {
     pub rules: Rules,
     keys: HashKeys,
     users: UserDirectory,
+    known: HashMap<UserPk, Known>,
 }
 
 impl Judge {
@@ -311,6 +341,7 @@ impl Judge {
             rules,
             keys: HashKeys::new(secrets),
             users,
+            known: HashMap::new(),
         }
     }
 
@@ -328,67 +359,139 @@ impl Judge {
     }
 
     /// The verdict on each claim, in order.
-    pub fn verdicts(&mut self, claims: &[Claim]) -> Result<Vec<Verdict>> {
-        // Every named user is read, also for sessions Django does not log in: the owner
-        // of an expired session or of a backend no longer configured is still shown.
-        let wanted: Vec<UserPk> = claims
-            .iter()
-            .filter_map(|c| match c {
-                Claim::User { pk, .. } | Claim::Expired(Some(pk)) => Some(pk.clone()),
-                _ => None,
+    pub fn verdicts(&mut self, claims: &[&Claim]) -> Result<Vec<Verdict>> {
+        if self.known.len() > KNOWN_USERS {
+            self.known.clear();
+        }
+        // A page has thousands of claims; they are judged on every core, so that the
+        // thread reading the store is not the one judging. First on the rows kept from
+        // earlier pages: what they cannot settle (users not read yet, and verdicts that
+        // leave the session without its user, see the type's documentation) is judged
+        // again once those users are read as they are now. Every named user is read,
+        // also for sessions Django does not log in: the owner of an expired session or
+        // of a backend no longer configured is still shown.
+        let (rules, verifies, known) = (&self.rules, self.verifies(), &self.known);
+        let mut verdicts = crate::parallel::map(claims, |c| {
+            verdict(rules, verifies, known, c, Rows::Kept).filter(|v| {
+                !matches!(
+                    v.state,
+                    AuthState::Stale | AuthState::MissingHash | AuthState::Inactive
+                )
             })
+        });
+        let unsettled: HashSet<&UserPk> = claims
+            .iter()
+            .zip(&verdicts)
+            .filter(|(_, v)| v.is_none())
+            .filter_map(|(c, _)| c.user())
             .collect();
-        let rows = self.users.lookup(&wanted)?;
-        Ok(claims.iter().map(|c| self.verdict(c, &rows)).collect())
+        self.read_users(&unsettled)?;
+        let (rules, known) = (&self.rules, &self.known);
+        Ok(claims
+            .iter()
+            .zip(verdicts.iter_mut())
+            .map(|(claim, v)| {
+                v.take()
+                    .or_else(|| verdict(rules, verifies, known, claim, Rows::Read))
+                    .expect("with every named user read, each claim has a verdict")
+            })
+            .collect())
     }
 
-    fn verdict(&self, claim: &Claim, rows: &HashMap<UserPk, UserRow>) -> Verdict {
-        let state = |state| Verdict { state, owner: None };
-        let (pk, backend, hash) = match claim {
-            Claim::Expired(pk) => {
-                return Verdict {
-                    state: AuthState::Expired,
-                    owner: pk.as_ref().and_then(|pk| rows.get(pk)).cloned(),
-                }
-            }
-            Claim::Undecodable => return state(AuthState::Undecodable),
-            Claim::Anonymous => return state(AuthState::Anonymous),
-            Claim::InvalidUserId(_) => return state(AuthState::InvalidUserId),
-            Claim::User { pk, backend, hash } => (pk, backend, hash),
-        };
-        let user = rows.get(pk);
-        let owned = |state| Verdict {
-            state,
-            owner: user.cloned(),
-        };
-        if !self.rules.backends.contains(backend) {
-            return owned(AuthState::BackendNotConfigured);
+    /// Reads these users as they are now: rows found replace what was kept, users
+    /// without a row are forgotten.
+    fn read_users(&mut self, pks: &HashSet<&UserPk>) -> Result<()> {
+        if pks.is_empty() {
+            return Ok(());
         }
-        let Some(user) = user else {
-            return state(AuthState::UserDeleted);
-        };
-        if !self.rules.lets_in(backend, user.active) {
-            return owned(AuthState::Inactive);
-        }
-        if !self.rules.hash_check {
-            return owned(AuthState::NoHashCheck);
-        }
-        let Some(hash) = hash.as_deref().filter(|h| !h.is_empty()) else {
-            return owned(AuthState::MissingHash);
-        };
-        if !self.verifies() {
-            return owned(AuthState::Unverified);
-        }
+        let mut rows = self
+            .users
+            .lookup(&pks.iter().copied().collect::<Vec<_>>())?;
         let fallbacks = self.rules.line == DjangoLine::Current;
         let sha1 = self.rules.line == DjangoLine::V3;
-        owned(
-            match self.keys.find(hash, &user.password, fallbacks, sha1) {
-                HashMatch::Sha256(0) | HashMatch::Sha1 => AuthState::Valid,
-                HashMatch::Sha256(_) => AuthState::ValidFallback,
-                HashMatch::None => AuthState::Stale,
-            },
-        )
+        for &pk in pks {
+            match rows.remove(pk) {
+                Some(mut row) => {
+                    let hashes = self.keys.expected(&row.password, fallbacks, sha1);
+                    row.password = String::new();
+                    let known = Known {
+                        row: Arc::new(row),
+                        hashes,
+                    };
+                    self.known.insert(pk.clone(), known);
+                }
+                None => {
+                    self.known.remove(pk);
+                }
+            }
+        }
+        Ok(())
     }
+}
+
+/// What the rows a verdict is made on are.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Rows {
+    /// Kept from earlier pages: a user without a row may just not be read yet.
+    Kept,
+    /// Read for this page: a user without a row has none.
+    Read,
+}
+
+/// The verdict on one claim, from the rows `known` holds (see [`Judge`]); `None` when
+/// it names a user `known` lacks and `rows` are only the kept ones.
+fn verdict(
+    rules: &Rules,
+    verifies: bool,
+    known: &HashMap<UserPk, Known>,
+    claim: &Claim,
+    rows: Rows,
+) -> Option<Verdict> {
+    let state = |state| Some(Verdict { state, owner: None });
+    let (pk, backend, hash) = match claim {
+        Claim::Expired(None) => return state(AuthState::Expired),
+        Claim::Undecodable => return state(AuthState::Undecodable),
+        Claim::Anonymous => return state(AuthState::Anonymous),
+        Claim::InvalidUserId(_) => return state(AuthState::InvalidUserId),
+        Claim::Expired(Some(pk)) => (pk, None, None),
+        Claim::User { pk, backend, hash } => (pk, Some(backend), hash.as_deref()),
+    };
+    let user = known.get(pk);
+    if user.is_none() && rows == Rows::Kept {
+        return None;
+    }
+    let owned = |state| {
+        Some(Verdict {
+            state,
+            owner: user.map(|k| Arc::clone(&k.row)),
+        })
+    };
+    let Some(backend) = backend else {
+        return owned(AuthState::Expired);
+    };
+    if !rules.backends.contains(backend) {
+        return owned(AuthState::BackendNotConfigured);
+    }
+    let Some(user) = user else {
+        return state(AuthState::UserDeleted);
+    };
+    if !rules.lets_in(backend, user.row.active) {
+        return owned(AuthState::Inactive);
+    }
+    if !rules.hash_check {
+        return owned(AuthState::NoHashCheck);
+    }
+    let Some(hash) = hash.filter(|h| !h.is_empty()) else {
+        return owned(AuthState::MissingHash);
+    };
+    if !verifies {
+        return owned(AuthState::Unverified);
+    }
+    owned(match user.hashes.find(hash) {
+        HashMatch::Sha256(0) | HashMatch::Sha1 => AuthState::Valid,
+        HashMatch::Sha256(_) => AuthState::ValidFallback,
+        HashMatch::None => AuthState::Stale,
+    })
 }
 
 /// The users a person filter names: every row whose username or e-mail column equals
@@ -449,5 +552,110 @@ mod tests {
         };
         assert!(v3.lets_in(DEFAULT_BACKEND, Active::Null));
         assert!(rules.lets_in(DEFAULT_BACKEND, Active::NoColumn));
+    }
+
+    /// A table of users for [`Judge`] tests, and a connection to change it with.
+    fn user_table(dir: &std::path::Path) -> (rusqlite::Connection, UserDirectory) {
+        let path = dir.join("users.sqlite3");
+        let conn = rusqlite::Connection::open(&path).unwrap();
+        conn.execute_batch(
+            "CREATE TABLE auth_user (id integer PRIMARY KEY, password varchar(128) NOT NULL, \
+             is_active bool NOT NULL, username varchar(150), email varchar(254), last_login datetime);
+             INSERT INTO auth_user VALUES (1, 'first', 1, 'alice', 'a@example.test', NULL);
+             INSERT INTO auth_user VALUES (2, 'second', 1, 'bob', 'b@example.test', NULL);",
+        )
+        .unwrap();
+        let database = crate::store::TableSpec {
+            url: crate::dburl::StoreUrl::Sqlite { path },
+            shown: "users.sqlite3".to_owned(),
+            table: "django_session".to_owned(),
+            zone: crate::zone::StoreZone::UTC,
+        };
+        let users = UserDirectory::open(
+            &users::UserTableSpec::default(),
+            &database,
+            &crate::purge::pace::StopFlag::default(),
+        )
+        .unwrap()
+        .unwrap();
+        (conn, users)
+    }
+
+    const KEY: &str = "judge-test-secret";
+
+    fn logged_in(pk: i64, password: &str) -> Claim {
+        let hash = HashKeys::new(&[KEY.to_owned()]).session_hash(password);
+        Claim::User {
+            pk: UserPk::Int(pk),
+            backend: DEFAULT_BACKEND.to_owned(),
+            hash: Some(hash),
+        }
+    }
+
+    fn states(judge: &mut Judge, claims: &[Claim]) -> Vec<AuthState> {
+        let claims: Vec<&Claim> = claims.iter().collect();
+        judge
+            .verdicts(&claims)
+            .unwrap()
+            .into_iter()
+            .map(|v| v.state)
+            .collect()
+    }
+
+    /// Rows kept from an earlier page only ever confirm a logged-in session: a session
+    /// they would call stale, missing_hash or inactive, or whose user they lack, is
+    /// judged on the row as it is when its page is judged.
+    #[test]
+    fn kept_rows_never_make_a_session_stale_or_deleted() {
+        let dir = tempfile::tempdir().unwrap();
+        let (db, users) = user_table(dir.path());
+        let mut judge = Judge::new(Rules::default(), &[KEY.to_owned()], users);
+        assert_eq!(
+            states(&mut judge, &[logged_in(1, "first"), logged_in(2, "second")]),
+            [AuthState::Valid, AuthState::Valid]
+        );
+        // Alice changes her password and logs in again; Bob is made inactive; a new
+        // user arrives. Sessions made after that are judged on the new rows.
+        db.execute_batch(
+            "UPDATE auth_user SET password = 'changed' WHERE id = 1;
+             UPDATE auth_user SET is_active = 0 WHERE id = 2;
+             INSERT INTO auth_user VALUES (3, 'third', 1, 'carol', NULL, NULL);",
+        )
+        .unwrap();
+        assert_eq!(
+            states(
+                &mut judge,
+                &[
+                    logged_in(1, "changed"),
+                    logged_in(3, "third"),
+                    logged_in(3, "wrong"),
+                ]
+            ),
+            [AuthState::Valid, AuthState::Valid, AuthState::Stale]
+        );
+        // Bob's row was kept as active: his old session is still confirmed from it (a
+        // scan is not a snapshot), but a session it cannot confirm reads the row again.
+        let mut no_hash = logged_in(2, "second");
+        if let Claim::User { hash, .. } = &mut no_hash {
+            *hash = None;
+        }
+        assert_eq!(states(&mut judge, &[no_hash]), [AuthState::Inactive]);
+        // The old-password session of Alice is stale on the row read just now.
+        assert_eq!(
+            states(&mut judge, &[logged_in(1, "first")]),
+            [AuthState::Stale]
+        );
+        // A user deleted since: only a read that finds no row says so.
+        db.execute_batch("DELETE FROM auth_user WHERE id = 3")
+            .unwrap();
+        assert_eq!(
+            states(&mut judge, &[logged_in(3, "wrong")]),
+            [AuthState::UserDeleted]
+        );
+        assert_eq!(
+            states(&mut judge, &[logged_in(3, "third")]),
+            [AuthState::UserDeleted],
+            "a user found missing is forgotten, not confirmed from an old row"
+        );
     }
 }

@@ -234,8 +234,8 @@ impl UserDirectory {
     }
 
     /// The users with these keys; keys without a row are absent from the map.
-    pub fn lookup(&mut self, keys: &[UserPk]) -> Result<HashMap<UserPk, UserRow>> {
-        let mut wanted: Vec<&UserPk> = keys.iter().collect();
+    pub fn lookup(&mut self, keys: &[&UserPk]) -> Result<HashMap<UserPk, UserRow>> {
+        let mut wanted: Vec<&UserPk> = keys.to_vec();
         wanted.sort();
         wanted.dedup();
         let mut found = HashMap::with_capacity(wanted.len());

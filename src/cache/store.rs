@@ -108,7 +108,7 @@ impl CacheStore {
                 self.codec
                     .decode_payload_only(
                         &Payload::Cached(entry.value.clone()),
-                        crate::codec::USER_ID_KEY,
+                        &[crate::codec::USER_ID_KEY],
                     )
                     .data
                     .is_some()
@@ -382,7 +382,7 @@ impl SessionStore for CacheStore {
                 }
                 let decoded = self
                     .codec
-                    .decode_payload_only(&session.payload, crate::codec::USER_ID_KEY);
+                    .decode_payload_only(&session.payload, &[crate::codec::USER_ID_KEY]);
                 if decoded.data.is_none() {
                     figures.undecodable += 1;
                 } else if decoded.user_id().is_some() {

@@ -31,7 +31,7 @@ pub(crate) fn decode_value(
     d: &mut Decoded,
     notes: &mut Vec<String>,
     prefilter: Prefilter<'_>,
-    only: Option<&str>,
+    only: Option<&[&str]>,
 ) -> bool {
     let Some((payload_str, ts)) = value.rsplit_once(':') else {
         d.error = Some(format!("the signed value has no timestamp field, {EMPTY}"));

@@ -74,10 +74,10 @@ pub(crate) fn loads(bytes: &[u8]) -> Result<Loaded, String> {
     }
 }
 
-/// `loads(bytes)` narrowed to the entry `key` of the dict: the same outcome (an error or
-/// not) and, when the dict has the key, the same value, with every other entry dropped.
-/// Callers that need one entry (the expiry rule needs `_session_expiry`) are spared
-/// building the rest of the dict.
+/// `loads(bytes)` narrowed to the entries `keys` of the dict: the same outcome (an
+/// error or not) and, for each key the dict has, the same value, with every other entry
+/// dropped. Callers that need a few entries (the expiry rule needs `_session_expiry`,
+/// the auth verdict the three `_auth_user_*` keys) are spared building the rest.
 ///
 /// The rest is still checked as JSON (`serde_json`, values skipped unbuilt), so a
 /// malformed payload is refused here as in `loads`. Where the skipping parser and
@@ -87,19 +87,21 @@ pub(crate) fn loads(bytes: &[u8]) -> Result<Loaded, String> {
 /// anything the skipping parser refuses (`NaN`, which Python accepts, and real errors,
 /// which `loads` then words). Lone surrogate escapes in skipped strings are accepted,
 /// as `loads` accepts them, without its note about them.
-pub(crate) fn loads_only(bytes: &[u8], key: &str) -> Result<Loaded, String> {
+pub(crate) fn loads_only(bytes: &[u8], keys: &[&str]) -> Result<Loaded, String> {
     if skimmable(bytes) {
-        if let Ok(found) = skim(bytes, key) {
+        if let Ok(found) = skim(bytes, keys) {
             let mut map = Map::new();
-            if let Some(mut value) = found {
-                normalize_numbers(&mut value, 0)?;
-                map.insert(key.to_owned(), value);
+            for (key, value) in keys.iter().zip(found) {
+                if let Some(mut value) = value {
+                    normalize_numbers(&mut value, 0)?;
+                    map.insert((*key).to_owned(), value);
+                }
             }
             return Ok((map, Vec::new()));
         }
     }
     let (mut map, notes) = loads(bytes)?;
-    map.retain(|k, _| k == key);
+    map.retain(|k, _| keys.contains(&k.as_str()));
     Ok((map, notes))
 }
 
@@ -158,46 +160,48 @@ fn skimmable(bytes: &[u8]) -> bool {
     true
 }
 
-/// The value of the top-level entry `key` of the JSON object `bytes` (the last one, as
-/// Python's dict keeps, when the key repeats), every other value checked and skipped.
-fn skim(bytes: &[u8], key: &str) -> Result<Option<Value>, serde_json::Error> {
+/// The values of the top-level entries `keys` of the JSON object `bytes`, in the order
+/// of `keys` (the last one, as Python's dict keeps, when a key repeats), every other
+/// value checked and skipped.
+fn skim(bytes: &[u8], keys: &[&str]) -> Result<Vec<Option<Value>>, serde_json::Error> {
     use serde::de::{DeserializeSeed, Deserializer, IgnoredAny, MapAccess, Visitor};
     use std::fmt;
 
-    /// Deserializes a key into whether it is `key`, without copying it.
-    struct IsKey<'k>(&'k str);
+    /// Deserializes a key into its place among `keys`, without copying it.
+    struct WhichKey<'k>(&'k [&'k str]);
 
-    impl<'de> DeserializeSeed<'de> for IsKey<'_> {
-        type Value = bool;
-        fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<bool, D::Error> {
+    impl<'de> DeserializeSeed<'de> for WhichKey<'_> {
+        type Value = Option<usize>;
+        fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Option<usize>, D::Error> {
             d.deserialize_str(self)
         }
     }
 
-    impl Visitor<'_> for IsKey<'_> {
-        type Value = bool;
+    impl Visitor<'_> for WhichKey<'_> {
+        type Value = Option<usize>;
         fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
             f.write_str("a string")
         }
-        fn visit_str<E>(self, v: &str) -> Result<bool, E> {
-            Ok(v == self.0)
+        fn visit_str<E>(self, v: &str) -> Result<Option<usize>, E> {
+            Ok(self.0.iter().position(|k| *k == v))
         }
     }
 
-    struct Entry<'k>(&'k str);
+    struct Entries<'k>(&'k [&'k str]);
 
-    impl<'de> Visitor<'de> for Entry<'_> {
-        type Value = Option<Value>;
+    impl<'de> Visitor<'de> for Entries<'_> {
+        type Value = Vec<Option<Value>>;
         fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
             f.write_str("a JSON object")
         }
-        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Option<Value>, A::Error> {
-            let mut found = None;
-            while let Some(is_key) = map.next_key_seed(IsKey(self.0))? {
-                if is_key {
-                    found = Some(map.next_value::<Value>()?);
-                } else {
-                    map.next_value::<IgnoredAny>()?;
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+            let mut found = vec![None; self.0.len()];
+            while let Some(which) = map.next_key_seed(WhichKey(self.0))? {
+                match which {
+                    Some(i) => found[i] = Some(map.next_value::<Value>()?),
+                    None => {
+                        map.next_value::<IgnoredAny>()?;
+                    }
                 }
             }
             Ok(found)
@@ -205,7 +209,7 @@ fn skim(bytes: &[u8], key: &str) -> Result<Option<Value>, serde_json::Error> {
     }
 
     let mut de = serde_json::Deserializer::from_slice(bytes);
-    let found = de.deserialize_map(Entry(key))?;
+    let found = de.deserialize_map(Entries(keys))?;
     de.end()?;
     Ok(found)
 }
@@ -856,16 +860,20 @@ mod tests {
         assert!(load(&deep(5000)).unwrap_err().contains("deeper"));
     }
 
-    /// `loads_only` gives what `loads` gives, narrowed to the key: the same error, or the
-    /// same value (or none).
+    /// `loads_only` gives what `loads` gives, narrowed to the keys: the same error, or
+    /// the same values (or none), for one key and for several.
     fn same_as_loads(s: &[u8]) {
-        const KEY: &str = "_session_expiry";
-        let full = loads(s).map(|(mut m, _)| {
-            m.retain(|k, _| k == KEY);
-            m
-        });
-        let only = loads_only(s, KEY).map(|(m, _)| m);
-        assert_eq!(only, full, "{:?}", String::from_utf8_lossy(s));
+        for keys in [
+            &["_session_expiry"][..],
+            &["_auth_user_id", "_session_expiry", "a"][..],
+        ] {
+            let full = loads(s).map(|(mut m, _)| {
+                m.retain(|k, _| keys.contains(&k.as_str()));
+                m
+            });
+            let only = loads_only(s, keys).map(|(m, _)| m);
+            assert_eq!(only, full, "{keys:?} {:?}", String::from_utf8_lossy(s));
+        }
     }
 
     #[test]

@@ -55,6 +55,12 @@ pub const DEFAULT_SALT: &str = "django.contrib.sessions.SessionStore";
 
 /// The session entry `django.contrib.auth` keeps the logged-in user's id in.
 pub const USER_ID_KEY: &str = "_auth_user_id";
+/// `_auth_user_backend`: the backend that logged the user in.
+pub const USER_BACKEND_KEY: &str = "_auth_user_backend";
+/// `_auth_user_hash`: `get_session_auth_hash()` when the user logged in.
+pub const USER_HASH_KEY: &str = "_auth_user_hash";
+/// Every entry Django's `get_user()` reads: what an auth verdict needs decoded.
+pub const AUTH_KEYS: [&str; 3] = [USER_ID_KEY, USER_BACKEND_KEY, USER_HASH_KEY];
 
 /// Salt of the signed_cookies backend.
 pub const COOKIE_SALT: &str = "django.contrib.sessions.backends.signed_cookies";
@@ -264,7 +270,7 @@ impl Decoded {
     pub fn user_backend(&self) -> Option<String> {
         self.data
             .as_ref()?
-            .get("_auth_user_backend")?
+            .get(USER_BACKEND_KEY)?
             .as_str()
             .map(str::to_owned)
     }
@@ -273,7 +279,7 @@ impl Decoded {
     pub fn user_hash(&self) -> Option<String> {
         self.data
             .as_ref()?
-            .get("_auth_user_hash")?
+            .get(USER_HASH_KEY)?
             .as_str()
             .map(str::to_owned)
     }
@@ -365,13 +371,13 @@ impl Codec {
     }
 
     /// [`decode_only`](Codec::decode_only) for any payload.
-    pub fn decode_payload_only(&self, payload: &Payload, key: &str) -> Decoded {
+    pub fn decode_payload_only(&self, payload: &Payload, keys: &[&str]) -> Decoded {
         match payload {
-            Payload::Signed(raw) => self.decode_only(raw, key),
+            Payload::Signed(raw) => self.decode_only(raw, keys),
             Payload::Cached(bytes) => {
-                let mut d = self.decode_cached(bytes, Some(key));
+                let mut d = self.decode_cached(bytes, Some(keys));
                 if let Some(data) = d.data.as_mut() {
-                    data.retain(|k, _| k == key);
+                    data.retain(|k, _| keys.contains(&k.as_str()));
                 }
                 d
             }
@@ -383,7 +389,7 @@ impl Codec {
     /// `--cache-compressor`. Nothing is signed, so there is nothing to verify; pickles
     /// are read by the safe reader, never executed. (`_only` is accepted for symmetry with
     /// [`decode_only`](Codec::decode_only); cached dicts are small and built whole.)
-    pub fn decode_cached(&self, value: &CachedValue, _only: Option<&str>) -> Decoded {
+    pub fn decode_cached(&self, value: &CachedValue, _only: Option<&[&str]>) -> Decoded {
         let mut d = Decoded::new(Signature::Unsigned);
         let mut notes = Vec::new();
         let decoded = cached::decode(value, self.cache_format);
@@ -402,18 +408,18 @@ impl Codec {
         d.finish(notes)
     }
 
-    /// `decode`, for callers that need one entry of the data, such as `_session_expiry`:
-    /// `data` holds `key` only (or nothing, when the dict lacks it), with the value
-    /// `decode` gives it, and is `None` exactly when `decode` gives `None`; the format,
-    /// signature and error are `decode`'s. The rest of a JSON dict is parsed but not
-    /// built, which is most of the decoding work saved; notes about the dropped entries
-    /// may be missing.
-    pub fn decode_only(&self, raw: &str, key: &str) -> Decoded {
+    /// `decode`, for callers that need a few entries of the data, such as
+    /// `_session_expiry` or the `_auth_user_*` keys: `data` holds those of `keys` the
+    /// dict has, with the values `decode` gives them, and is `None` exactly when `decode`
+    /// gives `None`; the format, signature and error are `decode`'s. The rest of a JSON
+    /// dict is parsed but not built, which is most of the decoding work saved; notes about
+    /// the dropped entries may be missing.
+    pub fn decode_only(&self, raw: &str, keys: &[&str]) -> Decoded {
         let mut d = self
-            .decode_with(raw, &self.store, true, None, Some(key))
+            .decode_with(raw, &self.store, true, None, Some(keys))
             .expect("without a prefilter every value is decoded");
         if let Some(data) = d.data.as_mut() {
-            data.retain(|k, _| k == key);
+            data.retain(|k, _| keys.contains(&k.as_str()));
         }
         d
     }
@@ -444,7 +450,7 @@ impl Codec {
         keys: &SignerKeys,
         allow_legacy: bool,
         prefilter: current::Prefilter<'_>,
-        only: Option<&str>,
+        only: Option<&[&str]>,
     ) -> Option<Decoded> {
         let mut notes = Vec::new();
         if !self.has_keys {
@@ -536,7 +542,7 @@ impl Codec {
         serialized: &[u8],
         d: &mut Decoded,
         notes: &mut Vec<String>,
-        only: Option<&str>,
+        only: Option<&[&str]>,
     ) {
         notes.push(LEGACY_NOTE.to_owned());
         let (ser, result) = payload::deserialize(serialized, only);

@@ -45,11 +45,11 @@ pub(crate) fn looks_zlib(bytes: &[u8]) -> bool {
 /// with `only`, a JSON dict may hold just that key (see [`json::loads_only`]).
 pub(crate) fn deserialize(
     bytes: &[u8],
-    only: Option<&str>,
+    only: Option<&[&str]>,
 ) -> (Serializer, Result<Loaded, String>) {
     match (detect(bytes), only) {
         (Serializer::Json, None) => (Serializer::Json, json::loads(bytes)),
-        (Serializer::Json, Some(key)) => (Serializer::Json, json::loads_only(bytes, key)),
+        (Serializer::Json, Some(keys)) => (Serializer::Json, json::loads_only(bytes, keys)),
         (Serializer::Pickle, _) => (Serializer::Pickle, pickle::loads(bytes)),
     }
 }

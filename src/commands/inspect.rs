@@ -32,7 +32,7 @@ pub fn run(ctx: &Context, args: &InspectArgs) -> Result<Finished> {
         Some(mut judge) => {
             let expired = Claim::expired_for_django(&session, ctx.now);
             let claim = Claim::of(&decoded, expired, &judge.rules, judge.kind());
-            judge.verdicts(&[claim])?.pop()
+            judge.verdicts(&[&claim])?.pop()
         }
         None => None,
     };

@@ -8,7 +8,7 @@ use anyhow::Result;
 use super::Finished;
 use crate::auth::Claim;
 use crate::cli::{ListArgs, ListSort};
-use crate::codec::USER_ID_KEY;
+use crate::codec::{AUTH_KEYS, USER_ID_KEY};
 use crate::context::Context;
 use crate::output::{ListRow, ListWriter, Report, RowAuth};
 use crate::session::{Condition, DecodeFilter};
@@ -95,7 +95,7 @@ pub fn run(ctx: &Context, args: &ListArgs, out: &mut dyn Write) -> Result<Finish
             }
             Some(match &rules_and_kind {
                 Some((rules, kind)) => {
-                    let decoded = ctx.codec.decode_payload(&session.payload);
+                    let decoded = ctx.codec.decode_payload_only(&session.payload, &AUTH_KEYS);
                     let expired = Claim::expired_for_django(session, ctx.now);
                     Seen {
                         user_id: decoded.user_id(),
@@ -105,7 +105,7 @@ pub fn run(ctx: &Context, args: &ListArgs, out: &mut dyn Write) -> Result<Finish
                 None => Seen {
                     user_id: ctx
                         .codec
-                        .decode_payload_only(&session.payload, USER_ID_KEY)
+                        .decode_payload_only(&session.payload, &[USER_ID_KEY])
                         .user_id(),
                     claim: None,
                 },
@@ -114,10 +114,10 @@ pub fn run(ctx: &Context, args: &ListArgs, out: &mut dyn Write) -> Result<Finish
         |_, page, seen| {
             let verdicts = match &mut judge {
                 Some(judge) => {
-                    let claims: Vec<Claim> = seen
+                    let claims: Vec<&Claim> = seen
                         .iter()
                         .flatten()
-                        .filter_map(|s| s.claim.clone())
+                        .filter_map(|s| s.claim.as_ref())
                         .collect();
                     judge.verdicts(&claims)?
                 }
@@ -135,7 +135,7 @@ pub fn run(ctx: &Context, args: &ListArgs, out: &mut dyn Write) -> Result<Finish
                     .then(|| verdicts.next())
                     .flatten()
                     .map(|v| RowAuth {
-                        username: v.owner.and_then(|o| o.username),
+                        username: v.owner.and_then(|o| o.username.clone()),
                         state: v.state,
                     });
                 if !args.auth.is_empty()

@@ -130,7 +130,7 @@ fn figures(ctx: &Context, args: &StatsArgs) -> Result<Finished> {
                         crate::auth::pk::parse(&serde_json::Value::String(id.clone()), kind)
                     })
                     .collect();
-                let rows = judge.users().lookup(&keys)?;
+                let rows = judge.users().lookup(&keys.iter().collect::<Vec<_>>())?;
                 rows.into_values()
                     .filter_map(|r| Some((r.pk.django_text(), r.username?)))
                     .collect()

@@ -404,10 +404,10 @@ impl Engine<'_, '_> {
     /// Turns a page's picks into choices, asking the judge about every claim of the page
     /// in one go.
     fn judged(&mut self, picks: Vec<Pick>, wanted: &[crate::auth::AuthState]) -> Result<Vec<bool>> {
-        let claims: Vec<crate::auth::Claim> = picks
+        let claims: Vec<&crate::auth::Claim> = picks
             .iter()
             .filter_map(|p| match p {
-                Pick::Judge(claim) => Some(claim.clone()),
+                Pick::Judge(claim) => Some(claim),
                 _ => None,
             })
             .collect();

@@ -698,7 +698,7 @@ impl FileStore {
             let raw = String::from_utf8_lossy(bytes);
             let decode = |text: &str| match want {
                 Want::Content => self.codec.decode(text),
-                Want::Verdict => self.codec.decode_only(text, EXPIRY_KEY),
+                Want::Verdict => self.codec.decode_only(text, &[EXPIRY_KEY]),
             };
             // Django reads in text mode: universal newlines turn \r\n and \r into \n.
             let mut decoded = if raw.contains('\r') {
