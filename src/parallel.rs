@@ -22,17 +22,40 @@ use anyhow::Result;
 /// change (the store, when `take` writes to it).
 pub fn pipeline<S, T, R>(
     state: &mut S,
-    mut read: impl FnMut(&mut S) -> Result<Option<Vec<T>>>,
+    read: impl FnMut(&mut S) -> Result<Option<Vec<T>>>,
     f: impl Fn(&T) -> R + Sync,
-    mut take: impl FnMut(&mut S, Vec<T>, Vec<R>) -> Result<bool>,
+    take: impl FnMut(&mut S, Vec<T>, Vec<R>) -> Result<bool>,
 ) -> Result<()>
 where
     T: Send + Sync,
     R: Send,
 {
+    staged_pipeline(state, read, f, |_, mapped| Ok(mapped), take)
+}
+
+/// [`pipeline`] with a second step per page, `stage`, run on the mapping thread after
+/// `f` (pages in order, one at a time) and before `take`: work that needs the whole page
+/// and something of its own, such as asking the user table about a page's sessions,
+/// then overlaps the reading of the next page too. An error from `stage` ends the run
+/// when its page would be taken.
+pub fn staged_pipeline<S, T, R, U>(
+    state: &mut S,
+    mut read: impl FnMut(&mut S) -> Result<Option<Vec<T>>>,
+    f: impl Fn(&T) -> R + Sync,
+    stage: impl FnMut(&[T], Vec<R>) -> Result<U> + Send,
+    mut take: impl FnMut(&mut S, Vec<T>, U) -> Result<bool>,
+) -> Result<()>
+where
+    T: Send + Sync,
+    R: Send,
+    U: Send,
+{
     let f = &f;
+    // One page is staged at a time (the next is spawned only after the last is joined);
+    // the lock only hands `stage` to whichever thread maps the current page.
+    let stage = &std::sync::Mutex::new(stage);
     thread::scope(|scope| {
-        let mut in_flight: Option<thread::ScopedJoinHandle<'_, (Vec<T>, Vec<R>)>> = None;
+        let mut in_flight: Option<thread::ScopedJoinHandle<'_, (Vec<T>, Result<U>)>> = None;
         loop {
             let next = read(state);
             let finished = in_flight
@@ -44,15 +67,19 @@ where
                 Ok(Some(page)) if !page.is_empty() => {
                     in_flight = Some(scope.spawn(move || {
                         let mapped = map(&page, f);
-                        (page, mapped)
+                        let staged = match stage.lock() {
+                            Ok(mut stage) => stage(&page, mapped),
+                            Err(_) => Err(anyhow::anyhow!("a page stage panicked")),
+                        };
+                        (page, staged)
                     }));
                     None
                 }
                 Ok(_) => None,
                 Err(e) => Some(e),
             };
-            if let Some((page, mapped)) = finished {
-                if !take(state, page, mapped)? {
+            if let Some((page, staged)) = finished {
+                if !take(state, page, staged?)? {
                     return Ok(());
                 }
             }
@@ -176,5 +203,42 @@ mod tests {
         );
         assert!(result.is_err());
         assert_eq!(taken, 2, "the pages read before the error are still taken");
+    }
+
+    /// The stage sees every page once, in order, after its map; its error ends the run
+    /// with the pages before it taken.
+    #[test]
+    fn staged_pipeline_stages_pages_in_order_and_stops_on_its_error() {
+        let mut next = 0u32;
+        let mut staged = Vec::new();
+        let mut taken = Vec::new();
+        let result = super::staged_pipeline(
+            &mut (),
+            |_| {
+                next += 1;
+                Ok((next <= 6).then(|| vec![next; 700]))
+            },
+            |x| x * 10,
+            |page: &[u32], mapped: Vec<u32>| {
+                assert_eq!(mapped, page.iter().map(|x| x * 10).collect::<Vec<_>>());
+                staged.push(page[0]);
+                if page[0] == 4 {
+                    anyhow::bail!("the user table went away");
+                }
+                Ok(mapped.len())
+            },
+            |_, page, len| {
+                assert_eq!(page.len(), len);
+                taken.push(page[0]);
+                Ok(true)
+            },
+        );
+        assert!(result.is_err());
+        assert_eq!(taken, vec![1, 2, 3]);
+        // The page read ahead of the failing one may have been staged too, nothing more.
+        assert!(
+            staged == [1, 2, 3, 4] || staged == [1, 2, 3, 4, 5],
+            "staged {staged:?}"
+        );
     }
 }

@@ -79,7 +79,7 @@ pub fn run(ctx: &Context, args: &ListArgs, out: &mut dyn Write) -> Result<Finish
     let stream_limit = if held.is_some() { u64::MAX } else { limit };
     let mut cursor = Cursor::start();
     let mut shown = 0u64;
-    crate::parallel::pipeline(
+    crate::parallel::staged_pipeline(
         &mut (),
         |_| {
             if cursor.is_done() {
@@ -111,7 +111,9 @@ pub fn run(ctx: &Context, args: &ListArgs, out: &mut dyn Write) -> Result<Finish
                 },
             })
         },
-        |_, page, seen| {
+        // The user table is asked about a page on the thread that decoded it, while the
+        // next page is read.
+        |_, seen| {
             let verdicts = match &mut judge {
                 Some(judge) => {
                     let claims: Vec<&Claim> = seen
@@ -123,6 +125,9 @@ pub fn run(ctx: &Context, args: &ListArgs, out: &mut dyn Write) -> Result<Finish
                 }
                 None => Vec::new(),
             };
+            Ok((seen, verdicts))
+        },
+        |_, page, (seen, verdicts)| {
             let mut verdicts = verdicts.into_iter();
             for (session, seen) in page.into_iter().zip(seen) {
                 if shown >= stream_limit {

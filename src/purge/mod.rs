@@ -311,9 +311,13 @@ impl Engine<'_, '_> {
                 .unwrap_or_default(),
         };
         let selector = filter.selector(self.codec);
+        // The judge works on the thread that decoded a page (its user-table queries then
+        // overlap the reading of the next page), so it leaves the engine for the scan.
+        let mut judge = self.judge.take();
+        let wanted = scan.wanted.clone();
         let result = {
             let mut state = (&mut *self, &mut scan);
-            crate::parallel::pipeline(
+            crate::parallel::staged_pipeline(
                 &mut state,
                 |(engine, scan)| {
                     if scan.cursor.is_done() {
@@ -330,6 +334,7 @@ impl Engine<'_, '_> {
                     Ok(Some(page))
                 },
                 |session| selector.pick(session),
+                |_, picks| judged(judge.as_deref_mut(), picks, &wanted),
                 |(engine, scan), page, selected| {
                     // A stop seen while reading ahead also ends the page before: no batch
                     // starts once a signal or --max-runtime has been noticed.
@@ -340,6 +345,7 @@ impl Engine<'_, '_> {
                 },
             )
         };
+        self.judge = judge;
         *outcome = scan.outcome;
         result
     }
@@ -350,9 +356,8 @@ impl Engine<'_, '_> {
         &mut self,
         scan: &mut DecodedScan,
         page: Vec<StoredSession>,
-        picks: Vec<Pick>,
+        selected: Vec<bool>,
     ) -> Result<bool> {
-        let selected = self.judged(picks, &scan.wanted)?;
         let examined = page.len() as u64;
         scan.examined += examined;
         for (session, chosen) in page.into_iter().zip(selected) {
@@ -399,33 +404,6 @@ impl Engine<'_, '_> {
             self.record(&mut scan.outcome, limit, &receipt, batch_started.elapsed());
         }
         Ok(true)
-    }
-
-    /// Turns a page's picks into choices, asking the judge about every claim of the page
-    /// in one go.
-    fn judged(&mut self, picks: Vec<Pick>, wanted: &[crate::auth::AuthState]) -> Result<Vec<bool>> {
-        let claims: Vec<&crate::auth::Claim> = picks
-            .iter()
-            .filter_map(|p| match p {
-                Pick::Judge(claim) => Some(claim),
-                _ => None,
-            })
-            .collect();
-        if claims.is_empty() {
-            return Ok(picks.iter().map(Pick::is_yes).collect());
-        }
-        let Some(judge) = self.judge.as_deref_mut() else {
-            anyhow::bail!("an auth-state filter ran without the user table");
-        };
-        let mut verdicts = judge.verdicts(&claims)?.into_iter();
-        Ok(picks
-            .iter()
-            .map(|p| match p {
-                Pick::Yes => true,
-                Pick::No => false,
-                Pick::Judge(_) => verdicts.next().is_some_and(|v| wanted.contains(&v.state)),
-            })
-            .collect())
     }
 
     fn run_targets(
@@ -516,6 +494,37 @@ struct DecodedScan {
     edit: Edit,
     /// The auth states an auth filter selects.
     wanted: Vec<crate::auth::AuthState>,
+}
+
+/// Turns a page's picks into choices, asking the judge about every claim of the page
+/// in one go.
+fn judged(
+    judge: Option<&mut crate::auth::Judge>,
+    picks: Vec<Pick>,
+    wanted: &[crate::auth::AuthState],
+) -> Result<Vec<bool>> {
+    let claims: Vec<&crate::auth::Claim> = picks
+        .iter()
+        .filter_map(|p| match p {
+            Pick::Judge(claim) => Some(claim),
+            _ => None,
+        })
+        .collect();
+    if claims.is_empty() {
+        return Ok(picks.iter().map(Pick::is_yes).collect());
+    }
+    let Some(judge) = judge else {
+        anyhow::bail!("an auth-state filter ran without the user table");
+    };
+    let mut verdicts = judge.verdicts(&claims)?.into_iter();
+    Ok(picks
+        .iter()
+        .map(|p| match p {
+            Pick::Yes => true,
+            Pick::No => false,
+            Pick::Judge(_) => verdicts.next().is_some_and(|v| wanted.contains(&v.state)),
+        })
+        .collect())
 }
 
 #[cfg(test)]
