@@ -7,7 +7,7 @@
 
 use hmac::Mac;
 
-use crate::codec::signing::{hmac_sha1_for, hmac_sha256_for, HmacSha1, HmacSha256};
+use crate::codec::signing::{hex_into, hmac_sha1_for, hmac_sha256_for, HmacSha1, HmacSha256};
 
 /// The key salt of `AbstractBaseUser.get_session_auth_hash` (every Django version).
 pub const KEY_SALT: &str = "django.contrib.auth.models.AbstractBaseUser.get_session_auth_hash";
@@ -108,12 +108,8 @@ impl ExpectedHashes {
 
 /// `bytes` as lowercase hex digits, `N` = twice their number.
 fn hex_digits<const N: usize>(bytes: &[u8]) -> [u8; N] {
-    const DIGITS: &[u8; 16] = b"0123456789abcdef";
     let mut out = [0u8; N];
-    for (pair, &b) in out.chunks_exact_mut(2).zip(bytes) {
-        pair[0] = DIGITS[usize::from(b >> 4)];
-        pair[1] = DIGITS[usize::from(b & 0x0f)];
-    }
+    hex_into(bytes, &mut out);
     out
 }
 

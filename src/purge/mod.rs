@@ -304,17 +304,13 @@ impl Engine<'_, '_> {
             pending: Vec::new(),
             outcome: std::mem::take(outcome),
             edit: Self::edit(cond, action),
-            wanted: filter
-                .auth
-                .as_ref()
-                .map(|a| a.states.clone())
-                .unwrap_or_default(),
         };
         let selector = filter.selector(self.codec);
         // The judge works on the thread that decoded a page (its user-table queries then
         // overlap the reading of the next page), so it leaves the engine for the scan.
         let mut judge = self.judge.take();
-        let wanted = scan.wanted.clone();
+        // The auth states an auth filter selects.
+        let wanted: &[crate::auth::AuthState] = filter.auth.as_ref().map_or(&[], |a| &a.states);
         let result = {
             let mut state = (&mut *self, &mut scan);
             crate::parallel::staged_pipeline(
@@ -334,7 +330,7 @@ impl Engine<'_, '_> {
                     Ok(Some(page))
                 },
                 |session| selector.pick(session),
-                |_, picks| judged(judge.as_deref_mut(), picks, &wanted),
+                |_, picks| judged(judge.as_deref_mut(), picks, wanted),
                 |(engine, scan), page, selected| {
                     // A stop seen while reading ahead also ends the page before: no batch
                     // starts once a signal or --max-runtime has been noticed.
@@ -492,8 +488,6 @@ struct DecodedScan {
     pending: Vec<Target>,
     outcome: Outcome,
     edit: Edit,
-    /// The auth states an auth filter selects.
-    wanted: Vec<crate::auth::AuthState>,
 }
 
 /// Turns a page's picks into choices, asking the judge about every claim of the page
