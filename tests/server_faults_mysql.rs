@@ -5,8 +5,10 @@
 //! handshake, and SIGTERM ends a purge within a few seconds with exit 130 and a summary
 //! of what was committed. No unexpired session is lost, and a rerun finishes the job.
 
+mod background;
 mod servers;
 
+use background::wait_at_most;
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::process::{Command, Stdio};
@@ -99,41 +101,14 @@ fn sessctl(url: &str, table: &str, args: &[&str]) -> Command {
     cmd
 }
 
-fn finish(mut child: std::process::Child, limit: Duration, what: &str) -> (Option<i32>, String) {
-    let started = Instant::now();
-    loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            let mut text = String::new();
-            child
-                .stdout
-                .take()
-                .unwrap()
-                .read_to_string(&mut text)
-                .unwrap();
-            child
-                .stderr
-                .take()
-                .unwrap()
-                .read_to_string(&mut text)
-                .unwrap();
-            return (status.code(), text);
-        }
-        if started.elapsed() > limit {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!("{what}: sessctl still running after {limit:?}");
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
-}
-
 #[test]
 fn a_server_that_never_greets_is_given_up_after_the_connect_timeout() {
     let port = silent_listener();
     let url = format!("mysql://root@127.0.0.1:{port}/test?connect_timeout=2");
     let started = Instant::now();
-    let child = sessctl(&url, "django_session", &["stats"]).spawn().unwrap();
-    let (code, text) = finish(child, Duration::from_secs(30), "silent listener");
+    let mut child = sessctl(&url, "django_session", &["stats"]).spawn().unwrap();
+    let (status, out, err) = wait_at_most(&mut child, Duration::from_secs(30), "silent listener");
+    let (code, text) = (status.code(), out + &err);
     assert_eq!(code, Some(3), "{text}");
     assert!(
         started.elapsed() < Duration::from_secs(15),
@@ -162,7 +137,7 @@ fn sigterm_ends_a_purge_on_a_frozen_server() {
     let frozen = Arc::new(AtomicBool::new(false));
     let port = relay(host_port(&url), frozen.clone());
     let relayed = through(&url, port);
-    let child = sessctl(
+    let mut child = sessctl(
         &relayed,
         &table.name,
         &["clear-expired", "--batch-size", "200", "--sleep", "30ms"],
@@ -177,7 +152,8 @@ fn sigterm_ends_a_purge_on_a_frozen_server() {
         .args(["-TERM", &child.id().to_string()])
         .status()
         .unwrap();
-    let (code, text) = finish(child, Duration::from_secs(30), "frozen server");
+    let (status, out, err) = wait_at_most(&mut child, Duration::from_secs(30), "frozen server");
+    let (code, text) = (status.code(), out + &err);
     assert_eq!(code, Some(130), "{text}");
     assert!(
         signalled.elapsed() < Duration::from_secs(10),
@@ -191,14 +167,15 @@ fn sigterm_ends_a_purge_on_a_frozen_server() {
     frozen.store(false, Ordering::SeqCst);
     // A rerun straight to the server finishes the job once the server has ended the
     // frozen session (its purge lock goes with it); nothing active was lost.
-    let rerun = sessctl(
+    let mut rerun = sessctl(
         &url,
         &table.name,
         &["clear-expired", "--wait", "--max-runtime", "30s"],
     )
     .spawn()
     .unwrap();
-    let (code, text) = finish(rerun, Duration::from_secs(60), "rerun");
+    let (status, out, err) = wait_at_most(&mut rerun, Duration::from_secs(60), "rerun");
+    let (code, text) = (status.code(), out + &err);
     assert_eq!(code, Some(0), "{text}");
     assert_eq!(
         table.count_where("expire_date < '2025-06-01 12:00:00'"),

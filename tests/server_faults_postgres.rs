@@ -5,11 +5,12 @@
 //! run within a few seconds with exit 130. No unexpired session is lost, and a rerun
 //! once the server answers finishes the job.
 
+mod background;
 mod private_pg;
 
-use std::io::Read;
+use background::wait_at_most;
 use std::net::TcpListener;
-use std::process::{Child, Command, ExitStatus, Stdio};
+use std::process::{Child, Command};
 use std::time::{Duration, Instant};
 
 use private_pg::PrivatePostgres;
@@ -17,46 +18,6 @@ use private_pg::PrivatePostgres;
 const NOW: &str = "2025-06-01T12:00:00Z";
 const EXPIRED: i64 = 20_000;
 const ACTIVE: i64 = 1_000;
-
-fn sessctl(url: &str, args: &[&str]) -> Command {
-    let mut cmd = Command::new(assert_cmd::cargo::cargo_bin("sessctl"));
-    cmd.env_remove("DATABASE_URL")
-        .args(["--database-url", url, "--now", NOW])
-        .args(args)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    cmd
-}
-
-/// Waits for `child` at most `limit`; kills it and fails the test past that. Returns
-/// the status and what it wrote, stdout then stderr.
-fn wait_at_most(child: &mut Child, limit: Duration, what: &str) -> (ExitStatus, String) {
-    let started = Instant::now();
-    loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            let mut output = String::new();
-            child
-                .stdout
-                .take()
-                .unwrap()
-                .read_to_string(&mut output)
-                .unwrap();
-            child
-                .stderr
-                .take()
-                .unwrap()
-                .read_to_string(&mut output)
-                .unwrap();
-            return (status, output);
-        }
-        if started.elapsed() > limit {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!("{what}: sessctl still running after {limit:?}");
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
-}
 
 /// A server with `EXPIRED` expired and `ACTIVE` unexpired sessions in django_session.
 fn server_with_sessions(test: &str) -> Option<PrivatePostgres> {
@@ -89,8 +50,9 @@ fn count(server: &PrivatePostgres, cond: &str) -> i64 {
 
 /// Starts a throttled purge and returns once it has committed a few batches.
 fn purge_under_way(server: &PrivatePostgres, url: &str) -> Child {
-    let mut purge = sessctl(
+    let mut purge = background::command(
         url,
+        NOW,
         &["clear-expired", "--batch-size", "100", "--sleep", "50ms"],
     )
     .spawn()
@@ -110,10 +72,11 @@ fn purge_under_way(server: &PrivatePostgres, url: &str) -> Child {
 /// After the fault: nothing unexpired was lost, and a rerun finishes the job.
 fn rerun_finishes(server: &PrivatePostgres) {
     assert_eq!(count(server, "expire_date >= '2025-06-01+00'"), ACTIVE);
-    let mut rerun = sessctl(&server.url(""), &["clear-expired"])
+    let mut rerun = background::command(&server.url(""), NOW, &["clear-expired"])
         .spawn()
         .unwrap();
-    let (status, stderr) = wait_at_most(&mut rerun, Duration::from_secs(60), "rerun");
+    let (status, out, err) = wait_at_most(&mut rerun, Duration::from_secs(60), "rerun");
+    let stderr = out + &err;
     assert!(status.success(), "rerun: {stderr}");
     assert_eq!(count(server, "expire_date < '2025-06-01+00'"), 0);
     assert_eq!(count(server, "expire_date >= '2025-06-01+00'"), ACTIVE);
@@ -137,8 +100,9 @@ fn half_open_listener_is_bounded_by_the_connect_timeout() {
     ] {
         let url = format!("postgres://app:hunter2@127.0.0.1:{port}/db?{query}");
         let started = Instant::now();
-        let mut child = sessctl(&url, &["stats"]).spawn().unwrap();
-        let (status, stderr) = wait_at_most(&mut child, Duration::from_secs(30), query);
+        let mut child = background::command(&url, NOW, &["stats"]).spawn().unwrap();
+        let (status, out, err) = wait_at_most(&mut child, Duration::from_secs(30), query);
+        let stderr = out + &err;
         let took = started.elapsed();
         println!("half-open listener, {query}: exit {status} after {took:.2?}");
         assert_eq!(status.code(), Some(3), "{query}: {stderr}");
@@ -156,10 +120,11 @@ fn frozen_server_is_bounded_by_the_connect_timeout() {
     };
     server.freeze();
     let started = Instant::now();
-    let mut child = sessctl(&server.url("connect_timeout=2"), &["stats"])
+    let mut child = background::command(&server.url("connect_timeout=2"), NOW, &["stats"])
         .spawn()
         .unwrap();
-    let (status, stderr) = wait_at_most(&mut child, Duration::from_secs(30), "frozen connect");
+    let (status, out, err) = wait_at_most(&mut child, Duration::from_secs(30), "frozen connect");
+    let stderr = out + &err;
     let took = started.elapsed();
     println!("frozen server, connect: exit {status} after {took:.2?}");
     server.thaw();
@@ -183,7 +148,8 @@ fn signal_ends_a_purge_on_a_frozen_server() {
         .status()
         .unwrap();
     assert!(sent.success());
-    let (status, stderr) = wait_at_most(&mut purge, Duration::from_secs(60), "SIGTERM");
+    let (status, out, err) = wait_at_most(&mut purge, Duration::from_secs(60), "SIGTERM");
+    let stderr = out + &err;
     let took = signalled.elapsed();
     println!("frozen server, SIGTERM: exit {status} after {took:.2?}; stderr: {stderr}");
     server.thaw();
@@ -205,7 +171,8 @@ fn statement_deadline_ends_a_purge_on_a_frozen_server() {
     let mut purge = purge_under_way(&server, &url);
     server.freeze();
     let frozen = Instant::now();
-    let (status, stderr) = wait_at_most(&mut purge, Duration::from_secs(60), "deadline");
+    let (status, out, err) = wait_at_most(&mut purge, Duration::from_secs(60), "deadline");
+    let stderr = out + &err;
     let took = frozen.elapsed();
     println!("frozen server, no signal: exit {status} after {took:.2?}; stderr: {stderr}");
     server.thaw();
@@ -235,8 +202,11 @@ fn role_statement_timeout_is_kept_when_stricter() {
         )
         .unwrap();
     let url = format!("postgres://app@127.0.0.1:{}/postgres", server.port);
-    let mut purge = sessctl(&url, &["clear-expired"]).spawn().unwrap();
-    let (status, output) = wait_at_most(&mut purge, Duration::from_secs(60), "role timeout");
+    let mut purge = background::command(&url, NOW, &["clear-expired"])
+        .spawn()
+        .unwrap();
+    let (status, out, err) = wait_at_most(&mut purge, Duration::from_secs(60), "role timeout");
+    let output = out + &err;
     assert_eq!(status.code(), Some(1), "{output}");
     assert!(output.contains("statement_timeout"), "{output}");
     assert!(output.contains("100 ms"), "{output}");

@@ -8,11 +8,11 @@
 //!   the lock row is gone once the first ends;
 //! - a node that is not Synced (desynced) is refused with exit 3.
 
+mod background;
 mod private_mariadb;
 
-use std::io::Read;
+use background::wait_at_most;
 use std::path::Path;
-use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -23,46 +23,6 @@ const NOW: &str = "2025-06-01T12:00:00Z";
 const PROVIDER: &str = "/usr/lib/galera/libgalera_smm.so";
 const EXPIRED: u64 = 20_000;
 const ACTIVE: u64 = 1_000;
-
-fn sessctl(url: &str, args: &[&str]) -> Child {
-    Command::new(assert_cmd::cargo::cargo_bin("sessctl"))
-        .env_remove("DATABASE_URL")
-        .env("HOME", "/nonexistent")
-        .args(["--database-url", url, "--now", NOW])
-        .args(args)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap()
-}
-
-fn wait_at_most(child: &mut Child, limit: Duration, what: &str) -> (ExitStatus, String, String) {
-    let started = Instant::now();
-    loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            let (mut out, mut err) = (String::new(), String::new());
-            child
-                .stdout
-                .take()
-                .unwrap()
-                .read_to_string(&mut out)
-                .unwrap();
-            child
-                .stderr
-                .take()
-                .unwrap()
-                .read_to_string(&mut err)
-                .unwrap();
-            return (status, out, err);
-        }
-        if started.elapsed() > limit {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!("{what}: sessctl still running after {limit:?}");
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
-}
 
 fn state(node: &PrivateMariadb) -> String {
     node.try_sql("SHOW GLOBAL STATUS LIKE 'wsrep_local_state_comment'")
@@ -185,8 +145,9 @@ fn purges_on_a_galera_cluster() {
         .map(|_| writer(n2.url("test"), stop.clone(), updates.clone()))
         .collect();
     std::thread::sleep(Duration::from_millis(500));
-    let mut purge = sessctl(
+    let mut purge = background::spawn(
         &n1.url("test"),
+        NOW,
         &["clear-expired", "--format", "json", "-v"],
     );
     let (status, out, err) = wait_at_most(&mut purge, Duration::from_secs(300), "purge");
@@ -237,8 +198,9 @@ fn purges_on_a_galera_cluster() {
         "USE test; INSERT INTO django_session SELECT CONCAT('y', seq), 'e30:x:y', \
          '2025-05-01 00:00:00' FROM seq_1_to_{EXPIRED}"
     ));
-    let mut first = sessctl(
+    let mut first = background::spawn(
         &n1.url("test"),
+        NOW,
         &["clear-expired", "--batch-size", "500", "--sleep", "250ms"],
     );
     let started = Instant::now();
@@ -255,7 +217,7 @@ fn purges_on_a_galera_cluster() {
         assert!(started.elapsed() < Duration::from_secs(60), "no lock row");
         std::thread::sleep(Duration::from_millis(50));
     }
-    let mut second = sessctl(&n2.url("test"), &["clear-expired"]);
+    let mut second = background::spawn(&n2.url("test"), NOW, &["clear-expired"]);
     let (status, _, err) = wait_at_most(&mut second, Duration::from_secs(60), "second purge");
     println!("second purge on node 2: {status}: {err}");
     assert_eq!(status.code(), Some(75), "{err}");
@@ -280,7 +242,7 @@ fn purges_on_a_galera_cluster() {
         );
         std::thread::sleep(Duration::from_millis(100));
     }
-    let mut refused = sessctl(&n3.url("test"), &["clear-expired"]);
+    let mut refused = background::spawn(&n3.url("test"), NOW, &["clear-expired"]);
     let (status, _, err) = wait_at_most(&mut refused, Duration::from_secs(60), "desynced");
     println!("purge on a desynced node: {status}: {err}");
     assert_eq!(status.code(), Some(3), "{err}");

@@ -4,10 +4,10 @@
 //! stopped pauses the purge with a message; once the thread runs again the replica
 //! catches up and the purge finishes.
 
+mod background;
 mod private_mariadb;
 
-use std::io::Read;
-use std::process::{Child, Command, ExitStatus, Stdio};
+use background::wait_at_most;
 use std::time::{Duration, Instant};
 
 use private_mariadb::{count, session_table, PrivateMariadb};
@@ -15,46 +15,6 @@ use private_mariadb::{count, session_table, PrivateMariadb};
 const NOW: &str = "2025-06-01T12:00:00Z";
 const EXPIRED: u64 = 20_000;
 const ACTIVE: u64 = 1_000;
-
-fn sessctl(url: &str, args: &[&str]) -> Child {
-    Command::new(assert_cmd::cargo::cargo_bin("sessctl"))
-        .env_remove("DATABASE_URL")
-        .env("HOME", "/nonexistent")
-        .args(["--database-url", url, "--now", NOW])
-        .args(args)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap()
-}
-
-fn wait_at_most(child: &mut Child, limit: Duration, what: &str) -> (ExitStatus, String, String) {
-    let started = Instant::now();
-    loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            let (mut out, mut err) = (String::new(), String::new());
-            child
-                .stdout
-                .take()
-                .unwrap()
-                .read_to_string(&mut out)
-                .unwrap();
-            child
-                .stderr
-                .take()
-                .unwrap()
-                .read_to_string(&mut err)
-                .unwrap();
-            return (status, out, err);
-        }
-        if started.elapsed() > limit {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!("{what}: sessctl still running after {limit:?}");
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
-}
 
 /// A primary and its replica, replicating, with the session table on both.
 fn pair(test: &str) -> Option<(PrivateMariadb, PrivateMariadb)> {
@@ -104,8 +64,9 @@ fn a_replica_with_its_sql_thread_stopped_pauses_the_purge_until_it_runs_again() 
         return;
     };
     replica.sql("STOP SLAVE SQL_THREAD");
-    let mut purge = sessctl(
+    let mut purge = background::spawn(
         &primary.url("test"),
+        NOW,
         &[
             "clear-expired",
             "--batch-size",
@@ -192,8 +153,9 @@ fn a_replica_that_cannot_be_reached_at_the_start_is_an_error() {
     };
     session_table(&primary, 10, 1);
     let port = private_mariadb::free_port();
-    let mut purge = sessctl(
+    let mut purge = background::spawn(
         &primary.url("test"),
+        NOW,
         &[
             "clear-expired",
             "--max-lag",

@@ -3,12 +3,13 @@
 //! standby whose replay is paused holds the purge back until replay resumes; a standby
 //! that is stopped pauses the purge with a message, and `--max-runtime` ends the run.
 
+mod background;
 mod private_pg;
 
-use std::io::Read;
+use background::wait_at_most;
 use std::os::unix::fs::PermissionsExt;
 use std::path::PathBuf;
-use std::process::{Child, Command, ExitStatus, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 use private_pg::{is_root, pg, PrivatePostgres};
@@ -199,47 +200,6 @@ fn active(primary: &PrivatePostgres) -> i64 {
     count_on(&mut primary.client(), "expire_date >= '2025-06-01+00'")
 }
 
-fn sessctl(url: &str, args: &[&str]) -> Child {
-    Command::new(assert_cmd::cargo::cargo_bin("sessctl"))
-        .env_remove("DATABASE_URL")
-        .args(["--database-url", url, "--now", NOW])
-        .args(args)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap()
-}
-
-/// Waits for `child` at most `limit`; kills it and fails past that. Returns the
-/// status, stdout and stderr.
-fn wait_at_most(child: &mut Child, limit: Duration, what: &str) -> (ExitStatus, String, String) {
-    let started = Instant::now();
-    loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            let (mut out, mut err) = (String::new(), String::new());
-            child
-                .stdout
-                .take()
-                .unwrap()
-                .read_to_string(&mut out)
-                .unwrap();
-            child
-                .stderr
-                .take()
-                .unwrap()
-                .read_to_string(&mut err)
-                .unwrap();
-            return (status, out, err);
-        }
-        if started.elapsed() > limit {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!("{what}: sessctl still running after {limit:?}");
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
-}
-
 #[test]
 fn a_standby_with_paused_replay_holds_the_purge_until_it_resumes() {
     let Some((primary, standby)) = topology("max-lag with paused replay") else {
@@ -249,8 +209,9 @@ fn a_standby_with_paused_replay_holds_the_purge_until_it_resumes() {
         .client()
         .batch_execute("SELECT pg_wal_replay_pause()")
         .unwrap();
-    let mut purge = sessctl(
+    let mut purge = background::spawn(
         &primary.url(""),
+        NOW,
         &[
             "clear-expired",
             "--batch-size",
@@ -317,8 +278,9 @@ fn a_stopped_standby_pauses_the_purge_and_max_runtime_ends_it() {
     };
     standby.stop();
     let started = Instant::now();
-    let mut purge = sessctl(
+    let mut purge = background::spawn(
         &primary.url(""),
+        NOW,
         &[
             "clear-expired",
             "--batch-size",
