@@ -63,7 +63,7 @@ pub fn census(
     let mut figures = AuthFigures::default();
     let mut per_user: HashMap<UserPk, u64> = HashMap::new();
     let mut cursor = Cursor::start();
-    crate::parallel::pipeline(
+    crate::parallel::staged_pipeline(
         &mut (),
         |_| {
             if cursor.is_done() {
@@ -79,11 +79,17 @@ pub fn census(
             let names_user = decoded.user_id().is_some();
             (Claim::of(&decoded, expired, &rules, kind), names_user)
         },
-        |_, _page, seen| {
+        // The user table is asked about a page on the thread that decoded it, while the
+        // next page is read.
+        |_, seen| {
             let claims: Vec<&Claim> = seen.iter().map(|(c, _)| c).collect();
-            for ((claim, names_user), verdict) in seen.iter().zip(judge.verdicts(&claims)?) {
+            let verdicts = judge.verdicts(&claims)?;
+            Ok((seen, verdicts))
+        },
+        |_, _page, (seen, verdicts)| {
+            for ((claim, names_user), verdict) in seen.into_iter().zip(verdicts) {
                 *figures.states.entry(verdict.state).or_default() += 1;
-                if *names_user {
+                if names_user {
                     figures.with_user += 1;
                 }
                 let pk = match claim {
@@ -91,7 +97,7 @@ pub fn census(
                     _ => None,
                 };
                 if let Some(pk) = pk {
-                    *per_user.entry(pk.clone()).or_default() += 1;
+                    *per_user.entry(pk).or_default() += 1;
                 }
             }
             Ok(true)
