@@ -36,14 +36,62 @@ fn label(text: &str) -> String {
         .replace('\n', "\\n")
 }
 
+/// Gauges in the exposition format, every sample carrying the same labels.
+struct Gauges {
+    labels: String,
+    out: String,
+}
+
+impl Gauges {
+    /// `labels`: name and (unescaped) value of each label every sample carries.
+    fn new(labels: &[(&str, &str)]) -> Gauges {
+        let labels = labels
+            .iter()
+            .map(|(name, value)| format!("{name}=\"{}\"", label(value)))
+            .collect::<Vec<_>>()
+            .join(",");
+        Gauges {
+            labels,
+            out: String::new(),
+        }
+    }
+
+    /// A gauge with one sample.
+    fn one(&mut self, name: &str, help: &str, value: impl std::fmt::Display) {
+        self.each(name, help, &[(String::new(), value.to_string())]);
+    }
+
+    /// A gauge with a sample per `(extra labels, value)`; the extra labels start with
+    /// a comma.
+    fn each(&mut self, name: &str, help: &str, samples: &[(String, String)]) {
+        self.out.push_str(&format!(
+            "# HELP sessctl_{name} {help}\n# TYPE sessctl_{name} gauge\n"
+        ));
+        for (extra, value) in samples {
+            self.out.push_str(&format!(
+                "sessctl_{name}{{{}{extra}}} {value}\n",
+                self.labels
+            ));
+        }
+    }
+
+    /// The two gauges every `stats` writes, whether it read the store or failed.
+    fn stats_outcome(&mut self, success: bool, at: f64) {
+        self.one(
+            "stats_success",
+            "1 when stats read the store, 0 when it failed.",
+            u8::from(success),
+        );
+        self.one(
+            "stats_timestamp_seconds",
+            "The instant the figures are for (unix time).",
+            at,
+        );
+    }
+}
+
 /// The exposition text of `figures`.
 pub fn render(figures: &RunFigures) -> String {
-    let labels = format!(
-        "command=\"{}\",store=\"{}\",target=\"{}\"",
-        label(figures.command),
-        label(&figures.store),
-        label(&figures.target)
-    );
     let o = figures.outcome.as_ref();
     let duration = figures
         .ended
@@ -65,86 +113,61 @@ pub fn render(figures: &RunFigures) -> String {
         ("last_run_exit_code", "Exit status of the last run (0 ok, 75 another purge was running, 130 interrupted; see sessctl(1)).", figures.exit_code.to_string()),
         ("last_run_complete", "1 when the last run did all it was asked, 0 otherwise.", u8::from(complete).to_string()),
     ];
-    let mut out = String::new();
+    let mut gauges = Gauges::new(&[
+        ("command", figures.command),
+        ("store", &figures.store),
+        ("target", &figures.target),
+    ]);
     for (name, help, value) in rows {
-        out.push_str(&format!(
-            "# HELP sessctl_{name} {help}\n# TYPE sessctl_{name} gauge\nsessctl_{name}{{{labels}}} {value}\n"
-        ));
+        gauges.one(name, help, value);
     }
-    out
+    gauges.out
 }
 
 /// `stats` as gauges: the store's figures, the auth and cache figures where there are
 /// any, and each threshold given with whether it is exceeded.
 pub fn stats(report: &StatsReport) -> String {
-    let labels = format!(
-        "store=\"{}\",target=\"{}\"",
-        label(report.labels.0),
-        label(&report.labels.1)
-    );
+    let mut gauges = Gauges::new(&[("store", report.labels.0), ("target", &report.labels.1)]);
     let s = &report.stats;
-    let mut out = String::new();
-    let mut gauge = |name: &str, help: &str, samples: &[(String, String)]| {
-        out.push_str(&format!(
-            "# HELP sessctl_{name} {help}\n# TYPE sessctl_{name} gauge\n"
-        ));
-        for (extra, value) in samples {
-            out.push_str(&format!("sessctl_{name}{{{labels}{extra}}} {value}\n"));
-        }
-    };
-    let one = |v: String| vec![(String::new(), v)];
     let time = |t: Option<chrono::DateTime<chrono::Utc>>| {
         t.map(|t| (t.timestamp_millis() as f64 / 1000.0).to_string())
     };
-    gauge(
-        "stats_success",
-        "1 when stats read the store, 0 when it failed.",
-        &one("1".into()),
-    );
-    gauge(
-        "stats_timestamp_seconds",
-        "The instant the figures are for (unix time).",
-        &one(time(Some(report.now)).unwrap_or_default()),
-    );
-    gauge(
-        "sessions",
-        "Sessions in the store.",
-        &one(s.total.to_string()),
-    );
-    gauge(
+    gauges.stats_outcome(true, report.now.timestamp_millis() as f64 / 1000.0);
+    gauges.one("sessions", "Sessions in the store.", s.total.to_string());
+    gauges.one(
         "sessions_expired",
         "Sessions clear-expired would delete now.",
-        &one(s.expired.to_string()),
+        s.expired.to_string(),
     );
-    gauge(
+    gauges.one(
         "sessions_active",
         "Sessions that have not expired.",
-        &one((s.total - s.expired).to_string()),
+        (s.total - s.expired).to_string(),
     );
-    gauge(
+    gauges.one(
         "session_data_bytes",
         "Bytes of session data.",
-        &one(s.data_bytes.to_string()),
+        s.data_bytes.to_string(),
     );
     if let Some(bytes) = s.table_bytes {
-        gauge(
+        gauges.one(
             "session_store_bytes",
             "Bytes the table and its indexes (or the session files) take on disk.",
-            &one(bytes.to_string()),
+            bytes.to_string(),
         );
     }
     if let Some(t) = time(s.oldest_expire_date) {
-        gauge(
+        gauges.one(
             "session_oldest_expiry_timestamp_seconds",
             "The earliest expiry in the store (unix time).",
-            &one(t),
+            t,
         );
     }
     if let Some(t) = time(s.newest_expire_date) {
-        gauge(
+        gauges.one(
             "session_newest_expiry_timestamp_seconds",
             "The latest expiry in the store (unix time).",
-            &one(t),
+            t,
         );
     }
     if let Some(a) = &report.auth {
@@ -157,32 +180,32 @@ pub fn stats(report: &StatsReport) -> String {
                 )
             })
             .collect();
-        gauge(
+        gauges.each(
             "sessions_by_auth_state",
             "Sessions by what Django's get_user() makes of them.",
             &samples,
         );
-        gauge(
+        gauges.one(
             "sessions_logged_in",
             "Sessions Django logs a user in with.",
-            &one(a.logged_in().to_string()),
+            a.logged_in().to_string(),
         );
     }
     if let Some(c) = &report.cache {
-        gauge(
+        gauges.one(
             "cache_sessions_with_user",
             "Cached sessions that name a user.",
-            &one(c.with_user.to_string()),
+            c.with_user.to_string(),
         );
-        gauge(
+        gauges.one(
             "cache_sessions_undecodable",
             "Cached sessions whose value does not decode.",
-            &one(c.undecodable.to_string()),
+            c.undecodable.to_string(),
         );
-        gauge(
+        gauges.one(
             "cache_sessions_without_expiry",
             "Cached sessions without a TTL.",
-            &one(c.no_expiry.to_string()),
+            c.no_expiry.to_string(),
         );
     }
     if !report.thresholds.is_empty() {
@@ -194,29 +217,20 @@ pub fn stats(report: &StatsReport) -> String {
                 (format!(",threshold=\"{id}\""), u8::from(hit).to_string())
             })
             .collect();
-        gauge(
+        gauges.each(
             "stats_threshold_exceeded",
             "1 for each threshold given that the figures exceed (stats exits 5), else 0.",
             &samples,
         );
     }
-    out
+    gauges.out
 }
 
 /// The gauges of a `stats` that failed before it had figures.
 pub fn stats_failed(labels: (&str, &str), at: SystemTime) -> String {
-    let labels = format!(
-        "store=\"{}\",target=\"{}\"",
-        label(labels.0),
-        label(labels.1)
-    );
-    format!(
-        "# HELP sessctl_stats_success 1 when stats read the store, 0 when it failed.\n\
-         # TYPE sessctl_stats_success gauge\nsessctl_stats_success{{{labels}}} 0\n\
-         # HELP sessctl_stats_timestamp_seconds The instant the figures are for (unix time).\n\
-         # TYPE sessctl_stats_timestamp_seconds gauge\nsessctl_stats_timestamp_seconds{{{labels}}} {}\n",
-        seconds(at)
-    )
+    let mut gauges = Gauges::new(&[("store", labels.0), ("target", labels.1)]);
+    gauges.stats_outcome(false, seconds(at));
+    gauges.out
 }
 
 /// Writes `figures` to `path` atomically.
