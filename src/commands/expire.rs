@@ -20,6 +20,7 @@ pub fn run(ctx: &Context, args: &ExpireArgs) -> Result<Finished> {
     let cond = Condition::active_at(ctx.now);
     let people = super::people(
         ctx,
+        None,
         args.user.as_ref(),
         args.username.as_ref(),
         args.email.as_ref(),

@@ -47,6 +47,7 @@ pub fn run(ctx: &Context, args: &ListArgs, out: &mut dyn Write) -> Result<Finish
     };
     let people = super::people(
         ctx,
+        judge.as_mut(),
         args.user.as_ref(),
         args.username.as_ref(),
         args.email.as_ref(),

@@ -326,6 +326,8 @@ pub(crate) struct People {
 
 pub(crate) fn people(
     ctx: &Context,
+    // The command's own judge when it has one: the user table is then not opened twice.
+    judge: Option<&mut crate::auth::Judge>,
     user: Option<&String>,
     username: Option<&String>,
     email: Option<&String>,
@@ -342,7 +344,11 @@ pub(crate) fn people(
         (None, Some(address)) => (Field::Email, address, "--email"),
         (None, None) => return Ok(None),
     };
-    let mut judge = ctx.require_judge(option)?;
+    let mut opened = None;
+    let judge = match judge {
+        Some(judge) => judge,
+        None => opened.insert(ctx.require_judge(option)?),
+    };
     let found = crate::auth::resolve_people(judge.users(), field, value)?;
     let ids: Vec<String> = found.iter().map(|u| u.pk.django_text()).collect();
     let shown = crate::output::escape::for_terminal(value).into_owned();

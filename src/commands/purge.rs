@@ -35,12 +35,6 @@ pub fn run(ctx: &Context, args: &PurgeArgs) -> Result<Finished> {
         .map(|text| parse_time(text, ctx.now))
         .transpose()
         .map_err(|e| coded(ExitCode::Usage, format!("--expired-before: {e}")))?;
-    let people = super::people(
-        ctx,
-        args.user.as_ref(),
-        args.username.as_ref(),
-        args.email.as_ref(),
-    )?;
     let mut states = Vec::new();
     if args.stale {
         if !ctx.codec.has_keys() {
@@ -55,7 +49,7 @@ pub fn run(ctx: &Context, args: &PurgeArgs) -> Result<Finished> {
     if args.user_deleted {
         states.push(AuthState::UserDeleted);
     }
-    let judge = if states.is_empty() {
+    let mut judge = if states.is_empty() {
         None
     } else {
         Some(ctx.require_judge(if args.stale {
@@ -64,6 +58,13 @@ pub fn run(ctx: &Context, args: &PurgeArgs) -> Result<Finished> {
             "purge --user-deleted"
         })?)
     };
+    let people = super::people(
+        ctx,
+        judge.as_mut(),
+        args.user.as_ref(),
+        args.username.as_ref(),
+        args.email.as_ref(),
+    )?;
     let filter = DecodeFilter {
         users: people.as_ref().map(|p| p.ids.clone()).unwrap_or_default(),
         invalid: args.invalid,

@@ -120,9 +120,17 @@ fn figures(ctx: &Context, args: &StatsArgs) -> Result<Finished> {
         None
     };
     // The usernames of the top users, when the user table is there.
+    // One judge serves both the top users' names and --users.
+    let mut judge = if args.users {
+        Some(ctx.require_judge("stats --users")?)
+    } else if shape.as_ref().is_some_and(|s| s.top_users.is_some()) {
+        ctx.open_judge()?
+    } else {
+        None
+    };
     let top_names = match shape.as_ref().and_then(|s| s.top_users.as_ref()) {
-        Some(top) => match ctx.open_judge()? {
-            Some(mut judge) => {
+        Some(top) => match judge.as_mut() {
+            Some(judge) => {
                 let kind = judge.kind();
                 let keys: Vec<_> = top
                     .iter()
@@ -139,16 +147,14 @@ fn figures(ctx: &Context, args: &StatsArgs) -> Result<Finished> {
         },
         None => std::collections::HashMap::new(),
     };
-    let auth = if args.users {
-        let mut judge = ctx.require_judge("stats --users")?;
-        Some(crate::auth::census::census(
+    let auth = match judge.as_mut().filter(|_| args.users) {
+        Some(judge) => Some(crate::auth::census::census(
             store.as_mut(),
-            &mut judge,
+            judge,
             &ctx.codec,
             ctx.now,
-        )?)
-    } else {
-        None
+        )?),
+        None => None,
     };
     let mut exceeded = breaches(ctx, args, &stats);
     if let (Some(path), Some(pct)) = (&args.baseline, args.max_growth) {
