@@ -81,8 +81,9 @@ def fill_mysql(host, port, rows, db=DB, value=f"'{VALUE}'"):
     return f"mysql://root@{host}:{port}/{db}"
 
 
-def fill_sqlite(path, rows):
-    """Django's own DDL for SQLite, the same rows as the servers get."""
+def fill_sqlite(path, rows, value=f"'{VALUE}'"):
+    """Django's own DDL for SQLite, the same rows as the servers get (`value`: an SQL
+    expression of the row number `i`)."""
     if os.path.exists(path):
         os.remove(path)
     conn = sqlite3.connect(path)
@@ -93,7 +94,7 @@ def fill_sqlite(path, rows):
     conn.execute(
         f"WITH RECURSIVE seq(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM seq WHERE i < {rows}) "
         f"INSERT INTO django_session SELECT substr('kkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkk' || printf('%x', i), -32), "
-        f"'{VALUE}', datetime('2025-06-01 12:00:00', printf('%+d seconds', "
+        f"{value}, datetime('2025-06-01 12:00:00', printf('%+d seconds', "
         f"CAST(((i * 1.0 / {rows}) * 28 - 14) * 86400 AS INTEGER))) FROM seq")
     conn.commit()
     conn.execute("ANALYZE")  # the system's SQLite: sqlite_stat1 only, without STAT4
