@@ -79,8 +79,8 @@ pub fn census(
             let names_user = decoded.user_id().is_some();
             (Claim::of(&decoded, expired, &rules, kind), names_user)
         },
-        // The user table is asked about a page on the thread that decoded it, while the
-        // next page is read.
+        // The user table is asked about a page on a thread of its own, while the next
+        // page is decoded and the one after it read.
         |_, seen| {
             let claims: Vec<&Claim> = seen.iter().map(|(c, _)| c).collect();
             let verdicts = judge.verdicts(&claims)?;

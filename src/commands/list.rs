@@ -112,8 +112,8 @@ pub fn run(ctx: &Context, args: &ListArgs, out: &mut dyn Write) -> Result<Finish
                 },
             })
         },
-        // The user table is asked about a page on the thread that decoded it, while the
-        // next page is read.
+        // The user table is asked about a page on a thread of its own, while the next
+        // page is decoded and the one after it read.
         |_, seen| {
             let verdicts = match &mut judge {
                 Some(judge) => {

@@ -306,8 +306,9 @@ impl Engine<'_, '_> {
             edit: Self::edit(cond, action),
         };
         let selector = filter.selector(self.codec);
-        // The judge works on the thread that decoded a page (its user-table queries then
-        // overlap the reading of the next page), so it leaves the engine for the scan.
+        // The judge works on the pipeline's staging thread (its user-table queries then
+        // overlap the decoding and reading of the next pages), so it leaves the engine
+        // for the scan.
         let mut judge = self.judge.take();
         // The auth states an auth filter selects.
         let wanted: &[crate::auth::AuthState] = filter.auth.as_ref().map_or(&[], |a| &a.states);
