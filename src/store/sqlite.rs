@@ -94,48 +94,6 @@ pub struct SqliteStore {
 }
 
 impl SqliteStore {
-    /// Whether the database has a table (or other schema object) of this name: the
-    /// `sqlite_stat*` tables exist only once ANALYZE has run.
-    fn has_table(&self, name: &str) -> rusqlite::Result<bool> {
-        self.conn.query_row(
-            "SELECT count(*) > 0 FROM sqlite_schema WHERE name = ?1",
-            [name],
-            |r| r.get(0),
-        )
-    }
-
-    /// The `sqlite_stat4` samples of an index that starts with `expire_date` (Django's
-    /// `django_session_expire_date_…`), or None when the database keeps none.
-    fn expiry_samples(&self) -> rusqlite::Result<Option<Vec<stat4::Sample>>> {
-        if !self.has_table("sqlite_stat4")? {
-            return Ok(None);
-        }
-        let mut indexes = self.conn.prepare(
-            "SELECT il.name FROM pragma_index_list(?1) AS il \
-             WHERE (SELECT lower(ii.name) FROM pragma_index_info(il.name) AS ii WHERE ii.seqno = 0) = 'expire_date'",
-        )?;
-        let names: Vec<String> = indexes
-            .query_map([&self.table], |r| r.get(0))?
-            .collect::<rusqlite::Result<_>>()?;
-        let mut rows = self
-            .conn
-            .prepare("SELECT neq, nlt, sample FROM sqlite_stat4 WHERE tbl = ?1 AND idx = ?2")?;
-        for name in names {
-            let samples: Vec<Option<stat4::Sample>> = rows
-                .query_map([&self.table, &name], |r| {
-                    let (neq, nlt): (String, String) = (r.get(0)?, r.get(1)?);
-                    let sample = r.get_ref(2)?.as_blob().unwrap_or_default();
-                    Ok(stat4::Sample::from_row(&neq, &nlt, sample))
-                })?
-                .collect::<rusqlite::Result<_>>()?;
-            // Every sample must be read, or the gaps between them mean nothing.
-            if !samples.is_empty() {
-                return Ok(samples.into_iter().collect::<Option<Vec<_>>>());
-            }
-        }
-        Ok(None)
-    }
-
     pub fn open(path: &Path, table: &str, zone: StoreZone, access: Access) -> Result<SqliteStore> {
         let shown = path.display();
         match std::fs::metadata(path) {
@@ -209,6 +167,48 @@ impl SqliteStore {
             ));
         }
         Ok(store)
+    }
+
+    /// Whether the database has a table (or other schema object) of this name: the
+    /// `sqlite_stat*` tables exist only once ANALYZE has run.
+    fn has_table(&self, name: &str) -> rusqlite::Result<bool> {
+        self.conn.query_row(
+            "SELECT count(*) > 0 FROM sqlite_schema WHERE name = ?1",
+            [name],
+            |r| r.get(0),
+        )
+    }
+
+    /// The `sqlite_stat4` samples of an index that starts with `expire_date` (Django's
+    /// `django_session_expire_date_…`), or None when the database keeps none.
+    fn expiry_samples(&self) -> rusqlite::Result<Option<Vec<stat4::Sample>>> {
+        if !self.has_table("sqlite_stat4")? {
+            return Ok(None);
+        }
+        let mut indexes = self.conn.prepare(
+            "SELECT il.name FROM pragma_index_list(?1) AS il \
+             WHERE (SELECT lower(ii.name) FROM pragma_index_info(il.name) AS ii WHERE ii.seqno = 0) = 'expire_date'",
+        )?;
+        let names: Vec<String> = indexes
+            .query_map([&self.table], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
+        let mut rows = self
+            .conn
+            .prepare("SELECT neq, nlt, sample FROM sqlite_stat4 WHERE tbl = ?1 AND idx = ?2")?;
+        for name in names {
+            let samples: Vec<Option<stat4::Sample>> = rows
+                .query_map([&self.table, &name], |r| {
+                    let (neq, nlt): (String, String) = (r.get(0)?, r.get(1)?);
+                    let sample = r.get_ref(2)?.as_blob().unwrap_or_default();
+                    Ok(stat4::Sample::from_row(&neq, &nlt, sample))
+                })?
+                .collect::<rusqlite::Result<_>>()?;
+            // Every sample must be read, or the gaps between them mean nothing.
+            if !samples.is_empty() {
+                return Ok(samples.into_iter().collect::<Option<Vec<_>>>());
+            }
+        }
+        Ok(None)
     }
 
     /// SQL for `cond` (to append after a WHERE clause) and its parameters.
