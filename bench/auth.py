@@ -30,6 +30,8 @@ import subprocess
 import sys
 import time
 
+import measured
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 FIXTURES = os.path.join(ROOT, "tools", "django-fixtures")
@@ -312,69 +314,6 @@ ROLES = {"payloads": role_payloads, "load": role_load, "django": role_django}
 # The harness (standard library only)
 # --------------------------------------------------------------------------------------
 
-class Run:
-    def __init__(self, wall, cpu, maxrss_kib, stdout):
-        self.wall, self.cpu, self.maxrss_kib, self.stdout = wall, cpu, maxrss_kib, stdout
-
-    def json(self):
-        for line in reversed(self.stdout.strip().splitlines()):
-            if line.startswith("{"):
-                return json.loads(line)
-        return {}
-
-
-GNU_TIME = "/usr/bin/time"
-
-
-def run_measured(work, cmd, env=None, stdout_path=None):
-    """Runs `cmd` in its own process: wall time, CPU time, peak RSS (GNU time's %M, the
-    child's own ru_maxrss; without GNU time, VmHWM polled from /proc). stdout goes to
-    `stdout_path` (e.g. /dev/null) or to a file that is read back."""
-    out_path = stdout_path or os.path.join(work, "run.stdout")
-    err_path = os.path.join(work, "run.stderr")
-    rss_path = os.path.join(work, "run.rss")
-    use_time = os.access(GNU_TIME, os.X_OK)
-    full = [GNU_TIME, "-f", "%U %S %M", "-o", rss_path, "--"] + cmd if use_time else cmd
-    hwm = 0
-    with open(out_path, "w") as out, open(err_path, "w") as err:
-        t0 = time.perf_counter()
-        proc = subprocess.Popen(full, stdout=out, stderr=err, env=env)
-        if use_time:
-            proc.wait()
-        else:
-            while proc.poll() is None:
-                hwm = max(hwm, vm_hwm(proc.pid))
-                time.sleep(0.005)
-        wall = time.perf_counter() - t0
-    stdout = ""
-    if stdout_path is None:
-        with open(out_path) as f:
-            stdout = f.read()
-    with open(err_path) as f:
-        stderr = f.read()
-    cpu = None
-    if use_time:
-        with open(rss_path) as f:
-            fields = f.read().split()
-        if len(fields) >= 3 and fields[-1].isdigit():
-            cpu = float(fields[-3]) + float(fields[-2])
-            hwm = int(fields[-1])
-    if proc.returncode != 0:
-        raise SystemExit("command failed (exit %d): %s\n%s" % (proc.returncode, " ".join(cmd), stderr[-2000:]))
-    return Run(wall, cpu, hwm, stdout)
-
-
-def vm_hwm(pid):
-    try:
-        with open("/proc/%d/status" % pid) as f:
-            for line in f:
-                if line.startswith("VmHWM:"):
-                    return int(line.split()[1])
-    except OSError:
-        pass
-    return 0
-
-
 def ensure_venv(args):
     if args.django_python:
         return args.django_python
@@ -501,7 +440,7 @@ def median_run(args, work, cmd, first_out=None):
     """`--repeat` runs; the first writes its stdout to `first_out` (None: read back, for a
     JSON report), the others to /dev/null. The median wall time, its range, the median
     CPU, the largest peak RSS, and the first run's report."""
-    runs = [run_measured(work, cmd, stdout_path=first_out if i == 0 else "/dev/null") for i in range(args.repeat)]
+    runs = [measured.run(work=work, cmd=cmd, stdout_path=first_out if i == 0 else "/dev/null") for i in range(args.repeat)]
     walls = sorted(r.wall for r in runs)
     return ({"wall": statistics.median(walls), "min": walls[0], "max": walls[-1],
              "cpu": statistics.median([r.cpu for r in runs]) if runs[0].cpu is not None else None,
@@ -546,7 +485,7 @@ def bench_engine(args, tools, engine, bundle, meta):
         sample = sample_keys(args, bundle, keys_path, n)
         out_path = os.path.join(work, "auth-django-stale-%s.txt" % engine)
         log("%s: Django get_user() over %d sessions" % (engine, len(sample)))
-        run = run_measured(work, role_cmd(python, "django", url, keys_path, out_path))
+        run = measured.run(work=work, cmd=role_cmd(python, "django", url, keys_path, out_path))
         dj = run.json()
         with open(out_path) as f:
             django_stale = {line for line in f.read().splitlines() if line}
@@ -576,24 +515,6 @@ def bench_engine(args, tools, engine, bundle, meta):
     return res
 
 
-def fmt_s(x):
-    return "-" if x is None else ("%.2f s" % x if x >= 1 else "%.0f ms" % (x * 1000))
-
-
-def fmt_mib(kib):
-    return "-" if kib is None else "%.1f MiB" % (kib / 1024)
-
-
-def print_table(headers, rows):
-    widths = [max(len(str(h)), *(len(str(r[i])) for r in rows)) for i, h in enumerate(headers)]
-    line = lambda cells: "  ".join(str(c).rjust(w) if i else str(c).ljust(w) for i, (c, w) in enumerate(zip(cells, widths)))
-    print(line(headers))
-    print("  ".join("-" * w for w in widths))
-    for r in rows:
-        print(line(r))
-    print()
-
-
 ENGINE_NAME = {"sqlite": "SQLite", "postgres": "PostgreSQL", "mysql": "MariaDB/MySQL"}
 
 
@@ -612,20 +533,20 @@ def report(args, meta, results):
         dj = res["django"]
         for name, r in res["sessctl"].items():
             vs_django = ("%.1f" % (dj["projected"] / r["wall"])) if not name.startswith("floor") else ""
-            rows.append([eng, "sessctl " + name, fmt_s(r["wall"]), "%s–%s" % (fmt_s(r["min"]), fmt_s(r["max"])),
-                         fmt_s(r["cpu"]), fmt_mib(r["rss"]), "%.2f" % (r["wall"] / floor), vs_django])
+            rows.append([eng, "sessctl " + name, measured.fmt_s(r["wall"]), "%s–%s" % (measured.fmt_s(r["min"]), measured.fmt_s(r["max"])),
+                         measured.fmt_s(r["cpu"]), measured.fmt_mib(r["rss"]), "%.2f" % (r["wall"] / floor), vs_django])
         sampled = dj["sessions"] < meta["sessions"]
         rows.append([eng, "Django get_user() loop" + (" (%d sessions, ×%d)" % (dj["sessions"], meta["sessions"] // dj["sessions"]) if sampled else ""),
-                     fmt_s(dj["projected"]), ("loop %s" % fmt_s(dj["loop"])) if sampled else "", fmt_s(dj["cpu"]),
-                     fmt_mib(dj["rss"]), "%.2f" % (dj["projected"] / floor), "1.0"])
-    print_table(["database", "contender", "wall", "range / measured", "CPU", "peak RSS", "× floor", "Django ÷ sessctl"], rows)
+                     measured.fmt_s(dj["projected"]), ("loop %s" % measured.fmt_s(dj["loop"])) if sampled else "", measured.fmt_s(dj["cpu"]),
+                     measured.fmt_mib(dj["rss"]), "%.2f" % (dj["projected"] / floor), "1.0"])
+    measured.print_table(["database", "contender", "wall", "range / measured", "CPU", "peak RSS", "× floor", "Django ÷ sessctl"], rows)
     rows = []
     for res in results:
         c, k = res["check"], res["counts"]
         rows.append([ENGINE_NAME[res["engine"]], c["sample"], c["django_stale"], c["sessctl_stale_in_sample"],
                      "yes" if c["same_keys"] else "NO", c["sessctl_stale"], c["generated_stale"],
                      k["purge"], k["flush"]])
-    print_table(["database", "Django's sessions", "Django stale", "sessctl stale there", "same keys",
+    measured.print_table(["database", "Django's sessions", "Django stale", "sessctl stale there", "same keys",
                  "sessctl stale (all)", "generated stale", "purge --stale matched", "flush --email matched"], rows)
 
 

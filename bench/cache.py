@@ -33,6 +33,8 @@ import subprocess
 import sys
 import time
 
+import measured
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 
@@ -441,69 +443,14 @@ ROLES = {
 # The harness
 # --------------------------------------------------------------------------------------
 
-GNU_TIME = "/usr/bin/time"
-
-
-class Run:
-    def __init__(self, wall, cpu, maxrss_kib, code, stdout, stderr, server_cpu):
-        self.wall, self.cpu, self.maxrss_kib, self.code = wall, cpu, maxrss_kib, code
-        self.stdout, self.stderr, self.server_cpu = stdout, stderr, server_cpu
-
-    def last_json(self):
-        for line in reversed(self.stdout.strip().splitlines()):
-            if line.startswith("{"):
-                return json.loads(line)
-        return {}
-
-
-def vm_hwm(pid):
-    try:
-        with open("/proc/%d/status" % pid) as f:
-            for line in f:
-                if line.startswith("VmHWM:"):
-                    return int(line.split()[1])
-    except OSError:
-        pass
-    return 0
-
-
 def run_measured(args, cmd, env=None):
-    """Runs `cmd` in its own process: wall time, user+system CPU and peak RSS (GNU time's
-    %M, the largest of the command and its children; our own wait4 would report this
-    harness's size, which Linux folds into a child's ru_maxrss at exec), and the Redis
-    server's CPU time over the same span (INFO cpu)."""
-    out_path, err_path, rss_path = (os.path.join(args.work, "run." + s) for s in ("stdout", "stderr", "rss"))
-    use_time = os.access(GNU_TIME, os.X_OK)
-    full = [GNU_TIME, "-f", "%U %S %M", "-o", rss_path, "--"] + cmd if use_time else cmd
+    """`measured.run`, with the Redis server's CPU time over the same span (INFO cpu) as
+    `server_cpu`."""
     monitor = Redis(args.host, args.port, CACHE_DB)
     cpu0 = monitor.server_cpu()
-    hwm = 0
-    with open(out_path, "w") as out, open(err_path, "w") as err:
-        t0 = time.perf_counter()
-        proc = subprocess.Popen(full, stdout=out, stderr=err, env=env)
-        if use_time:
-            proc.wait()
-        else:
-            while proc.poll() is None:
-                hwm = max(hwm, vm_hwm(proc.pid))
-                time.sleep(0.005)
-        wall = time.perf_counter() - t0
-    server_cpu = monitor.server_cpu() - cpu0
+    run = measured.run(cmd, args.work, env)
+    run.server_cpu = monitor.server_cpu() - cpu0
     monitor.close()
-    with open(out_path) as f:
-        stdout = f.read()
-    with open(err_path) as f:
-        stderr = f.read()
-    cpu = None
-    if use_time:
-        with open(rss_path) as f:
-            fields = f.read().split()
-        if len(fields) >= 3 and fields[-1].isdigit():
-            cpu = float(fields[-3]) + float(fields[-2])
-            hwm = int(fields[-1])
-    run = Run(wall, cpu, hwm, proc.returncode, stdout, stderr, server_cpu)
-    if run.code != 0:
-        raise SystemExit("command failed (exit %d): %s\n%s" % (run.code, " ".join(cmd), stderr[-2000:]))
     return run
 
 
@@ -727,33 +674,7 @@ def cached_db_base(args, n, bundle):
 
 
 def fresh_copy(args, base, name):
-    path = os.path.join(args.work, "cache-copy-%s.sqlite3" % name)
-    remove_db(path)
-    shutil.copyfile(base, path)
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-    return path
-
-
-def remove_db(path):
-    for p in (path, path + "-journal", path + "-wal", path + "-shm"):
-        if os.path.exists(p):
-            os.remove(p)
-
-
-def verify_rows(path, meta, name):
-    con = sqlite3.connect(path)
-    count, rowid_sum, expired_left = con.execute(
-        'SELECT count(*), coalesce(sum(rowid), 0), coalesce(sum(expire_date < ?), 0) FROM "django_session"',
-        (meta["ref_text"],)).fetchone()
-    con.close()
-    if (count, rowid_sum, expired_left) != (meta["active"], meta["active_rowid_sum"], 0):
-        raise SystemExit("%s left the wrong rows: %d rows (expected %d), rowid sum %d (expected %d), "
-                         "%d expired rows left" % (name, count, meta["active"], rowid_sum,
-                                                   meta["active_rowid_sum"], expired_left))
+    return measured.fresh_sqlite_copy(base, os.path.join(args.work, "cache-copy-%s.sqlite3" % name))
 
 
 def exists_count(r, keys):
@@ -820,7 +741,7 @@ def cache_round(args, tools, meta, op, name):
     else:
         cmd = floor_cli_cmd(args, db)
     run = run_measured(args, cmd)
-    out = run.last_json()
+    out = run.json()
     problem = None
     if name.startswith("floor"):
         if name == "floor-socket" and out.get("values") != meta["sessions"]:
@@ -877,8 +798,8 @@ def cached_db_round(args, tools, base, meta, entries, expired_keys, name):
     r = Redis(args.host, args.port, CACHED_DB_DB)
     size_before = r.call("DBSIZE")
     run = run_measured(args, cmd)
-    out = run.last_json()
-    verify_rows(path, meta, name)
+    out = run.json()
+    measured.verify_purged(path, meta, name)
     if out.get("deleted") != meta["expired"]:
         raise SystemExit("%s clear-expired deleted %s rows, expected %d" % (name, out.get("deleted"), meta["expired"]))
     if name == "cached_db":
@@ -889,7 +810,7 @@ def cached_db_round(args, tools, base, meta, entries, expired_keys, name):
                              "left (expected %d, %d, 0)" % (out.get("cache_deleted"), gone, left,
                                                              meta["expired"], meta["expired"]))
     r.close()
-    remove_db(path)
+    measured.remove_sqlite(path)
     return {"wall": run.wall, "cpu": run.cpu, "maxrss_kib": run.maxrss_kib, "server_cpu": run.server_cpu,
             "batches": out.get("batches")}
 
@@ -960,24 +881,6 @@ def server_costs(args, rounds=2):
     return {"keys": len(keys), "scan_calls": calls, "cpu": out}
 
 
-def fmt_s(x):
-    return "-" if x is None else ("%.2f s" % x if x >= 1 else "%.0f ms" % (x * 1000))
-
-
-def fmt_mib(kib):
-    return "-" if kib is None else "%.1f MiB" % (kib / 1024)
-
-
-def print_table(headers, rows):
-    widths = [max(len(str(h)), *(len(str(r[i])) for r in rows)) for i, h in enumerate(headers)]
-    line = lambda cells: "  ".join(str(c).rjust(w) if i else str(c).ljust(w) for i, (c, w) in enumerate(zip(cells, widths)))
-    print(line(headers))
-    print("  ".join("-" * w for w in widths))
-    for r in rows:
-        print(line(r))
-    print(flush=True)
-
-
 def median_of(runs, field):
     values = [r[field] for r in runs if r[field] is not None]
     return statistics.median(values) if values else None
@@ -986,19 +889,11 @@ def median_of(runs, field):
 def spread(runs):
     if len(runs) < 2:
         return ""
-    return " (%s–%s)" % (fmt_s(min(r["wall"] for r in runs)).split()[0], fmt_s(max(r["wall"] for r in runs)))
+    return " (%s–%s)" % (measured.fmt_s(min(r["wall"] for r in runs)).split()[0], measured.fmt_s(max(r["wall"] for r in runs)))
 
 
 def machine_note(args):
-    cpu = "?"
-    try:
-        with open("/proc/cpuinfo") as f:
-            for line in f:
-                if line.startswith("model name"):
-                    cpu = line.split(":", 1)[1].strip()
-                    break
-    except OSError:
-        pass
+    cpu = measured.cpu_model()
     r = Redis(args.host, args.port, CACHE_DB)
     version = r.info("server").get("redis_version", "?")
     r.close()
@@ -1096,16 +991,16 @@ def main():
                         continue
                     wall = median_of(rs, "wall")
                     label = LABELS[name] if not name.startswith("floor") else LABELS[name] + " (any op)"
-                    rows.append([op if not name.startswith("floor") else "-", label, fmt_s(wall) + spread(rs),
-                                 fmt_s(median_of(rs, "cpu")), fmt_s(median_of(rs, "server_cpu")),
-                                 fmt_mib(max(r["maxrss_kib"] for r in rs)),
+                    rows.append([op if not name.startswith("floor") else "-", label, measured.fmt_s(wall) + spread(rs),
+                                 measured.fmt_s(median_of(rs, "cpu")), measured.fmt_s(median_of(rs, "server_cpu")),
+                                 measured.fmt_mib(max(r["maxrss_kib"] for r in rs)),
                                  "%.2f×" % (wall / floor) if floor else "-",
                                  "%.1f×" % (wall / base) if base and name.startswith("python") else "-",
                                  "%.0f/s" % (n / wall)])
                 if "sessctl" in names:
                     memory.append((n, op, runs[(op, "sessctl")]))
             print("Cache engine, %d sessions (wall incl. process start; median of %d)" % (n, args.repeat))
-            print_table(["op", "contender", "wall", "cpu", "redis cpu", "peak RSS", "× floor", "× sessctl",
+            measured.print_table(["op", "contender", "wall", "cpu", "redis cpu", "peak RSS", "× floor", "× sessctl",
                          "sessions/s"], rows)
             res["cache"] = {"meta": {k: v for k, v in meta.items() if k != "bench_keys"},
                             "runs": {"%s/%s" % k: v for k, v in runs.items()}}
@@ -1114,8 +1009,8 @@ def main():
                 costs = server_costs(args)
                 print("Redis CPU time to read the %d session values (one client, pages of 5,000; %d SCAN calls;"
                       " %d rounds)" % (costs["keys"], costs["scan_calls"], len(costs["cpu"]["SCAN alone"])))
-                print_table(["request", "redis cpu"],
-                            [[name, " – ".join(fmt_s(x) for x in (min(v), max(v)))]
+                measured.print_table(["request", "redis cpu"],
+                            [[name, " – ".join(measured.fmt_s(x) for x in (min(v), max(v)))]
                              for name, v in costs["cpu"].items()])
                 res["server"] = costs
             flush_db(args, CACHE_DB)
@@ -1138,13 +1033,13 @@ def main():
                                 ("cached_db", "sessctl cached_db (table + cache keys)")):
                 rs = cruns[name]
                 wall = median_of(rs, "wall")
-                rows.append([label, fmt_s(wall) + spread(rs), fmt_s(median_of(rs, "cpu")),
-                             fmt_s(median_of(rs, "server_cpu")), fmt_mib(max(r["maxrss_kib"] for r in rs)),
+                rows.append([label, measured.fmt_s(wall) + spread(rs), measured.fmt_s(median_of(rs, "cpu")),
+                             measured.fmt_s(median_of(rs, "server_cpu")), measured.fmt_mib(max(r["maxrss_kib"] for r in rs)),
                              "%.2f×" % (wall / db_wall), rs[0]["batches"]])
             memory.append((n, "cached_db clear-expired", cruns["cached_db"]))
             print("cached_db clear-expired of %d expired rows and their %d cache entries (median of %d)"
                   % (meta["expired"], meta["expired"], args.repeat))
-            print_table(["contender", "wall", "cpu", "redis cpu", "peak RSS", "× db", "batches"], rows)
+            measured.print_table(["contender", "wall", "cpu", "redis cpu", "peak RSS", "× db", "batches"], rows)
             res["cached_db"] = {"meta": meta, "runs": cruns}
             del entries, expired_keys
 
@@ -1159,9 +1054,9 @@ def main():
             row = [op]
             for n in sizes:
                 rs = [r for m, o, r in memory if m == n and o == op]
-                row.append(fmt_mib(max(x["maxrss_kib"] for x in rs[0])) if rs else "-")
+                row.append(measured.fmt_mib(max(x["maxrss_kib"] for x in rs[0])) if rs else "-")
             rows.append(row)
-        print_table(["sessctl"] + ["%d" % n for n in sizes], rows)
+        measured.print_table(["sessctl"] + ["%d" % n for n in sizes], rows)
 
     if args.json:
         with open(args.json, "w") as f:

@@ -21,12 +21,13 @@ import datetime as dt
 import json
 import os
 import random
-import shutil
 import sqlite3
 import statistics
 import subprocess
 import sys
 import time
+
+import measured
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
@@ -280,80 +281,6 @@ ROLES = {
 # The harness
 # --------------------------------------------------------------------------------------
 
-class Run:
-    """One finished subprocess: wall and CPU time, peak RSS, exit status, output, and
-    when it ran (time.monotonic(), comparable with the probe's timestamps)."""
-
-    def __init__(self, wall, cpu, maxrss_kib, code, stdout, stderr, started, ended):
-        self.wall, self.cpu, self.maxrss_kib, self.code = wall, cpu, maxrss_kib, code
-        self.stdout, self.stderr = stdout, stderr
-        self.started, self.ended = started, ended
-
-    def json(self):
-        for line in reversed(self.stdout.strip().splitlines()):
-            if line.startswith("{"):
-                return json.loads(line)
-        return {}
-
-
-GNU_TIME = "/usr/bin/time"
-
-
-def run_measured(cmd, work, env=None):
-    """Runs `cmd` in its own process and returns its wall time and peak RSS.
-
-    The peak comes from GNU time (`%M`, its child's wait4 ru_maxrss), not from our own
-    wait4: Linux folds the RSS of the process that calls exec into the new program's
-    ru_maxrss, so a child forked from this (large) harness would report the harness's
-    size. GNU time is small, so its child's figure is the program's own. Without GNU
-    time, the child's VmHWM is polled from /proc until it exits (a close lower bound)."""
-    out_path = os.path.join(work, "run.stdout")
-    err_path = os.path.join(work, "run.stderr")
-    rss_path = os.path.join(work, "run.rss")
-    use_time = os.access(GNU_TIME, os.X_OK)
-    full = [GNU_TIME, "-f", "%U %S %M", "-o", rss_path, "--"] + cmd if use_time else cmd
-    hwm = 0
-    with open(out_path, "w") as out, open(err_path, "w") as err:
-        started = time.monotonic()
-        t0 = time.perf_counter()
-        proc = subprocess.Popen(full, stdout=out, stderr=err, env=env)
-        if use_time:
-            proc.wait()
-        else:
-            while proc.poll() is None:
-                hwm = max(hwm, vm_hwm(proc.pid))
-                time.sleep(0.005)
-        wall = time.perf_counter() - t0
-        ended = time.monotonic()
-    with open(out_path) as f:
-        stdout = f.read()
-    with open(err_path) as f:
-        stderr = f.read()
-    cpu = None
-    if use_time:
-        with open(rss_path) as f:
-            fields = f.read().split()
-        # GNU time writes "Command exited with non-zero status N" first on failure.
-        if len(fields) >= 3 and fields[-1].isdigit():
-            cpu = float(fields[-3]) + float(fields[-2])
-            hwm = int(fields[-1])
-    run = Run(wall, cpu, hwm, proc.returncode, stdout, stderr, started, ended)
-    if run.code != 0:
-        raise SystemExit("command failed (exit %d): %s\n%s" % (run.code, " ".join(cmd), stderr[-2000:]))
-    return run
-
-
-def vm_hwm(pid):
-    try:
-        with open("/proc/%d/status" % pid) as f:
-            for line in f:
-                if line.startswith("VmHWM:"):
-                    return int(line.split()[1])
-    except OSError:
-        pass
-    return 0
-
-
 def ensure_django_python(args):
     if args.django_python:
         return args.django_python
@@ -508,37 +435,7 @@ def pick_bench_user(plan, payloads):
 
 
 def fresh_copy(args, base, name):
-    path = os.path.join(args.work, "copy-%s.sqlite3" % name)
-    remove_db(path)
-    shutil.copyfile(base, path)
-    # On disk before the contender starts: otherwise its first commit's fsync would also
-    # pay for writing back the whole fresh copy.
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-    return path
-
-
-def remove_db(path):
-    for p in (path, path + "-journal", path + "-wal", path + "-shm"):
-        if os.path.exists(p):
-            os.remove(p)
-
-
-def verify(path, meta, name):
-    """Every contender must leave exactly the active rows: same count, same rowids."""
-    con = sqlite3.connect(path)
-    count, rowid_sum, expired_left = con.execute(
-        'SELECT count(*), coalesce(sum(rowid), 0), coalesce(sum(expire_date < ?), 0) FROM "django_session"',
-        (meta["ref_text"],)).fetchone()
-    con.close()
-    if (count, rowid_sum, expired_left) != (meta["active"], meta["active_rowid_sum"], 0):
-        raise SystemExit("%s left the wrong rows: %d rows (expected %d), rowid sum %d (expected %d), "
-                         "%d expired rows left" % (name, count, meta["active"], rowid_sum,
-                                                   meta["active_rowid_sum"], expired_left))
-    return count
+    return measured.fresh_sqlite_copy(base, os.path.join(args.work, "copy-%s.sqlite3" % name))
 
 
 def contender_cmds(args, tools, meta, path):
@@ -571,11 +468,11 @@ def purge_round(args, tools, base, meta, name, probe=False):
     if probe:
         run, probe_result = with_probe(args, meta, path, cmd)
     else:
-        run = run_measured(cmd, args.work)
-    remaining = verify(path, meta, name)
+        run = measured.run(cmd, args.work)
+    remaining = measured.verify_purged(path, meta, name)
     out = run.json()
     if not args.keep:
-        remove_db(path)
+        measured.remove_sqlite(path)
     return {"wall": run.wall, "cpu": run.cpu, "maxrss_kib": run.maxrss_kib, "deleted": out.get("deleted"),
             "batches": out.get("batches"), "remaining": remaining, "probe": probe_result}
 
@@ -597,7 +494,7 @@ def with_probe(args, meta, path, cmd):
             raise SystemExit("the probe did not start")
         time.sleep(0.01)
     time.sleep(0.5)  # some undisturbed traffic first
-    run = run_measured(cmd, args.work)
+    run = measured.run(cmd, args.work)
     time.sleep(0.3)
     open(stop, "w").close()
     probe.wait()
@@ -633,7 +530,7 @@ def decode_cmd(tools, base, meta, *command):
 
 
 def decode_round(args, tools, base, meta, verified=True):
-    run = run_measured(decode_cmd(tools, base, meta, "list", "--user", meta["bench_user"]), args.work,
+    run = measured.run(decode_cmd(tools, base, meta, "list", "--user", meta["bench_user"]), args.work,
                        env=key_env(verified))
     listed = [json.loads(line) for line in run.stdout.splitlines() if line.strip()]
     if len(listed) != meta["bench_user_rows"]:
@@ -646,7 +543,7 @@ def decode_round(args, tools, base, meta, verified=True):
 def invalid_round(args, tools, base, meta):
     """`purge --invalid --dry-run`: every payload verified, inflated and checked as JSON to
     its last byte. Django made every row with SECRET_KEY, so none may match."""
-    run = run_measured(decode_cmd(tools, base, meta, "purge", "--invalid", "--dry-run"), args.work,
+    run = measured.run(decode_cmd(tools, base, meta, "purge", "--invalid", "--dry-run"), args.work,
                        env=key_env())
     matched = json.loads(run.stdout)["matched"]
     if matched:
@@ -656,7 +553,7 @@ def invalid_round(args, tools, base, meta):
 
 def django_decode_round(args, tools, base, meta):
     sample = min(args.decode_sample, meta["rows"])
-    run = run_measured([tools["django"], os.path.abspath(__file__), "_role", "django-decode", base,
+    run = measured.run([tools["django"], os.path.abspath(__file__), "_role", "django-decode", base,
                         str(sample), meta["bench_user"]], args.work)
     out = run.json()
     if out["empty"]:
@@ -665,38 +562,12 @@ def django_decode_round(args, tools, base, meta):
             "projected": meta["rows"] / (out["sessions"] / out["seconds"])}
 
 
-def fmt_s(x):
-    return "-" if x is None else ("%.2f s" % x if x >= 1 else "%.0f ms" % (x * 1000))
-
-
-def fmt_mib(kib):
-    return "-" if kib is None else "%.1f MiB" % (kib / 1024)
-
-
 def fmt_rate(x):
     return "-" if x is None else "{:,.0f}/s".format(x)
 
 
-def print_table(headers, rows):
-    widths = [max(len(str(h)), *(len(str(r[i])) for r in rows)) for i, h in enumerate(headers)]
-    line = lambda cells: "  ".join(str(c).rjust(w) if i else str(c).ljust(w) for i, (c, w) in enumerate(zip(cells, widths)))
-    print(line(headers))
-    print("  ".join("-" * w for w in widths))
-    for r in rows:
-        print(line(r))
-    print()
-
-
 def machine_note():
-    cpu = "?"
-    try:
-        with open("/proc/cpuinfo") as f:
-            for line in f:
-                if line.startswith("model name"):
-                    cpu = line.split(":", 1)[1].strip()
-                    break
-    except OSError:
-        pass
+    cpu = measured.cpu_model()
     return "%d cores (%s), Python %s with SQLite %s" % (
         os.cpu_count() or 0, cpu, sys.version.split()[0], sqlite3.sqlite_version)
 
@@ -769,16 +640,16 @@ def main():
         for name in purge_names:
             runs = purge[name]
             wall = statistics.median(r["wall"] for r in runs)
-            spread = "" if len(runs) == 1 else " (%s–%s)" % (fmt_s(min(r["wall"] for r in runs)).split()[0],
-                                                              fmt_s(max(r["wall"] for r in runs)))
+            spread = "" if len(runs) == 1 else " (%s–%s)" % (measured.fmt_s(min(r["wall"] for r in runs)).split()[0],
+                                                              measured.fmt_s(max(r["wall"] for r in runs)))
             cpus = [r["cpu"] for r in runs if r["cpu"] is not None]
             cpu = statistics.median(cpus) if cpus else None
-            rows.append([LABELS[name], fmt_s(wall) + spread, fmt_s(cpu), fmt_rate(meta["expired"] / wall),
-                         fmt_mib(max(r["maxrss_kib"] for r in runs)), "%.2f×" % (wall / raw),
+            rows.append([LABELS[name], measured.fmt_s(wall) + spread, measured.fmt_s(cpu), fmt_rate(meta["expired"] / wall),
+                         measured.fmt_mib(max(r["maxrss_kib"] for r in runs)), "%.2f×" % (wall / raw),
                          runs[0]["batches"], "%d ok" % runs[0]["remaining"]])
         print("Purge of %d expired sessions (wall time incl. process start; rows/s = expired rows / wall)"
               % meta["expired"])
-        print_table(["contender", "wall", "cpu", "rows/s", "peak RSS", "vs raw", "txns", "rows left"], rows)
+        measured.print_table(["contender", "wall", "cpu", "rows/s", "peak RSS", "vs raw", "txns", "rows left"], rows)
         results["purge"] = purge
 
     if "probe" not in skip:
@@ -790,12 +661,12 @@ def main():
         for name in names:
             r = probe[name]
             p = r["probe"]
-            rows.append([LABELS[name], fmt_s(r["wall"]), "%d/%d" % (p["write_failed"], p["writes"]),
+            rows.append([LABELS[name], measured.fmt_s(r["wall"]), "%d/%d" % (p["write_failed"], p["writes"]),
                          "%d/%d" % (p["read_failed"], p["reads"]),
-                         fmt_s(p["write_p50"]), fmt_s(p["write_p99"]), fmt_s(p["write_max"]), fmt_s(p["read_p99"]),
-                         fmt_s(p["read_max"])])
+                         measured.fmt_s(p["write_p50"]), measured.fmt_s(p["write_p99"]), measured.fmt_s(p["write_max"]), measured.fmt_s(p["read_p99"]),
+                         measured.fmt_s(p["read_max"])])
         print("Concurrent Django-like traffic during the purge (5 s busy timeout; failed/attempted while the purge ran)")
-        print_table(["contender", "purge wall", "writes failed", "reads failed", "write p50", "write p99",
+        measured.print_table(["contender", "purge wall", "writes failed", "reads failed", "write p50", "write p99",
                      "write max", "read p99", "read max"], rows)
         errors = sorted({e for r in probe.values() for e in r["probe"]["errors"]})
         if errors:
@@ -816,18 +687,18 @@ def main():
         django_dec = django_decode_round(args, tools, base, meta)
         print("Decode throughput over %d sessions (list --user %s: %d match)"
               % (meta["rows"], meta["bench_user"], meta["bench_user_rows"]))
-        print_table(["decoder", "sessions", "time", "sessions/s", "peak RSS"], [
-            ["floor: zlib inflate alone, in memory", meta["rows"], fmt_s(floor["inflate_s"]),
+        measured.print_table(["decoder", "sessions", "time", "sessions/s", "peak RSS"], [
+            ["floor: zlib inflate alone, in memory", meta["rows"], measured.fmt_s(floor["inflate_s"]),
              fmt_rate(meta["rows"] / floor["inflate_s"]), "-"],
-            ["sessctl decoding alone, in memory, verified", meta["rows"], fmt_s(floor["decode_s"]),
+            ["sessctl decoding alone, in memory, verified", meta["rows"], measured.fmt_s(floor["decode_s"]),
              fmt_rate(meta["rows"] / floor["decode_s"]), "-"],
-            ["sessctl list --user, signatures verified", meta["rows"], fmt_s(verified["wall"]),
-             fmt_rate(verified["rate"]), fmt_mib(verified["maxrss_kib"])],
-            ["sessctl list --user, no key (unverified)", meta["rows"], fmt_s(unverified["wall"]),
-             fmt_rate(unverified["rate"]), fmt_mib(unverified["maxrss_kib"])],
-            ["sessctl purge --invalid --dry-run, verified", meta["rows"], fmt_s(invalid["wall"]),
-             fmt_rate(invalid["rate"]), fmt_mib(invalid["maxrss_kib"])],
-            ["Django SessionStore().decode loop", django_dec["sessions"], fmt_s(django_dec["seconds"]),
+            ["sessctl list --user, signatures verified", meta["rows"], measured.fmt_s(verified["wall"]),
+             fmt_rate(verified["rate"]), measured.fmt_mib(verified["maxrss_kib"])],
+            ["sessctl list --user, no key (unverified)", meta["rows"], measured.fmt_s(unverified["wall"]),
+             fmt_rate(unverified["rate"]), measured.fmt_mib(unverified["maxrss_kib"])],
+            ["sessctl purge --invalid --dry-run, verified", meta["rows"], measured.fmt_s(invalid["wall"]),
+             fmt_rate(invalid["rate"]), measured.fmt_mib(invalid["maxrss_kib"])],
+            ["Django SessionStore().decode loop", django_dec["sessions"], measured.fmt_s(django_dec["seconds"]),
              fmt_rate(django_dec["rate"]), "-"],
         ])
         print("  floor: %d of the %d payloads are compressed (%.0f inflated bytes on average), inflated on"
@@ -835,7 +706,7 @@ def main():
               " target for sessctl: >= 500,000/s verified\n"
               % (floor["compressed"], floor["rows"], floor["inflated_bytes"] / max(floor["compressed"], 1),
                  floor["threads"], verified["wall"] / floor["inflate_s"], meta["rows"],
-                 fmt_s(django_dec["projected"])))
+                 measured.fmt_s(django_dec["projected"])))
         results["decode"] = {"floor": floor, "verified": verified, "unverified": unverified, "invalid": invalid,
                              "django": django_dec}
 
@@ -848,10 +719,10 @@ def main():
             purge = purge_round(args, tools, b, m, "sessctl")
             dec = decode_round(args, tools, b, m, verified=True)
             mem[label] = {"clear_expired": purge, "list_user": dec}
-            rows.append([label, fmt_s(purge["wall"]), fmt_mib(purge["maxrss_kib"]), fmt_s(dec["wall"]),
-                         fmt_mib(dec["maxrss_kib"])])
+            rows.append([label, measured.fmt_s(purge["wall"]), measured.fmt_mib(purge["maxrss_kib"]), measured.fmt_s(dec["wall"]),
+                         measured.fmt_mib(dec["maxrss_kib"])])
         print("sessctl peak memory against table size")
-        print_table(["sessions", "clear-expired", "peak RSS", "list --user", "peak RSS"], rows)
+        measured.print_table(["sessions", "clear-expired", "peak RSS", "list --user", "peak RSS"], rows)
         results["memory"] = mem
 
     if args.json:
